@@ -1,0 +1,1 @@
+"""CLI subcommands, one module per action; each exposes `register(subparsers)`."""
