@@ -147,13 +147,13 @@ def boot_disks(host: Host) -> dict[str, Protection]:
                 found[disk] = Protection(Reason.BOOT_MEDIUM, f"recorded at boot: {devnum} serial {serial or '?'}")
     for entry in mounts(host):
         if entry.mountpoint == LIVE_MEDIUM_MOUNT:
-            disk = _disk_of_source(host, entry.source) or _disk_of_devnum(host, entry.devnum)
-            if disk:
-                found.setdefault(disk, Protection(Reason.BOOT_MEDIUM, f"live medium {entry.source}"))
+            medium = _disk_of_source(host, entry.source) or _disk_of_devnum(host, entry.devnum)
+            if medium:
+                found.setdefault(medium, Protection(Reason.BOOT_MEDIUM, f"live medium {entry.source}"))
         elif entry.mountpoint == "/":
-            disk = _disk_of_source(host, entry.source) or _disk_of_devnum(host, entry.devnum)
-            if disk:
-                found.setdefault(disk, Protection(Reason.SYSTEM_DISK, f"/ on {entry.source}"))
+            system = _disk_of_source(host, entry.source) or _disk_of_devnum(host, entry.devnum)
+            if system:
+                found.setdefault(system, Protection(Reason.SYSTEM_DISK, f"/ on {entry.source}"))
     return found
 
 
@@ -188,16 +188,21 @@ def protections_for_disk(host: Host, name: str) -> list[Protection]:
     for member in members:
         holders = host.listdir(f"/sys/class/block/{member}/holders")
         if holders:
-            labels = [
-                f"{h} ({host.read_attr(f'/sys/class/block/{h}/dm/name') or host.read_attr(f'/sys/class/block/{h}/md/level') or h})"
-                for h in holders
-            ]
+            labels = [f"{h} ({_holder_kind(host, h)})" for h in holders]
             found.append(Protection(Reason.STACK_MEMBER, f"/dev/{member} held by " + ", ".join(labels)))
     unique: list[Protection] = []
     for p in found:
         if p not in unique:
             unique.append(p)
     return unique
+
+
+def _holder_kind(host: Host, holder: str) -> str:
+    dm_name = host.read_attr(f"/sys/class/block/{holder}/dm/name")
+    if dm_name:
+        return f"device-mapper {dm_name}"
+    level = host.read_attr(f"/sys/class/block/{holder}/md/level")
+    return f"md {level}" if level else "holder"
 
 
 def protections_for_path(host: Host, target: str) -> list[Protection]:

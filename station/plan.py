@@ -1,0 +1,189 @@
+"""Plan first, then execute: a selection of drives becomes a list of planned erase actions.
+
+The plan is both the confirmation screen and the dry run: it says what will be destroyed, by which
+technique, Clear or Purge, with which warnings, and which targets are refused and why. Nothing
+touches a disk until `execute` runs the plan, one worker per target, all in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from station import pattern
+from station.blockio import Opener, open_target
+from station.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.erase import EraseRunner, ProgressCallback, VerifySpec, passes_for
+from station.hw import Host
+from station.jobs import EraseJob, Journal, new_job_id
+from station.protect import protections_for_path
+
+OVERWRITE_METHODS = tuple(pattern.METHODS)
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    disk: Disk
+    method: str
+    passes: tuple[str, ...]
+    verify: str
+    nist_category: str  # "clear" or "purge"
+    technique: str  # IEEE 2883 name
+    warnings: tuple[str, ...] = ()
+    refusal: str | None = None  # set when the target must not be written
+
+    @property
+    def target(self) -> str:
+        return self.disk.devnode
+
+    @property
+    def runnable(self) -> bool:
+        return self.refusal is None
+
+    def summary(self) -> str:
+        d = self.disk
+        ident = " ".join(x for x in (d.vendor, d.model) if x) or d.kind.value
+        serial = d.serial.value or "serial unknown"
+        size = human_size(d.size_bytes)
+        head = f"{d.devnode}  {ident}  {serial}  {size}"
+        if self.refusal:
+            return f"{head}\n    REFUSED: {self.refusal}"
+        how = f"{self.method} ({' then '.join(self.passes)}), verify {self.verify}"
+        lines = [head, f"    {self.nist_category.upper()} by {self.technique}: {how}"]
+        lines += [f"    warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ErasePlan:
+    actions: tuple[PlannedAction, ...]
+
+    @property
+    def runnable(self) -> list[PlannedAction]:
+        return [a for a in self.actions if a.runnable]
+
+    @property
+    def refused(self) -> list[PlannedAction]:
+        return [a for a in self.actions if not a.runnable]
+
+    def describe(self) -> str:
+        total = sum(a.disk.size_bytes for a in self.runnable)
+        lines = [f"Plan: erase {len(self.runnable)} drive(s), {human_size(total)} of data will be destroyed."]
+        lines += [a.summary() for a in self.actions]
+        return "\n".join(lines)
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
+def file_disk(path: str) -> Disk:
+    """A plain file as a target (tests, the demo): no serial, it is not a drive."""
+    size = os.stat(path).st_size
+    return Disk(name=os.path.basename(path), devnode=path, kind=DiskKind.FILE, bus="file", size_bytes=size,
+                serial=SerialInfo(None, SerialSource.NONE))
+
+
+def resolve_disk(host: Host, target: str) -> Disk:
+    """The Disk record for a path given on the command line: detection's view of a block device, or a file."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError as exc:
+        raise ValueError(f"{target}: {exc.strerror}") from exc
+    if stat.S_ISREG(mode):
+        return file_disk(target)
+    if not stat.S_ISBLK(mode):
+        raise ValueError(f"{target} is neither a block device nor a regular file")
+    from station import detect
+
+    return detect.disk_for_devnode(host, target)
+
+
+def plan_overwrite(host: Host, disks: Sequence[Disk], method: str, verify: str, rounds: int = 1) -> ErasePlan:
+    """Plan a Clear by overwrite for each disk; protected disks are kept in the plan as refused."""
+    passes = tuple(passes_for(method, rounds))
+    VerifySpec.parse(verify)
+    actions = []
+    for disk in disks:
+        live = protections_for_path(host, disk.devnode) if host.is_live else list(disk.protections)
+        refusal = "; ".join(p.message() for p in (live or list(disk.protections))) or None
+        actions.append(PlannedAction(disk, method, passes, verify, "clear", "overwrite",
+                                     tuple(overwrite_warnings(disk)), refusal))
+    return ErasePlan(tuple(actions))
+
+
+def overwrite_warnings(disk: Disk) -> list[str]:
+    warnings = []
+    if disk.solid_state:
+        warnings.append("solid-state drive: a host overwrite is NIST Clear, not Purge (spare and remapped "
+                        "blocks are out of reach); use a Purge technique where the drive supports one")
+    if disk.kind is not DiskKind.FILE and not disk.serial.trusted:
+        why = ", ".join(disk.serial.doubts) or f"source: {disk.serial.source.value}"
+        warnings.append(f"the drive's serial is not certain ({why}): the certificate will say so")
+    if disk.kind is not DiskKind.FILE:
+        warnings.append("hidden areas (HPA/DCO) are not checked by an overwrite plan: the certificate says so")
+    return warnings
+
+
+def job_for(action: PlannedAction, restart_of: str | None = None) -> EraseJob:
+    return EraseJob(job_id=new_job_id(), target=action.target, method=action.method, verify=action.verify,
+                    passes=list(action.passes), nist_category=action.nist_category, technique=action.technique,
+                    disk=action.disk, restart_of=restart_of, bytes_total=action.disk.size_bytes)
+
+
+@dataclass
+class Execution:
+    """A running plan: one thread per target. Keeps the runners so a removal can abort the right job."""
+
+    runners: dict[str, EraseRunner] = field(default_factory=dict)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def abort_device(self, devnode: str, reason: str) -> bool:
+        runner = self.runners.get(devnode)
+        if runner is None:
+            return False
+        runner.abort(reason)
+        return True
+
+    def cancel_all(self, reason: str = "cancelled by the operator") -> None:
+        for runner in self.runners.values():
+            runner.cancel(reason)
+
+    def wait(self) -> list[EraseJob]:
+        for thread in self.threads:
+            thread.join()
+        return [runner.job for runner in self.runners.values()]
+
+
+def execute(plan: ErasePlan, journal: Journal, host: Host | None = None, opener: Opener = open_target,
+            on_progress: ProgressCallback | None = None,
+            on_finished: Callable[[EraseJob], None] | None = None,
+            jobs: Sequence[EraseJob] | None = None) -> Execution:
+    """Start every runnable action in its own thread and return at once."""
+    host = host or Host()
+    execution = Execution()
+    runnable = plan.runnable
+    prepared = list(jobs) if jobs is not None else [job_for(a) for a in runnable]
+    for job in prepared:
+        runner = EraseRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress)
+        journal.save(job)
+        execution.runners[job.target] = runner
+
+        def work(r: EraseRunner = runner) -> None:
+            finished = r.run()
+            if on_finished is not None:
+                on_finished(finished)
+
+        thread = threading.Thread(target=work, name=f"erase {job.target}", daemon=False)
+        execution.threads.append(thread)
+    for thread in execution.threads:
+        thread.start()
+    return execution

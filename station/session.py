@@ -1,0 +1,123 @@
+"""One technician's working session: plan, run and certify erasures.
+
+The CLI, the TUI and the demo all go through here, so the sequence detect -> plan -> execute ->
+certify -> outbox is written once. Certificates are issued as each job ends, whatever its result:
+an erased job gets a certificate, anything else a failure report that never reads as one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from station import plan as planning
+from station.blockio import Opener, open_target
+from station.datadir import DataDir
+from station.disk import Disk, DiskKind
+from station.erase import ProgressCallback
+from station.hw import Host
+from station.jobs import EraseJob, Journal
+
+if TYPE_CHECKING:
+    from station.certificate import HostIdentity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    job: EraseJob
+    certificate: Path | None = None  # the signed JSON (certificate or failure report)
+    pdf: Path | None = None
+    error: str | None = None  # why no record could be issued
+
+
+@dataclass
+class Session:
+    datadir: DataDir
+    host: Host = field(default_factory=Host)
+    opener: Opener = open_target
+    lang: str | None = None
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.datadir.ensure()
+        self.journal = Journal(self.datadir.jobs)
+        self.interrupted = self.journal.mark_interrupted()
+
+    def plan(self, disks: Sequence[Disk], method: str, verify: str, rounds: int = 1) -> planning.ErasePlan:
+        if method in planning.OVERWRITE_METHODS:
+            return planning.plan_overwrite(self.host, disks, method, verify, rounds)
+        from station import purge_plan
+
+        return purge_plan.plan(self.host, disks, method, verify)
+
+    def start(self, plan: planning.ErasePlan, on_progress: ProgressCallback | None = None,
+              on_finished: Callable[[Outcome], None] | None = None,
+              jobs: Sequence[EraseJob] | None = None) -> planning.Execution:
+        def finished(job: EraseJob) -> None:
+            outcome = self.certify(job)
+            if on_finished is not None:
+                on_finished(outcome)
+
+        return planning.execute(plan, self.journal, self.host, self.opener, on_progress, finished, jobs)
+
+    def run(self, plan: planning.ErasePlan, on_progress: ProgressCallback | None = None) -> list[Outcome]:
+        execution = self.start(plan, on_progress)
+        jobs = execution.wait()
+        return [self.outcomes[j.job_id] for j in jobs]
+
+    def certify(self, job: EraseJob) -> Outcome:
+        """Issue the signed record for a finished job; a failure to issue is reported, never hidden."""
+        outcome = Outcome(job)
+        try:
+            from station import certificate, config
+
+            settings = config.load(self.datadir)
+            evidence = {"job-journal.json": json.dumps(job.to_dict(), indent=2, sort_keys=True).encode()}
+            issued = certificate.issue(job, self.datadir, settings, self._host_identity(), evidence,
+                                       self.lang or settings.language)
+            outcome.certificate, outcome.pdf = issued.json_path, issued.pdf_path
+        except Exception as exc:  # the job record stays; the operator must see why there is no certificate
+            log.exception("could not issue the record for job %s", job.job_id)
+            outcome.error = f"could not issue the certificate: {exc}"
+        with self._lock:
+            self.outcomes[job.job_id] = outcome
+        return outcome
+
+    def _host_identity(self) -> HostIdentity | None:
+        try:
+            from station import dmi
+
+            return dmi.host_identity(self.host)
+        except Exception:  # no DMI (a rack, a VM) is normal: the certificate says unknown
+            return None
+
+    def restart(self, job_id: str, on_progress: ProgressCallback | None = None) -> Outcome:
+        """Run an interrupted, failed or cancelled job again from the beginning: a new job, linked to the old."""
+        old = self.journal.load(job_id)
+        if not old.state.final:
+            raise ValueError(f"job {job_id} is still {old.state.value}")
+        if old.erased:
+            raise ValueError(f"job {job_id} already erased its target; nothing to restart")
+        current = planning.resolve_disk(self.host, old.target)
+        if current.kind is DiskKind.FILE and old.disk is not None:
+            current = old.disk  # a file-backed drive (demo, tests) keeps the identity it was planned with
+        elif old.disk and old.disk.serial.value and current.serial.value != old.disk.serial.value:
+            raise ValueError(f"{old.target} now holds serial {current.serial.value or 'unknown'}, "
+                             f"not {old.disk.serial.value}: refusing to restart on another drive")
+        new_plan = self.plan([current], old.method, old.verify)
+        if new_plan.refused:
+            raise ValueError(new_plan.refused[0].refusal or "refused")
+        action = new_plan.runnable[0]
+        job = planning.job_for(action, restart_of=old.job_id)
+        job.passes = list(old.passes)
+        execution = self.start(new_plan, on_progress, jobs=[job])
+        execution.wait()
+        return self.outcomes[job.job_id]

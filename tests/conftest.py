@@ -1,0 +1,31 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from station.datadir import DataDir
+
+
+@pytest.fixture
+def datadir(tmp_path: Path) -> DataDir:
+    return DataDir(tmp_path / "data", "option").ensure()
+
+
+@pytest.fixture
+def disk_dir() -> Iterator[Path]:
+    """A directory on a real disk-backed filesystem (O_DIRECT works), not tmpfs."""
+    base = Path(os.environ.get("STATION_TEST_DISK_DIR", "/var/tmp"))
+    path = Path(tempfile.mkdtemp(prefix="station-test-", dir=base))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def needs_root() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create loop devices (CI runs as root)")

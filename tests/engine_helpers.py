@@ -1,0 +1,92 @@
+"""Test doubles at the erase engine's I/O boundary: wrappers around a real target that fail or lie."""
+
+from __future__ import annotations
+
+import errno
+
+from station.blockio import BlockTarget, OsTarget
+
+
+class Wrapped:
+    def __init__(self, inner: BlockTarget):
+        self.inner = inner
+        self.path, self.size, self.block_size = inner.path, inner.size, inner.block_size
+        self.direct, self.is_block_device = inner.direct, inner.is_block_device
+
+    def write_at(self, data: memoryview, offset: int) -> int:
+        return self.inner.write_at(data, offset)
+
+    def read_at(self, data: memoryview, offset: int) -> int:
+        return self.inner.read_at(data, offset)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def present(self) -> bool:
+        return self.inner.present()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def overlaps(offset: int, length: int, start: int, end: int) -> bool:
+    return offset < end and start < offset + length
+
+
+class BadSectors(Wrapped):
+    """EIO on every write (or read) touching [start, end), like a drive with unrecoverable sectors."""
+
+    def __init__(self, inner: BlockTarget, start: int, end: int, op: str = "write"):
+        super().__init__(inner)
+        self.start, self.end, self.op = start, end, op
+
+    def write_at(self, data: memoryview, offset: int) -> int:
+        if self.op == "write" and overlaps(offset, len(data), self.start, self.end):
+            raise OSError(errno.EIO, "Input/output error")
+        return super().write_at(data, offset)
+
+    def read_at(self, data: memoryview, offset: int) -> int:
+        if self.op == "read" and overlaps(offset, len(data), self.start, self.end):
+            raise OSError(errno.EIO, "Input/output error")
+        return super().read_at(data, offset)
+
+
+class LyingDrive(Wrapped):
+    """Acknowledges writes to [start, end) without storing them: the verifier must notice."""
+
+    def __init__(self, inner: BlockTarget, start: int, end: int):
+        super().__init__(inner)
+        self.start, self.end = start, end
+
+    def write_at(self, data: memoryview, offset: int) -> int:
+        if not overlaps(offset, len(data), self.start, self.end):
+            return super().write_at(data, offset)
+        # store only the parts outside the lying range
+        if offset < self.start:
+            super().write_at(data[: self.start - offset], offset)
+        if offset + len(data) > self.end:
+            tail = self.end - offset
+            super().write_at(data[tail:], self.end)
+        return len(data)
+
+
+class Vanishing(Wrapped):
+    """The drive is pulled after `after` bytes were written: ENODEV from then on, and it is gone."""
+
+    def __init__(self, inner: BlockTarget, after: int):
+        super().__init__(inner)
+        self.after, self.written, self.gone = after, 0, False
+
+    def write_at(self, data: memoryview, offset: int) -> int:
+        if self.gone or self.written >= self.after:
+            self.gone = True
+            raise OSError(errno.ENODEV, "No such device")
+        self.written += len(data)
+        return super().write_at(data, offset)
+
+    def present(self) -> bool:
+        return not self.gone
+
+
+def opener(wrapper: type[Wrapped], *args: object) -> object:
+    return lambda path: wrapper(OsTarget(path), *args)  # type: ignore[arg-type]
