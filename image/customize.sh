@@ -1,0 +1,36 @@
+#!/bin/sh
+# mmdebstrap customize hook: turn the bootstrapped tree ($1) into the Station live root.
+# Args: rootfs repo wheels-dir overlay-dir. Runs on the host; nothing inside the chroot touches the network.
+set -eu
+R=$1 REPO=$2 WHEELS=$3 OVERLAY=$4
+in_root() { chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+
+echo station > "$R/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 station\n' > "$R/etc/hosts"
+in_root passwd -d root >/dev/null
+
+# files of the image (network, sysctl, getty drop-ins) and of this build (image.json), then the units
+cp -a "$REPO/image/rootfs/." "$R/"
+cp -a "$OVERLAY/." "$R/"
+install -m 0644 "$REPO"/systemd/*.service "$REPO"/systemd/*.timer "$R/etc/systemd/system/"
+
+# Station in its own venv, from the wheels prepared on the host (offline: --no-index)
+mkdir -p "$R/tmp/wheels" && cp "$WHEELS"/*.whl "$R/tmp/wheels/"
+in_root python3 -m venv /opt/station/venv
+in_root /opt/station/venv/bin/pip install -q --disable-pip-version-check --no-index \
+  --find-links /tmp/wheels station
+rm -rf "$R/tmp/wheels"
+ln -sf /opt/station/venv/bin/station "$R/usr/local/bin/station"
+
+in_root systemctl enable -q station-tui@tty1.service station-data.service station-boot-medium.service \
+  station-upload.timer getty@tty2.service systemd-networkd.service systemd-resolved.service
+in_root systemctl mask -q getty@tty1.service
+ln -sf /run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
+
+# a fresh machine-id per boot; no apt lists or caches; docs trimmed but licences kept
+: > "$R/etc/machine-id"
+rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R"/var/cache/apt/archives/*.deb
+find "$R/usr/share/doc" -type f ! -name copyright -delete
+find "$R/usr/share/doc" -type d -empty -delete
+rm -rf "$R"/usr/share/man/* "$R"/usr/share/info/*
+find "$R/opt/station/venv" -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,140 @@
+"""`station system` boot tasks on synthetic machine profiles (tmp trees written by the tests themselves)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from station import bootmedium, datamount, protect
+from station.cli import main
+from station.hw import Host, ReplayRunner
+
+DEV = "/dev/sda3"
+MOUNT_ARGV = ["mount", "-t", "vfat", "-o", "rw,noatime,flush,errors=remount-ro", DEV, datamount.MOUNT_POINT]
+RO_ARGV = ["mount", "-t", "vfat", "-o", "ro,noatime", DEV, datamount.MOUNT_POINT]
+
+
+def _write(root: Path, path: str, text: str) -> None:
+    target = root / path.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+
+
+def _link(root: Path, path: str, dest: str) -> None:
+    target = root / path.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(dest, target)
+
+
+def _key_profile(tmp_path: Path, mountinfo: str = "", with_label: bool = True) -> Path:
+    root = tmp_path / "root"
+    _write(root, "/sys/class/block/sda/dev", "8:0\n")
+    _write(root, "/sys/class/block/sda/sda3/partition", "3\n")
+    _write(root, "/sys/class/block/sda/sda3/dev", "8:3\n")
+    _link(root, "/sys/class/block/sda3", "sda/sda3")
+    (root / "sys/block").mkdir(parents=True)
+    _link(root, "/sys/block/sda", "../class/block/sda")
+    _write(root, "/dev/sda", "")
+    _write(root, DEV, "")
+    if with_label:
+        _link(root, "/dev/disk/by-label/STATIONDATA", "../../sda3")
+    _write(root, "/proc/self/mountinfo", mountinfo)
+    return tmp_path
+
+
+def _host(profile: Path, runner: ReplayRunner) -> Host:
+    return Host(root=profile / "root", runner=runner, env={})
+
+
+def test_mount_data_mounts_and_creates_the_data_dir(tmp_path: Path) -> None:
+    runner = ReplayRunner()
+    runner.add(["fsck.fat", "-a", "-w", DEV])
+    runner.add(MOUNT_ARGV)
+    host = _host(_key_profile(tmp_path), runner)
+    status = datamount.mount_data(host, retries=0)
+    assert status.state is datamount.DataState.MOUNTED, status
+    assert status.device == DEV and status.mountpoint == datamount.MOUNT_POINT
+    assert (host.path(datamount.MOUNT_POINT) / "station" / "certificates").is_dir()
+    assert tuple(MOUNT_ARGV) in runner.calls
+    assert tuple(RO_ARGV) not in runner.calls
+
+
+def test_mount_data_falls_back_to_read_only(tmp_path: Path) -> None:
+    runner = ReplayRunner()
+    runner.add(MOUNT_ARGV, returncode=32, stderr="mount: /run/station/data: cannot mount /dev/sda3 read-write")
+    runner.add(RO_ARGV)
+    status = datamount.mount_data(_host(_key_profile(tmp_path), runner), retries=0)
+    assert status.state is datamount.DataState.READ_ONLY
+    assert "read-write mount failed" in status.detail
+    assert "NE sont PAS" in status.message_fr and "NOT saved" in status.message_en
+
+
+def test_mount_data_waits_then_reports_missing(tmp_path: Path) -> None:
+    naps: list[float] = []
+    runner = ReplayRunner()
+    status = datamount.mount_data(_host(_key_profile(tmp_path, with_label=False), runner), retries=4,
+                                  sleep=naps.append)
+    assert status.state is datamount.DataState.MISSING
+    assert naps == [1.0] * 4
+    assert runner.calls == []  # nothing mounted, nothing checked
+
+
+def test_mount_data_sees_an_existing_mount_by_device_identity(tmp_path: Path) -> None:
+    mountinfo = "36 25 8:3 / /media/usb rw,relatime shared:1 - vfat /dev/sda3 rw\n"
+    runner = ReplayRunner()
+    host = _host(_key_profile(tmp_path, mountinfo), runner)
+    (host.path("/media/usb")).mkdir(parents=True)
+    status = datamount.mount_data(host, retries=0)
+    assert status.state is datamount.DataState.MOUNTED
+    assert status.mountpoint == "/media/usb"
+    assert runner.calls == []
+
+
+def test_status_round_trips_and_corrupt_status_is_none(tmp_path: Path) -> None:
+    host = _host(_key_profile(tmp_path), ReplayRunner())
+    status = datamount.DataStatus(datamount.DataState.FULL, DEV, "/run/station/data", 1024, "1024 bytes free")
+    datamount.write_status(host, status)
+    assert datamount.read_status(host) == status
+    host.path(datamount.STATUS_FILE).write_text("{not json")
+    assert datamount.read_status(host) is None
+
+
+def test_cli_mount_data_exit_code_says_missing(tmp_path: Path) -> None:
+    profile = _key_profile(tmp_path, with_label=False)
+    code = main(["--profile", str(profile), "system", "mount-data", "--retries", "0", "--json"])
+    assert code == datamount.EXIT_CODES[datamount.DataState.MISSING] == 3
+    written = json.loads((profile / "root" / datamount.STATUS_FILE.lstrip("/")).read_text())
+    assert written["state"] == "missing"
+
+
+def _toram_profile(tmp_path: Path, uuid: str = "2031-05-17-10-22-41-07") -> Path:
+    """After `toram`: /run/live/medium is a tmpfs, the key (sda) is attached but not mounted."""
+    profile = _key_profile(tmp_path, "40 25 0:52 / /run/live/medium ro,relatime - tmpfs tmpfs ro\n")
+    root = profile / "root"
+    _write(root, bootmedium.IMAGE_INFO, json.dumps({"iso_uuid": uuid, "iso_label": "STATION_LIVE"}))
+    _link(root, f"/dev/disk/by-uuid/{uuid}", "../../sda")
+    _write(root, "/run/udev/data/b8:0", "E:ID_SERIAL_SHORT=KEY0042\nE:ID_BUS=usb\n")
+    return profile
+
+
+def test_boot_key_stays_protected_after_toram(tmp_path: Path) -> None:
+    host = _host(_toram_profile(tmp_path), ReplayRunner())
+    assert protect.protections_for_disk(host, "sda") == []  # the mount alone no longer shows it
+    medium = bootmedium.record(host)
+    assert medium is not None and medium.disk == "sda" and medium.found_by == "iso-uuid"
+    assert medium.serial == "KEY0042"
+    reasons = [p.reason for p in protect.protections_for_disk(host, "sda")]
+    assert reasons == [protect.Reason.BOOT_MEDIUM]
+
+
+def test_no_medium_when_uuid_disk_absent_or_image_info_corrupt(tmp_path: Path) -> None:
+    profile = _toram_profile(tmp_path)
+    root = profile / "root"
+    (root / "dev/disk/by-uuid").joinpath("2031-05-17-10-22-41-07").unlink()
+    host = _host(profile, ReplayRunner())
+    assert bootmedium.record(host) is None
+    assert not host.path(protect.BOOT_MEDIUM_RECORD).exists()
+    _write(root, bootmedium.IMAGE_INFO, "[]")
+    assert bootmedium.image_iso_uuid(host) is None
+    assert main(["--profile", str(profile), "system", "record-boot-medium"]) == 1
