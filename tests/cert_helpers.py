@@ -1,0 +1,53 @@
+"""Real EraseJob/Disk records for certificate tests, built from captured smartctl output (tests/fixtures)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from station.config import Settings
+from station.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.jobs import EraseJob, IORange, JobState, Phase, Verification
+
+FIXTURES = Path(__file__).parent / "fixtures" / "smartctl"
+SSD_FIXTURE = FIXTURES / "sat-samsung-860evo-ssd-healthy-xall.json"
+HDD_FIXTURE = FIXTURES / "sat-wdc-wd140edfz-hdd-healthy.json"
+
+
+def disk_from_smartctl(path: Path, kind: DiskKind, name: str = "sdb", bay: str | None = "2") -> Disk:
+    data = json.loads(path.read_text())
+    return Disk(
+        name=name, devnode=f"/dev/{name}", kind=kind, bus="ata", size_bytes=data["user_capacity"]["bytes"],
+        serial=SerialInfo(data["serial_number"], SerialSource.IDENTIFY), model=data["model_name"],
+        vendor=data.get("model_family"), firmware=data.get("firmware_version"), bay=bay,
+        rotational=kind is DiskKind.HDD,
+    )
+
+
+def erased_job(job_id: str = "20250101T100000Z-0001", disk: Disk | None = None, *, method: str = "zero",
+               passes: tuple[str, ...] = ("zero",), nist_category: str = "clear",
+               technique: str = "overwrite") -> EraseJob:
+    disk = disk or disk_from_smartctl(SSD_FIXTURE, DiskKind.SSD)
+    return EraseJob(
+        job_id=job_id, target=disk.devnode, method=method, verify="full", passes=list(passes),
+        nist_category=nist_category, technique=technique, disk=disk, state=JobState.ERASED, phase=Phase.DONE,
+        created="2025-01-01T10:00:00+00:00", started="2025-01-01T10:00:05+00:00",
+        ended="2025-01-01T11:02:41+00:00", bytes_total=disk.size_bytes, bytes_done=disk.size_bytes,
+        passes_done=len(passes),
+        verification=Verification(mode="full", percent=100.0, bytes_verified=disk.size_bytes, regions=1,
+                                  passed=True, expected="zero"),
+    )
+
+
+def failed_job(job_id: str = "20250101T120000Z-0002", disk: Disk | None = None) -> EraseJob:
+    job = erased_job(job_id, disk or disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD, name="sdc", bay="3"))
+    return replace(job, state=JobState.FAILED, passes_done=0,
+                   errors=[IORange("write", 4096 * 1000, 4096, 5, "Input/output error")],
+                   verification=None, failure="write error at 4096000: Input/output error")
+
+
+def settings() -> Settings:
+    return Settings(organisation="Atelier Solidaire", operator="Camille Martin", donor="Région Exemple",
+                    lot="LOT-2025-01", language="fr", station_name="banc-1", operator_title="technicienne",
+                    location="Lyon", contact="atelier@example.org")
