@@ -1,0 +1,75 @@
+"""`station audit`: inventory this machine, judge it for reuse, and write the signed audit record."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from station import audit, config, keys, thresholds
+from station.commands.common import datadir_from_args, host_from_args
+from station.inventory import collect
+from station.thresholds import CHECKLIST_ITEMS
+from station.verdict import CHECK_STATES, Checklist, decide
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("audit", help="hardware audit and reuse verdict of this machine (signed record + PDF)")
+    p.add_argument("--json", action="store_true", help="print the audit record as JSON")
+    p.add_argument("--smart-test", choices=["short"], help="run a short SMART self-test on each drive and wait")
+    p.add_argument("--out", help="directory for the record, signature, PDF and evidence (default: data dir audits/)")
+    p.add_argument("--check", action="append", default=[], metavar="ITEM=STATE",
+                   help=f"functional test result, repeatable; ITEM in {', '.join(CHECKLIST_ITEMS)} or 'all'; "
+                        f"STATE in {', '.join(CHECK_STATES)}")
+    p.add_argument("--tester", help="name of the technician who tested the functions (default: operator setting)")
+    p.add_argument("--serial", help="serial number typed or scanned from the machine's label")
+    p.add_argument("--no-write", action="store_true", help="only print; write no record")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    host = host_from_args(args)
+    datadir = datadir_from_args(args)
+    settings, warnings = config.load_checked(datadir)
+    for warning in warnings:
+        print(f"station audit: {warning}", file=sys.stderr)
+    lang = args.lang or settings.language or "fr"
+    try:
+        checklist = Checklist.from_pairs(args.check, args.tester or settings.operator or None)
+        limits = thresholds.load(datadir.root / "thresholds.json")
+    except ValueError as exc:
+        print(f"station audit: {exc}", file=sys.stderr)
+        return 2
+    inventory = collect(host, smart_test=args.smart_test, thresholds=limits)
+    verdict = decide(inventory, checklist, limits)
+    key = keys.load_or_create(datadir)
+    responsible = audit.Responsible(settings.organisation, settings.location, settings.operator)
+    record = audit.build(inventory, verdict, checklist, responsible=responsible,
+                         station_name=settings.station_name, key_fingerprint=key.fingerprint,
+                         created=datetime.now(UTC).replace(microsecond=0), lang=lang, label_serial=args.serial)
+    files = None
+    if not args.no_write:
+        out_dir = Path(args.out) if args.out else datadir.audits
+        try:
+            files = audit.write(record, inventory, out_dir, key, lang)
+        except (audit.AuditError, OSError) as exc:
+            print(f"station audit: {exc}", file=sys.stderr)
+            return 1
+    if args.json:
+        sys.stdout.write(audit.to_json_bytes(record).decode("utf-8"))
+        return 0
+    print(f"{record['audit_id']}  {record['weee_annex_vi']['item_name'] or '?'}  "
+          f"verdict: {verdict.outcome}" + ("  (partial audit)" if inventory.partial else ""))
+    for finding in verdict.findings:
+        print(f"  [{finding.outcome}] {finding.id}: {finding.message}")
+    for disk in inventory.disks:
+        health = disk.smart.health if disk.smart else "unknown"
+        print(f"  disk {disk.name}: {disk.model or '?'} SMART {health}")
+    for bat in inventory.batteries:
+        print(f"  battery {bat.name}: wear {bat.wear_percent if bat.wear_percent is not None else 'unknown'}")
+    print(f"  collected in {inventory.duration_s:.2f} s")
+    if files is not None:
+        print(json.dumps({"json": str(files.json_path), "sig": str(files.sig_path), "pdf": str(files.pdf_path)}))
+    return 0
