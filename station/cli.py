@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 
 from station import __version__
-from station.commands import audit, jobs, system, wipe
+from station.commands import audit, certs, drives, jobs, lot, settings, system, upload, verify, watch, wipe
 
-COMMAND_MODULES = [wipe, jobs, system, audit]  # each helper-module adds itself here
+COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, upload, settings]  # each helper-module adds itself here
 
 
 def build_parser() -> argparse.ArgumentParser:

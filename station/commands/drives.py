@@ -1,0 +1,70 @@
+"""`station drives [--json] [--all-loops]`: the drives Station sees, who they are, and what is protected."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from station import detect, i18n
+from station.commands.common import datadir_from_args, host_from_args
+from station.disk import Disk
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("drives", help="list drives with identity, serial provenance and protection")
+    p.add_argument("--json", action="store_true", help="print the full records as JSON")
+    p.add_argument("--all-loops", action="store_true", help="include loop devices (tests, demo)")
+    p.add_argument("--no-smartctl", action="store_true",
+                   help="do not ask drives for their IDENTIFY data (faster; serials from udev only)")
+    p.set_defaults(func=run)
+
+
+def load_bays_for(args: argparse.Namespace) -> dict[str, str]:
+    """Bay labels from bays.json in the data dir; a broken file is reported, never fatal."""
+    try:
+        return detect.load_bays(Path(datadir_from_args(args).root) / detect.BAYS_FILE)
+    except detect.BayConfigError as exc:
+        print(f"station: {exc} (bays ignored)", file=sys.stderr)
+        return {}
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n < 1e12 else f"{n / 1e12:.2f} TB"
+
+
+def line(disk: Disk, lang: str) -> str:
+    serial = disk.serial.value or ("inconnu" if lang == "fr" else "unknown")
+    doubts = f" [{', '.join(disk.serial.doubts)}]" if disk.serial.doubts else ""
+    bay = f"  {'baie' if lang == 'fr' else 'bay'} {disk.bay}" if disk.bay else ""
+    text = (f"{disk.devnode:<14} {disk.kind.value:<9} {disk.bus:<6} {_size(disk.size_bytes):>9}  "
+            f"{disk.model or '?'}  S/N {serial} ({disk.serial.source.value}){doubts}{bay}")
+    for protection in disk.protections:
+        label = "PROTÉGÉ" if lang == "fr" else "PROTECTED"
+        text += f"\n{'':<14} {label}: {protection.reason.value} ({protection.detail})"
+    for hint in disk.hints:
+        text += f"\n{'':<14} ! {detect.hint_text(hint, lang)}"
+    return text
+
+
+def run(args: argparse.Namespace) -> int:
+    host = host_from_args(args)
+    lang = i18n.choose_language(getattr(args, "lang", None), None, host.env)
+    found = detect.detect(host, include_loops=args.all_loops, bays=load_bays_for(args),
+                          identify=not args.no_smartctl)
+    if args.json:
+        print(json.dumps({
+            "disks": [d.to_dict() for d in found.disks],
+            "hints": [{"code": h.code, "detail": h.detail, "message": detect.hint_text(h.code, lang)}
+                      for h in found.hints],
+            "skipped": [{"name": n, "reason": r} for n, r in found.skipped],
+        }, indent=2, ensure_ascii=False))
+        return 0
+    if not found.disks:
+        print("Aucun disque détecté." if lang == "fr" else "No drive detected.")
+    for disk in found.disks:
+        print(line(disk, lang))
+    for hint in found.hints:
+        print(f"! {detect.hint_text(hint.code, lang)} ({hint.detail})")
+    return 0
