@@ -1,0 +1,105 @@
+"""Technique choice and honest labels, on capabilities parsed from real outputs."""
+
+from __future__ import annotations
+
+import pytest
+from purge_helpers import fixture, make_disk
+
+from station import capabilities as cap
+from station.disk import DiskKind
+from station.purge_plan import PlanError, Technique, choose
+
+
+def ata_caps(rel: str, sanitize_frozen: bool | None = None) -> cap.PurgeCapabilities:
+    ident = cap.parse_hdparm_identify(fixture(rel))
+    assert ident is not None
+    if sanitize_frozen is not None:
+        ident = cap._with_sanitize_frozen(ident, sanitize_frozen)
+    return cap.PurgeCapabilities("/dev/sda", "ata", ata=ident)
+
+
+def nvme_caps(rel: str) -> cap.PurgeCapabilities:
+    return cap.PurgeCapabilities("/dev/nvme0n1", "nvme", nvme=cap.parse_nvme_id_ctrl(fixture(rel)))
+
+
+NVME = make_disk("/dev/nvme0n1", DiskKind.NVME, "nvme")
+SSD = make_disk()
+HDD = make_disk(kind=DiskKind.HDD)
+
+
+def test_nvme_gets_strongest_sanitize_and_namespace_warning() -> None:
+    c = choose(NVME, nvme_caps("nvme/id-ctrl-H-samsung-pm1733-mzwlj7t6hala.txt"), "purge")
+    assert c.technique is Technique.NVME_SANITIZE_BLOCK and c.nist_category == "purge"
+    assert c.ieee2883 == "block-erase" and c.command_family == "nvme-sanitize"
+    assert any("32 namespaces" in w for w in c.warnings)
+
+
+def test_nvme_without_sanicap_falls_back_to_clear_and_says_why() -> None:
+    c = choose(NVME, nvme_caps("nvme/id-ctrl-H-intel-optane-m10-mempek1j016gal.txt"), "purge")
+    assert c.technique is Technique.HOST_OVERWRITE and c.nist_category == "clear"
+    assert "does not support any SANITIZE" in c.reason
+    assert any("spare" in w for w in c.warnings) and any("nvme-format-user-data" in w for w in c.warnings)
+
+
+def test_security_frozen_ssd_still_gets_sanitize() -> None:
+    # a security freeze does not block SANITIZE; only a sanitize freeze lock (SD1) does
+    c = choose(SSD, ata_caps("hdparm/sata-ssd-tesla-2tb-frozen-sanitize-block-erase.txt"), "purge")
+    assert c.technique is Technique.ATA_SANITIZE_BLOCK and c.nist_category == "purge"
+
+
+def test_sanitize_frozen_ssd_falls_back_with_replug_advice() -> None:
+    caps = ata_caps("hdparm/sata-ssd-tesla-2tb-frozen-sanitize-block-erase.txt", sanitize_frozen=True)
+    c = choose(SSD, caps, "purge")
+    assert c.technique is Technique.HOST_OVERWRITE and "frozen" in c.reason and "replug" in c.reason
+
+
+def test_ssd_without_sanitize_is_clear_even_with_security_erase() -> None:
+    c = choose(SSD, ata_caps("hdparm/sata-ssd-intel-ssdsc2kw512g8-frozen-tabs.txt"), "purge")
+    assert c.technique is Technique.HOST_OVERWRITE and c.nist_category == "clear"
+
+
+def test_hdd_purge_is_overwrite_plus_sanitize_overwrite() -> None:
+    caps = ata_caps("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt")
+    c = choose(HDD, caps, "purge")
+    assert c.technique is Technique.ATA_SANITIZE_OVERWRITE and c.host_overwrite_first
+    assert c.nist_category == "purge"
+    assert choose(HDD, caps, "clear").technique is Technique.HOST_OVERWRITE
+
+
+def test_hdd_without_sanitize_overwrite_is_clear_with_warning() -> None:
+    c = choose(HDD, ata_caps("hdparm/sata-ssd-intel-ssdsc2kw512g8-frozen-tabs.txt"), "purge")
+    assert c.technique is Technique.HOST_OVERWRITE and any("Purge requested but" in w for w in c.warnings)
+
+
+def test_usb_bridge_unknown_is_clear_with_reason() -> None:
+    caps = cap.PurgeCapabilities("/dev/sdc", "none", unknown=cap.UnknownReason.USB_BRIDGE,
+                                 detail="the USB enclosure does not pass ATA commands through")
+    c = choose(make_disk("/dev/sdc", bus="usb"), caps, "purge")
+    assert c.technique is Technique.HOST_OVERWRITE and "usb-bridge" in c.reason
+
+
+def test_named_clear_techniques_are_labelled_clear() -> None:
+    caps = nvme_caps("nvme/id-ctrl-H-tforce-tm8fpl500g-sanicap-block-erase.txt")
+    c = choose(NVME, caps, "nvme-format-crypto")
+    assert c.nist_category == "clear" and c.technique is Technique.NVME_FORMAT_CRYPTO
+    assert any("would be a lie" in w for w in c.warnings)
+    assert any("does not advertise" in w for w in c.warnings)
+    ata = ata_caps("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt")
+    assert choose(HDD, ata, "ata-secure-erase").nist_category == "clear"
+
+
+def test_named_technique_for_unknown_scsi_support_is_allowed_with_warning() -> None:
+    caps = cap.PurgeCapabilities("/dev/sdb", "scsi", unknown=cap.UnknownReason.COMMAND_FAILED, detail="x")
+    c = choose(make_disk("/dev/sdb", DiskKind.HDD, "scsi"), caps, "scsi-format-unit")
+    assert c.technique is Technique.SCSI_FORMAT_UNIT and c.nist_category == "clear"
+    assert any("unknown" in w for w in c.warnings)
+
+
+def test_wrong_family_and_unknown_names_are_refused() -> None:
+    with pytest.raises(PlanError, match="NVME command"):
+        choose(SSD, ata_caps("hdparm/sata-ssd-intel-ssdsc2kw512g8-frozen-tabs.txt"), "nvme-sanitize-block")
+    with pytest.raises(PlanError, match="unknown erase technique"):
+        choose(SSD, ata_caps("hdparm/sata-ssd-intel-ssdsc2kw512g8-frozen-tabs.txt"), "degauss")
+    virt = cap.PurgeCapabilities("/dev/vda", "none", unknown=cap.UnknownReason.VIRTUAL, detail="virtio disk")
+    with pytest.raises(PlanError, match="virtio"):
+        choose(make_disk("/dev/vda", DiskKind.VIRTUAL, "virtio"), virt, "ata-sanitize-block")
