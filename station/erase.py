@@ -253,6 +253,7 @@ class EraseRunner:
     def _write_pass(self, target: BlockTarget, index: int, pat: pattern.Pattern) -> None:
         job = self.job
         job.phase, job.bytes_done = Phase.WRITING, 0
+        self._emit(0, target.size)
         work = chunks(0, target.size, self.chunk)
         if pat.static:
             buf = Buffer(self.chunk)
@@ -348,6 +349,7 @@ class EraseRunner:
         result = Verification(mode=self.verify.mode, percent=round(100.0 * total / target.size, 3),
                               expected="zero" if final.static else "random-stream")
         job.verification = result
+        self._emit(0, total)
         reader = Prefetcher(work, lambda b, o, n: self._read_fully(target, b, o, n), self._pool())
         expected_static: Buffer | None = None
         expected_feed: Prefetcher | None = None

@@ -102,9 +102,17 @@ def resolve_disk(host: Host, target: str) -> Disk:
         return file_disk(target)
     if not stat.S_ISBLK(mode):
         raise ValueError(f"{target} is neither a block device nor a regular file")
+    rdev = os.stat(target).st_rdev
+    link = f"/sys/dev/block/{os.major(rdev)}:{os.minor(rdev)}"
+    name = os.path.basename(host.realpath(link))
+    if host.path(f"/sys/class/block/{name}/partition").exists():
+        raise ValueError(f"{target} is a partition: Station erases and certifies whole drives")
     from station import detect
 
-    return detect.disk_for_devnode(host, target)
+    for disk in detect.detect(host, include_loops=True).disks:
+        if disk.name == name:
+            return disk
+    return detect.read_disk(host, name)
 
 
 def plan_overwrite(host: Host, disks: Sequence[Disk], method: str, verify: str, rounds: int = 1) -> ErasePlan:

@@ -56,7 +56,10 @@ class Session:
             return planning.plan_overwrite(self.host, disks, method, verify, rounds)
         from station import purge_plan
 
-        return purge_plan.plan(self.host, disks, method, verify)
+        if method != "purge" and method not in purge_plan.NAMED:
+            raise ValueError(f"unknown method {method!r}: choose {', '.join(planning.OVERWRITE_METHODS)}, "
+                             f"purge, or a named technique ({', '.join(purge_plan.NAMED)})")
+        return planning.plan_purge(self.host, disks, method, verify)
 
     def start(self, plan: planning.ErasePlan, on_progress: ProgressCallback | None = None,
               on_finished: Callable[[Outcome], None] | None = None,
