@@ -71,17 +71,17 @@ class HiddenAreaRemoval:
         return f"{what} (HPA/DCO) were not erased: {'; '.join(self.messages) or self.after.reason}"
 
 
-_MAX = re.compile(r"max sectors\s*=\s*(\d+)/(\d+)(?:,\s*(HPA|ACCESSIBLE MAX ADDRESS) is (enabled|disabled))?")
+_MAX = re.compile(r"max sectors\s*=\s*(\d+)/(\d+)(?:,\s*(HPA is|ACCESSIBLE MAX ADDRESS) (enabled|disabled))?")
 _DCO_MAX = re.compile(r"Real max sectors:\s*(\d+)")
 
 
 def parse_hdparm_n(text: str) -> tuple[int, int, bool | None, str | None] | None:
-    """`hdparm -N`: ' max sectors   = current/native, HPA is enabled|disabled'."""
+    """`hdparm -N`: ' max sectors   = cur/native, HPA is enabled' or ', ACCESSIBLE MAX ADDRESS enabled'."""
     m = _MAX.search(text)
     if not m:
         return None
     enabled = None if m.group(4) is None else m.group(4) == "enabled"
-    mechanism = None if m.group(3) is None else ("hpa" if m.group(3) == "HPA" else "ama")
+    mechanism = None if m.group(3) is None else ("hpa" if m.group(3) == "HPA is" else "ama")
     return int(m.group(1)), int(m.group(2)), enabled, mechanism
 
 
