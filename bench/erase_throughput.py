@@ -4,7 +4,8 @@
 Peers: `dd if=/dev/zero oflag=direct bs=4M` (write), `dd iflag=direct bs=4M` (read), Debian's nwipe
 (`--method=zero --nogui --autonuke --verify=off --noblank`) when installed. Ours: zero and random
 passes, full verification, 1 and 4 targets in parallel. Runs are interleaved and repeated; the
-median is reported. Needs root (losetup). Usage: sudo .venv/bin/python bench/erase_throughput.py [--size-mib 512] [--repeat 3]
+median is reported. Needs root (losetup).
+Usage: sudo .venv/bin/python bench/erase_throughput.py [--size-mib 512] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from station.erase import EraseRunner, Progress, passes_for  # noqa: E402
-from station.jobs import EraseJob, Phase, new_job_id  # noqa: E402
+from station.erase import EraseRunner, Progress, passes_for
+from station.jobs import EraseJob, Phase, new_job_id
 
 
 def losetup(path: Path) -> str:
