@@ -464,7 +464,7 @@ def issue(job: EraseJob, datadir: DataDir, settings: Settings, host_identity: Ho
         sequence = head.sequence + 1 if head else 1
         certificate_id = chain.certificate_id(station_key.fingerprint, sequence)
         all_evidence = dict(evidence)
-        all_evidence.setdefault("job.json", json.dumps(job.to_dict(), indent=2, sort_keys=True).encode())
+        all_evidence.setdefault("job-journal.json", json.dumps(job.to_dict(), indent=2, sort_keys=True).encode())
         stored = _store_evidence(datadir, certificate_id, all_evidence)
         cert = build(job, settings, host_identity, stored, certificate_id=certificate_id, sequence=sequence,
                      previous_sha256=head.sha256 if head else None, fingerprint=station_key.fingerprint,

@@ -24,6 +24,7 @@ from station.datadir import DataDir
 
 PRIVATE_NAME = "station.key.pem"
 PUBLIC_NAME = "station.pub.pem"
+PASSPHRASE_ENV = "STATION_KEY_PASSPHRASE"
 
 
 class KeyFileError(Exception):
@@ -124,7 +125,12 @@ def _read_private(path: Path, passphrase: bytes | None) -> Ed25519PrivateKey:
 
 
 def load_or_create(datadir: DataDir, passphrase: bytes | None = None) -> StationKey:
-    """The station key, created on first use (private file 0600, optional passphrase); public PEM beside it."""
+    """The station key, created on first use (private file 0600, optional passphrase); public PEM beside it.
+
+    Without an explicit passphrase, `$STATION_KEY_PASSPHRASE` is used if set (the live image's unit sets it).
+    """
+    if passphrase is None and os.environ.get(PASSPHRASE_ENV):
+        passphrase = os.environ[PASSPHRASE_ENV].encode()
     priv = private_path(datadir)
     with _locked(datadir.keys):
         if priv.exists():

@@ -6,7 +6,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from station.certificate import HostIdentity, IssuedCertificate, issue
 from station.config import Settings
+from station.datadir import DataDir
 from station.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.jobs import EraseJob, IORange, JobState, Phase, Verification
 
@@ -51,3 +53,14 @@ def settings() -> Settings:
     return Settings(organisation="Atelier Solidaire", operator="Camille Martin", donor="Région Exemple",
                     lot="LOT-2025-01", language="fr", station_name="banc-1", operator_title="technicienne",
                     location="Lyon", contact="atelier@example.org")
+
+
+def host() -> HostIdentity:
+    return HostIdentity("Dell Inc.", "Latitude E7450", "7XK2Y32", True)
+
+
+def issue_two(datadir: DataDir, lang: str = "fr") -> tuple[IssuedCertificate, IssuedCertificate]:
+    """An erased SSD (in a laptop, with its smartctl evidence) then a failed HDD (on a rack bay)."""
+    first = issue(erased_job(), datadir, settings(), host(), {"smartctl.json": SSD_FIXTURE.read_bytes()}, lang)
+    second = issue(failed_job(), datadir, settings(), None, {"smartctl.json": HDD_FIXTURE.read_bytes()}, lang)
+    return first, second
