@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from station import __version__
 from station.commands import audit, certs, drives, jobs, lot, settings, system, upload, verify, watch, wipe
 
-COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, upload, settings]  # each helper-module adds itself here
+# each helper-module adds itself here
+COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, upload, settings]
 
 
 def build_parser() -> argparse.ArgumentParser:
