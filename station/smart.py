@@ -438,8 +438,10 @@ def read(host: Host, disk_devnode: str, bus_hint: str | None = None, limits: Sma
         argv = ("smartctl", "--json", "-x", *dtype, disk_devnode)
         result = host.run(list(argv), timeout=timeout)
         if result.returncode == 127 and not result.stdout.strip():
-            return SmartReport(disk_devnode, None, None, "unknown", (), None, (), b"", argv,
-                               error="smartctl is not installed (package smartmontools)",
+            why = result.stderr.strip() or "smartctl: command not found"
+            if "not found" in why:
+                why = "smartctl is not installed (package smartmontools)"
+            return SmartReport(disk_devnode, None, None, "unknown", (), None, (), b"", argv, error=why,
                                attempts=tuple(attempts))
         report = parse(result.stdout, disk_devnode, argv, limits, returncode=result.returncode)
         if report.health != "unknown":
