@@ -269,6 +269,14 @@ class HotplugMonitor:
             self.detach(loop)
 
 
+def udev_running(host: Host) -> bool:
+    """True when udevd answers: without it no processed event ever arrives (a stale socket file may remain)."""
+    ping = host.run(["udevadm", "control", "--ping"], timeout=5)
+    if ping.returncode == 127:
+        return host.path("/run/udev/control").exists()
+    return ping.ok
+
+
 def describe(event: HotplugEvent) -> str:
     """One line for `station watch`."""
     if isinstance(event, DiskRemoved):

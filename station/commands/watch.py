@@ -8,6 +8,7 @@ import sys
 
 from station import hotplug
 from station.commands.drives import load_bays_for
+from station.hw import Host
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,6 +24,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "profile", None):
         print("station watch: a recorded profile has no live events; run it on the machine", file=sys.stderr)
+        return 2
+    if not hotplug.udev_running(Host()):
+        print("station watch: udevd is not running, no drive event can arrive "
+              "(start systemd-udevd)", file=sys.stderr)
         return 2
     monitor = hotplug.HotplugMonitor(include_loops=args.all_loops, bays=load_bays_for(args),
                                      identify=not args.no_smartctl)
