@@ -269,7 +269,8 @@ def render_pdf(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") -> b
     if weee["declaration"]:
         line(weee["declaration"], 8, False, 10)
     digest = sha256_hex(json_bytes)
-    line(f"{labels['sig']} {record['signature']['key_fingerprint']}  SHA-256 {digest}", 7, False, 10)
+    line(f"{labels['sig']} {record['signature']['key_fingerprint']}", 7, False, 9)
+    line(f"SHA-256 {digest}", 7, False, 10)
 
     qr_text = f"STATION-AUDIT {record['audit_id']} {outcome} sha256={digest}"
     widget = QrCodeWidget(qr_text)
