@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -263,12 +262,24 @@ class _Writer:
         self.c.setFillColor(colors.black)
 
 
-def _qr(c: canvas.Canvas, value: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(value, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, c, x, y)
+def _qr(c: canvas.Canvas, value: str, x: float, y: float, size: float, border: int = 2) -> None:
+    """reportlab's QR encoder, drawn as row runs straight on the canvas (the widget encodes it three times)."""
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(value)
+    qr.make()
+    count = qr.getModuleCount()
+    box = size / (count + 2 * border)
+    c.saveState()
+    c.setFillColor(colors.black)
+    for r, row in enumerate(qr.modules):
+        col = 0
+        for dark, run in itertools.groupby(bool(m) for m in row):
+            length = len(list(run))
+            if dark:
+                c.rect(x + (col + border) * box, y + size - (r + border + 1) * box, length * box, box,
+                       stroke=0, fill=1)
+            col += length
+    c.restoreState()
 
 
 def qr_payload(certificate_id: str, json_sha256: str) -> str:

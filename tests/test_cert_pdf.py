@@ -1,0 +1,101 @@
+"""The PDF as people see it: rendered with poppler, text extracted, in both languages; attachments read back."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cert_helpers import issue_two
+
+from station import keys, pdf
+from station.datadir import DataDir
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+                                   reason="poppler-utils (pdftotext, pdftoppm) not installed")
+
+
+def _text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _pages(path: Path) -> int:
+    done = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return int(next(line.split()[-1] for line in done.stdout.splitlines() if line.startswith("Pages:")))
+
+
+@needs_poppler
+@pytest.mark.parametrize("lang,title,result,failure,failed", [
+    ("fr", "Certificat d'effacement de données", "EFFACÉ ET VÉRIFIÉ",
+     "RAPPORT D'ÉCHEC - CE N'EST PAS UN CERTIFICAT D'EFFACEMENT", "ÉCHEC"),
+    ("en", "Data sanitization certificate", "ERASED AND VERIFIED",
+     "FAILURE REPORT - THIS IS NOT A CERTIFICATE OF ERASURE", "FAILED"),
+])
+def test_pdf_text_shows_serial_and_result(datadir: DataDir, lang: str, title: str, result: str, failure: str,
+                                          failed: str) -> None:
+    first, second = issue_two(datadir, lang)
+    text = _text(first.pdf_path)
+    assert title in text and result in text
+    assert first.certificate.media.serial and first.certificate.media.serial in text
+    assert first.certificate_id in text and first.certificate.station.key_fingerprint in text
+    assert first.sha256 in text
+    assert _pages(first.pdf_path) == 1
+    report = _text(second.pdf_path)
+    assert failure in report and failed in report
+    assert second.certificate.media.serial and second.certificate.media.serial in report
+    assert title not in report and result not in report  # a failure report never reads as a certificate
+    assert _pages(second.pdf_path) == 1
+
+
+@needs_poppler
+def test_pdf_renders_to_png(datadir: DataDir, tmp_path: Path) -> None:
+    first, second = issue_two(datadir, "fr")
+    for issued in (first, second):
+        prefix = tmp_path / issued.certificate_id
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(issued.pdf_path), str(prefix)],
+                       check=True, capture_output=True)
+        png = prefix.with_suffix(".png")
+        data = png.read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 10_000
+    # the header band is green for a certificate, red for a failure report
+    assert _header_rgb(first.pdf_path, tmp_path) == (0x1F, 0x6F, 0x43)
+    assert _header_rgb(second.pdf_path, tmp_path) == (0xB3, 0x26, 0x1E)
+
+
+def _header_rgb(path: Path, tmp_path: Path) -> tuple[int, int, int]:
+    """Top-left pixel, from poppler's plain PPM output (P6: header, then RGB bytes)."""
+    prefix = tmp_path / "sample"
+    subprocess.run(["pdftoppm", "-r", "20", "-singlefile", str(path), str(prefix)], check=True, capture_output=True)
+    raw = prefix.with_suffix(".ppm").read_bytes()
+    fields = raw.split(maxsplit=4)
+    assert fields[0] == b"P6" and fields[3] == b"255"
+    pixels = fields[4]
+    return pixels[0], pixels[1], pixels[2]
+
+
+def test_attachments_read_back_with_pypdf(datadir: DataDir) -> None:
+    first, _ = issue_two(datadir)
+    files = pdf.attachments(first.pdf_path.read_bytes())
+    assert files[f"{first.certificate_id}.json"] == first.json_path.read_bytes()
+    assert files[f"{first.certificate_id}.json.sig"] == first.sig_path.read_bytes()
+    assert files[keys.PUBLIC_NAME] == keys.public_path(datadir).read_bytes()
+
+
+def test_qr_payload_names_id_and_hash() -> None:
+    assert pdf.qr_payload("ABCDEF01-000001", "ab" * 32) == f"STATION-CERT:ABCDEF01-000001;SHA256:{'ab' * 32}"
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg (zbar-tools) not installed")
+def test_qr_code_decodes(datadir: DataDir, tmp_path: Path) -> None:
+    first, _ = issue_two(datadir)
+    prefix = tmp_path / "page"
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(first.pdf_path), str(prefix)], check=True)
+    done = subprocess.run(["zbarimg", "--quiet", "--raw", str(prefix.with_suffix(".png"))], capture_output=True,
+                          text=True, check=False)
+    assert done.stdout.strip() == pdf.qr_payload(first.certificate_id, first.sha256)
+
+
+def test_text_outside_the_font_is_replaced_not_lost() -> None:
+    assert pdf._latin("Zoë, Łódź, 東京") == "Zoë, ?ód?, ??"
