@@ -1,0 +1,255 @@
+"""The virtual wipe rack: one TCG QEMU guest running the tree's `station`, with drives plugged,
+pulled, faulted and powered off from the host.
+
+Every drive is hot-plugged through QMP (one code path for every bus); the guest's root disk (serial
+SYSROOT) and data disk (serial DATADISK, mounted at /data) are there from boot. The tree is shared
+read-only at /src by 9p and `station` in the guest runs it with the guest's python3.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from rack_build import REPO, GuestImage
+from rack_proto import QMP, ExecResult, GuestAgent, Json
+
+ROOT_PORTS = 6
+GUEST_DATA_DIR = "/data/station"
+STATION = "/usr/local/bin/station"
+
+
+class Bus(StrEnum):
+    NVME = "nvme"
+    VIRTIO = "virtio"
+    SCSI = "scsi"
+    USB = "usb"
+
+
+@dataclass(frozen=True)
+class Drive:
+    """One emulated drive: its backing file, the serial the guest will read, and what goes wrong."""
+
+    id: str
+    bus: Bus
+    serial: str  # virtio-blk keeps at most 20 characters
+    image: Path
+    throttle_bps: int | None = None  # slows every pass so a pull or a power cut lands mid-pass
+    eio_sectors: tuple[int, ...] = ()  # 512-byte sectors whose reads and writes fail with EIO (blkdebug)
+
+    def block_node(self) -> Json:
+        """The blockdev-add argument: file, then blkdebug when faulty, then raw."""
+        image: Json = {"driver": "file", "filename": str(self.image.resolve())}
+        if self.eio_sectors:
+            rules = [{"event": event, "sector": sector, "errno": 5, "once": False}
+                     for sector in self.eio_sectors for event in ("read_aio", "write_aio")]
+            image = {"driver": "blkdebug", "inject-error": rules, "image": image}
+        return {"driver": "raw", "node-name": f"{self.id}-raw", "file": image}
+
+
+class Rack:
+    """A running guest. Use as a context manager: the QEMU it started is always stopped (by pid)."""
+
+    def __init__(self, guest: GuestImage, run_dir: Path, data_disk: Path, share: Path = REPO,
+                 memory_mib: int = 1024):
+        self.guest = guest
+        self.run_dir = run_dir
+        self.data_disk = data_disk
+        self.share = share
+        self.memory_mib = memory_mib
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._qmp: QMP | None = None
+        self._agent: GuestAgent | None = None
+        self.ports: dict[str, str] = {}  # drive id -> pcie-root-port it occupies
+        self.boot_seconds = 0.0
+
+    @property
+    def serial_log(self) -> Path:
+        return self.run_dir / "serial.log"
+
+    @property
+    def qmp(self) -> QMP:
+        assert self._qmp is not None, "guest not booted"
+        return self._qmp
+
+    @property
+    def agent(self) -> GuestAgent:
+        assert self._agent is not None, "guest not booted"
+        return self._agent
+
+    def argv(self) -> list[str]:
+        run = self.run_dir
+        ports = [a for i in range(1, ROOT_PORTS + 1)
+                 for a in ("-device", f"pcie-root-port,id=rp{i},chassis={i},slot={i}")]
+        return [
+            "qemu-system-x86_64", "-name", "station-rack", "-machine", "q35,accel=tcg", "-cpu", "max",
+            "-smp", "2", "-m", str(self.memory_mib), "-display", "none", "-no-reboot",
+            "-kernel", str(self.guest.kernel), "-initrd", str(self.guest.initrd),
+            "-append", "console=ttyS0 quiet loglevel=4 panic=-1 init=/sbin/rack-init",
+            "-blockdev", f"driver=file,filename={run / 'root.qcow2'},node-name=root-file",
+            "-blockdev", "driver=qcow2,file=root-file,node-name=root",
+            "-device", "virtio-blk-pci,drive=root,serial=SYSROOT",
+            "-blockdev", f"driver=file,filename={self.data_disk.resolve()},node-name=data-file",
+            "-blockdev", "driver=raw,file=data-file,node-name=data",
+            "-device", "virtio-blk-pci,drive=data,serial=DATADISK",
+            "-chardev", f"socket,id=ser0,path={run / 'serial.sock'},server=on,wait=off,logfile={self.serial_log}",
+            "-serial", "chardev:ser0",
+            "-qmp", f"unix:{run / 'qmp.sock'},server=on,wait=off",
+            "-chardev", f"socket,id=qga0,path={run / 'qga.sock'},server=on,wait=off",
+            "-device", "virtio-serial-pci", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
+            *ports,
+            "-device", "qemu-xhci,id=xhci,p2=8,p3=8", "-device", "virtio-scsi-pci,id=scsi0",
+            "-virtfs", f"local,path={self.share},mount_tag=src,security_model=none,readonly=on",
+        ]
+
+    def boot(self, timeout: float = 240) -> Rack:
+        """Start QEMU on a fresh overlay of the root image and wait for the guest agent."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("root.qcow2", "qmp.sock", "qga.sock", "serial.sock"):
+            (self.run_dir / name).unlink(missing_ok=True)
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", str(self.guest.root),
+                        str(self.run_dir / "root.qcow2")], check=True)
+        started = time.monotonic()
+        with (self.run_dir / "qemu.out").open("ab") as log:
+            self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT)
+        deadline = started + timeout
+        while self._agent is None:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"QEMU exited with {self.proc.returncode}: "
+                                   f"{(self.run_dir / 'qemu.out').read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"guest agent silent after {timeout} s; console: {self.console_tail()}")
+            try:
+                self._agent = GuestAgent(self.run_dir / "qga.sock", timeout=2)
+            except (OSError, EOFError, TimeoutError, ValueError):
+                time.sleep(0.3)
+        self.boot_seconds = time.monotonic() - started
+        self._qmp = QMP(self.run_dir / "qmp.sock")
+        return self
+
+    def console_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.serial_log.read_text(errors="replace")[-chars:]
+        except FileNotFoundError:
+            return "(no console log)"
+
+    # --- drives -------------------------------------------------------------------------------------
+
+    def plug(self, drive: Drive) -> None:
+        self.qmp.execute("blockdev-add", drive.block_node())
+        node = f"{drive.id}-raw"
+        if drive.throttle_bps:
+            self.qmp.execute("object-add", {"qom-type": "throttle-group", "id": f"{drive.id}-tg",
+                                            "limits": {"bps-total": drive.throttle_bps}})
+            self.qmp.execute("blockdev-add", {"driver": "throttle", "node-name": f"{drive.id}-thr",
+                                              "throttle-group": f"{drive.id}-tg", "file": node})
+            node = f"{drive.id}-thr"
+        device: Json = {"id": drive.id, "drive": node, "serial": drive.serial}
+        if drive.bus in (Bus.NVME, Bus.VIRTIO):
+            port = self._free_port()
+            self.ports[drive.id] = port
+            device |= {"driver": "nvme" if drive.bus is Bus.NVME else "virtio-blk-pci", "bus": port}
+        elif drive.bus is Bus.SCSI:
+            device |= {"driver": "scsi-hd", "bus": "scsi0.0"}
+        else:
+            device |= {"driver": "usb-storage", "bus": "xhci.0"}
+        self.qmp.execute("device_add", device)
+
+    def _free_port(self) -> str:
+        used = set(self.ports.values())
+        for i in range(1, ROOT_PORTS + 1):
+            if f"rp{i}" not in used:
+                return f"rp{i}"
+        raise RuntimeError(f"all {ROOT_PORTS} root ports are taken")
+
+    def unplug(self, drive: Drive, timeout: float = 30) -> None:
+        """Pull the drive: the guest sees a surprise removal (USB, SCSI) or an ACPI eject (PCIe)."""
+        self.qmp.execute("device_del", {"id": drive.id})
+        self.qmp.wait_event("DEVICE_DELETED", device=drive.id, timeout=timeout)
+        self.ports.pop(drive.id, None)
+        if drive.throttle_bps:
+            self.qmp.execute("blockdev-del", {"node-name": f"{drive.id}-thr"})
+            self.qmp.execute("object-del", {"id": f"{drive.id}-tg"})
+        self.qmp.execute("blockdev-del", {"node-name": f"{drive.id}-raw"})
+
+    def set_nvme_critical_warning(self, drive: Drive, bits: int) -> None:
+        self.qmp.execute("qom-set", {"path": f"/machine/peripheral/{drive.id}",
+                                     "property": "smart_critical_warning", "value": bits})
+
+    def wait_for_serials(self, serials: list[str], timeout: float = 60) -> None:
+        """Until udev has a /dev/disk/by-id link naming each serial."""
+        deadline = time.monotonic() + timeout
+        while True:
+            links = self.sh("ls /dev/disk/by-id/ 2>/dev/null").stdout
+            missing = [s for s in serials if s not in links]
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"guest never saw {missing}; by-id: {links.split()}")
+            time.sleep(0.3)
+
+    # --- commands -----------------------------------------------------------------------------------
+
+    def sh(self, script: str, timeout: float = 120) -> ExecResult:
+        return self.agent.run(["/bin/sh", "-c", script], timeout)
+
+    def station_argv(self, *args: str) -> list[str]:
+        return [STATION, "--data-dir", GUEST_DATA_DIR, *args]
+
+    def station(self, *args: str, timeout: float = 300) -> ExecResult:
+        return self.agent.run(self.station_argv(*args), timeout)
+
+    def station_json(self, *args: str, timeout: float = 300) -> Any:
+        return json.loads(self.station(*args, timeout=timeout).check().stdout)
+
+    def read_guest_file(self, path: str) -> bytes:
+        return self.agent.read_file(path)
+
+    # --- power --------------------------------------------------------------------------------------
+
+    def power_off(self, timeout: float = 60) -> None:
+        """Clean shutdown: sync, then an immediate power-off by sysrq (no init to ask)."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.agent.spawn(["/bin/sh", "-c", "sync; echo o > /proc/sysrq-trigger"], capture=False)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.qmp.execute("quit")
+                self.proc.wait(30)
+        self._disconnect()
+
+    def pull_power(self) -> None:
+        """Power loss: SIGKILL to our QEMU, no flush, no shutdown."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(30)
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        for conn in (self._qmp, self._agent):
+            if conn is not None:
+                conn.close()
+        self._qmp = self._agent = None
+        self.ports.clear()
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._disconnect()
+
+    def __enter__(self) -> Rack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
