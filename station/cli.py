@@ -10,10 +10,11 @@ import sys
 from collections.abc import Sequence
 
 from station import __version__
-from station.commands import audit, certs, drives, jobs, lot, settings, system, upload, verify, watch, wipe
+from station.commands import audit, certs, demo, drives, jobs, lot, settings, system, tui, upload, verify, watch, wipe
 
 # each helper-module adds itself here
 COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, upload, settings]
+COMMAND_MODULES += [tui, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

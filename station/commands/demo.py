@@ -1,0 +1,59 @@
+"""`station demo`: the TUI on a rack of file-backed virtual drives; nothing real is ever written."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from station import config, datadir, i18n
+from station.commands.tui import configured_language
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from station.demo import DEFAULT_DRIVES, DEFAULT_SPEED_MBS, LATE_PLUG_S
+
+    p = sub.add_parser("demo", help="the TUI on a demo rack of virtual drives (files in a temporary directory)")
+    p.add_argument("--drives", type=int, default=DEFAULT_DRIVES, metavar="N",
+                   help=f"erasable drives present at start (default {DEFAULT_DRIVES})")
+    p.add_argument("--speed", type=float, default=DEFAULT_SPEED_MBS, metavar="MB/S",
+                   help=f"throughput of each virtual drive (default {DEFAULT_SPEED_MBS:g})")
+    p.add_argument("--late", type=float, default=LATE_PLUG_S, metavar="SECONDS",
+                   help=f"plug in the late drive after this many seconds (default {LATE_PLUG_S:g})")
+    p.set_defaults(func=run)
+
+
+def demo_datadir(args: argparse.Namespace, root: Path) -> datadir.DataDir:
+    """--data-dir when given, else a data directory inside the demo's own temporary directory."""
+    option = getattr(args, "data_dir", None)
+    return datadir.resolve(option if option else root / "data").ensure()
+
+
+def seed_settings(data: datadir.DataDir) -> None:
+    """A fresh demo data directory gets example workshop settings, so certificates look like real ones."""
+    if data.config_file.exists():
+        return
+    config.save(data, config.Settings(organisation="Atelier de démonstration", operator="Démo",
+                                      donor="Donateur exemple", lot="DEMO-001", station_name="station-demo"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from station.demo import DemoRack
+    from station.session import Session
+    from station.tui import StationApp
+
+    if args.drives < 0 or args.speed <= 0:
+        print("station demo: --drives must be >= 0 and --speed > 0", file=sys.stderr)
+        return 2
+    rack = DemoRack.create(args.drives, args.speed, args.late)
+    data = demo_datadir(args, rack.root)
+    seed_settings(data)
+    lang = i18n.choose_language(args.lang, configured_language(data))
+    session = Session(data, opener=rack.opener(), lang=lang)
+    app = StationApp(session, rack.source, settings=config.load(data), language=lang)
+    try:
+        code = app.run() or 0
+    finally:
+        rack.remove_drives()
+    print(f"station demo: records kept in {data.root}", file=sys.stderr)
+    return code

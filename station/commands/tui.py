@@ -1,0 +1,38 @@
+"""`station tui`: the technician's interface on the live machine (the image runs it on tty1)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from station import config, i18n
+from station.commands.common import datadir_from_args, host_from_args
+from station.datadir import DataDir
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("tui", help="the interactive rack view: detect, audit, erase and certify")
+    p.set_defaults(func=run)
+
+
+def configured_language(datadir: DataDir) -> str | None:
+    """The language saved in the settings file, or None when the technician never chose one (then LANG)."""
+    try:
+        data = json.loads(datadir.config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = data.get("language") if isinstance(data, dict) else None
+    return value if value in i18n.LANGUAGES else None
+
+
+def run(args: argparse.Namespace) -> int:
+    from station.session import Session
+    from station.tui import StationApp
+    from station.tui.source import UdevDriveSource
+
+    host = host_from_args(args)
+    datadir = datadir_from_args(args)
+    lang = i18n.choose_language(args.lang, configured_language(datadir))
+    session = Session(datadir, host=host, lang=lang)
+    app = StationApp(session, UdevDriveSource(host), settings=config.load(datadir), language=lang)
+    return app.run() or 0

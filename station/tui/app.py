@@ -1,0 +1,260 @@
+"""The technician's TUI: renders the rack and dispatches keys; every action goes through the library.
+
+Engine callbacks and hot-plug events arrive on worker threads; they are only queued here
+(`JobFeed`) and applied on the event loop by a short timer, so the interface never blocks and a
+burst of progress from eight drives costs one redraw per tick, not one per chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+
+from textual.app import App
+
+from station import config, i18n
+from station.disk import Disk
+from station.erase import Progress
+from station.hotplug import DiskAdded, DiskRemoved
+from station.hw import Host
+from station.i18n import _
+from station.jobs import JobState, Phase
+from station.plan import ErasePlan, Execution
+from station.session import Outcome, Session
+from station.tui.rack import Rack, RackRow
+from station.tui.source import DriveEvent, DriveSource
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.2
+REMOVED = "removed"  # the reason recorded by the engine when a drive is pulled mid-job
+
+
+@dataclass
+class FeedBatch:
+    progress: dict[str, Progress] = field(default_factory=dict)
+    finished: list[Outcome] = field(default_factory=list)
+    events: list[DriveEvent] = field(default_factory=list)
+    healths: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.progress or self.finished or self.events or self.healths)
+
+
+class JobFeed:
+    """Thread-safe inbox between the worker threads and the event loop; keeps only the latest progress."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._batch = FeedBatch()
+
+    def on_progress(self, progress: Progress) -> None:
+        with self._lock:
+            self._batch.progress[progress.target] = progress
+
+    def on_finished(self, outcome: Outcome) -> None:
+        with self._lock:
+            self._batch.finished.append(outcome)
+
+    def on_event(self, event: DriveEvent) -> None:
+        with self._lock:
+            self._batch.events.append(event)
+
+    def on_health(self, devnode: str, health: str) -> None:
+        with self._lock:
+            self._batch.healths[devnode] = health
+
+    def drain(self) -> FeedBatch:
+        with self._lock:
+            batch, self._batch = self._batch, FeedBatch()
+        return batch
+
+
+class StationApp(App[int]):
+    """Rack view at home; plan, certificates, settings and host audit one key away."""
+
+    TITLE = "Station"
+    CSS = """
+    Screen { background: $background; }
+    .title { height: 1; background: $primary; color: $text; text-style: bold; }
+    Input, Input:focus { height: 1; border: none; padding: 0 1; background: $boost; }
+    """
+
+    def __init__(self, session: Session, source: DriveSource, settings: config.Settings | None = None,
+                 language: str | None = None, audit_host: Host | None = None,
+                 tick: float = TICK_S) -> None:
+        super().__init__()
+        self.session = session
+        self.source = source
+        self.settings = settings if settings is not None else config.load(session.datadir)
+        i18n.set_language(language or i18n.choose_language(None, self.settings.language))
+        self.audit_host = audit_host or session.host  # the demo audits the laptop it runs on, read-only
+        self.tick = tick
+        self.rack = Rack()
+        self.feed = JobFeed()
+        self.executions: dict[str, Execution] = {}
+        self.outcomes: list[Outcome] = []
+        self.version = 0  # bumped whenever the set of rows changes, so tables know to rebuild
+
+    # lifecycle
+    def on_mount(self) -> None:
+        from station.tui.screens.rack_screen import RackScreen
+
+        self.push_screen(RackScreen())
+        self.run_worker(self._load_initial, thread=True, name="initial drives")
+        self.set_interval(self.tick, self.apply_feed, name="feed")
+
+    def _load_initial(self) -> None:
+        try:
+            disks = self.source.initial()
+        except Exception as exc:  # a broken detection must be visible, not a crash
+            log.exception("drive detection failed")
+            self.call_from_thread(self.say, _("Drive detection failed: {error}").format(error=exc))
+            disks = []
+        for disk in disks:
+            self.feed.on_event(DiskAdded(disk))
+        self.source.start(self.feed.on_event)
+
+    def on_unmount(self) -> None:
+        self.source.stop()
+
+    # the feed, applied on the event loop
+    def apply_feed(self) -> None:
+        batch = self.feed.drain()
+        if not batch:
+            return
+        rows = self.rack.rows
+        for event in batch.events:
+            self._apply_event(event)
+        for devnode, health in batch.healths.items():
+            if devnode in rows:
+                rows[devnode].health = health
+        for devnode, progress in batch.progress.items():
+            row = rows.get(devnode)
+            if row is not None and row.outcome is None:
+                row.progress = progress
+        for outcome in batch.finished:
+            self.outcomes.append(outcome)
+            row = rows.get(outcome.job.target)
+            if row is not None:
+                row.outcome = outcome
+            self.executions.pop(outcome.job.target, None)
+        self.refresh_views()
+
+    def _apply_event(self, event: DriveEvent) -> None:
+        rows = self.rack.rows
+        if isinstance(event, DiskRemoved):
+            if event.devnode is None:
+                return
+            row = rows.get(event.devnode)
+            execution = self.executions.get(event.devnode)
+            if execution is not None:
+                execution.abort_device(event.devnode, REMOVED)
+            if row is None:
+                return
+            if row.busy:
+                row.removed, row.failure, row.selected = True, _(REMOVED), False
+                self.say(_("{devnode} was removed during its erase: FAILED").format(devnode=event.devnode))
+            else:
+                del rows[event.devnode]
+                self.version += 1
+            return
+        disk = event.disk
+        current = rows.get(disk.devnode)
+        if current is not None and current.busy and not current.removed:
+            current.disk = disk  # a change event on a drive being erased: keep its job on screen
+            return
+        rows[disk.devnode] = RackRow(disk)
+        self.version += 1
+        if isinstance(event, DiskAdded) and current is None:
+            self.say(_("New drive: {devnode}").format(devnode=disk.devnode))
+        self.run_worker(lambda d=disk: self._read_health(d), thread=True, name=f"health {disk.devnode}")
+
+    def _read_health(self, disk: Disk) -> None:
+        try:
+            health = self.source.health(disk)
+        except Exception:  # SMART is advisory on the rack: unknown, never a crash
+            log.exception("SMART read failed for %s", disk.devnode)
+            health = "unknown"
+        self.feed.on_health(disk.devnode, health)
+
+    def refresh_views(self) -> None:
+        refresh = getattr(self.screen, "refresh_rack", None)
+        if refresh is not None:
+            refresh()
+
+    def say(self, text: str) -> None:
+        from station.tui.widgets import MessageLine
+
+        for line in self.screen.query(MessageLine):
+            line.say(text)
+
+    # actions the screens dispatch
+    def start_plan(self, plan: ErasePlan) -> None:
+        """Mark the drives busy now, then start the execution off the event loop."""
+        for action in plan.runnable:
+            row = self.rack.rows.get(action.target)
+            if row is not None:
+                row.selected, row.outcome, row.failure, row.removed = False, None, None, False
+                row.progress = Progress("", action.target, JobState.PLANNED, Phase.PREPARING, 0,
+                                        len(action.passes), 0, action.disk.size_bytes, 0.0, None)
+        self.refresh_views()
+        self.run_worker(lambda: self._start(plan), thread=True, name="start erase")
+
+    def _start(self, plan: ErasePlan) -> None:
+        try:
+            execution = self.session.start(plan, on_progress=self.feed.on_progress,
+                                           on_finished=self.feed.on_finished)
+        except Exception as exc:
+            log.exception("could not start the erase")
+            message = _("Could not start: {error}").format(error=exc)
+            self.call_from_thread(self._start_failed, plan, message)
+            return
+        self.call_from_thread(self._started, plan, execution)
+
+    def _started(self, plan: ErasePlan, execution: Execution) -> None:
+        for action in plan.runnable:
+            self.executions[action.target] = execution
+            row = self.rack.rows.get(action.target)
+            if row is not None and row.removed:
+                execution.abort_device(action.target, REMOVED)  # pulled between confirm and start
+
+    def _start_failed(self, plan: ErasePlan, message: str) -> None:
+        for action in plan.runnable:
+            row = self.rack.rows.get(action.target)
+            if row is not None:
+                row.progress, row.failure = None, message
+        self.say(message)
+        self.refresh_views()
+
+    def stop_job(self, devnode: str) -> bool:
+        execution = self.executions.get(devnode)
+        runner = execution.runners.get(devnode) if execution else None
+        if runner is None:
+            return False
+        runner.cancel()
+        return True
+
+    def running_count(self) -> int:
+        return sum(1 for r in self.rack.rows.values() if r.busy)
+
+    def cancel_all(self) -> None:
+        for execution in list(self.executions.values()):
+            execution.cancel_all()  # idempotent: an execution shared by several drives is cancelled twice
+
+    def set_language(self, lang: str) -> None:
+        i18n.set_language(lang)
+        self.settings = replace(self.settings, language=lang)
+        self.run_worker(lambda s=self.settings: self.save_settings(s), thread=True, name="save language")
+        for screen in self.screen_stack:
+            retranslate = getattr(screen, "retranslate", None)
+            if retranslate is not None:
+                retranslate()
+
+    def save_settings(self, settings: config.Settings) -> None:
+        """Runs on a worker thread: the data directory may be a slow USB key."""
+        try:
+            config.save(self.session.datadir, settings)
+        except OSError as exc:
+            self.call_from_thread(self.say, _("Could not save the settings: {error}").format(error=exc))

@@ -1,0 +1,175 @@
+"""Host audit: the laptop's identity, CPU, RAM, battery wear, disks' health, the verdict with its
+rules, and the functional checklist the technician ticks. Collection and saving run off the loop."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.coordinate import Coordinate
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from station.i18n import _
+from station.inventory import Inventory
+from station.thresholds import CHECKLIST_ITEMS
+from station.tui.widgets import KeyBar, KeyHint, MessageLine
+from station.verdict import Checklist, Verdict, decide
+
+if TYPE_CHECKING:
+    from station.tui.app import StationApp
+
+STATE_KEYS = {"o": "ok", "f": "failed", "u": "untested", "n": "absent"}
+
+
+def summary_text(inventory: Inventory, verdict: Verdict) -> Text:
+    info = inventory.dmi
+    out = Text()
+    serial = info.best_serial
+    serial_text = serial.value or _("unknown")
+    if not serial.usable:
+        serial_text += " (" + _("doubtful") + ")"
+    out.append(f"{info.model_name or _('unknown model')}  ({info.form_factor})\n", style="bold")
+    out.append(f"{_('Serial')}: {serial_text}   {_('Year')}: {info.year.year or '?'}\n")
+    cpu = inventory.cpu
+    out.append(f"{_('CPU')}: {cpu.model or '?'}  {cpu.threads or '?'} {_('threads')}\n")
+    ram = inventory.memory.total_mib
+    out.append(f"{_('RAM')}: {f'{ram / 1024:.1f} GiB' if ram else '?'}\n")
+    if not inventory.batteries:
+        out.append(_("Battery: none reported") + "\n")
+    for bat in inventory.batteries:
+        wear = f"{bat.wear_percent:.0f} %" if bat.wear_percent is not None else _("unknown")
+        out.append(_("Battery {name}: wear {wear}, {cycles} cycles").format(
+            name=bat.name, wear=wear, cycles=bat.cycle_count if bat.cycle_count is not None else "?") + "\n")
+    for disk in inventory.disks:
+        health = disk.smart.health if disk.smart else "unknown"
+        out.append(_("Disk {devnode}: {model}, SMART {health}").format(
+            devnode=disk.devnode, model=disk.model or "?", health=_(health)) + "\n")
+    out.append(_("Verdict: {outcome}").format(outcome=_(verdict.outcome)) + "\n", style="bold")
+    for finding in verdict.findings:
+        out.append(f" [{_(finding.outcome)}] {finding.message}\n")
+    for gap in inventory.missing:
+        out.append(" " + _("missing: {what}: {why}").format(what=gap.what, why=gap.why) + "\n")
+    return out
+
+
+class AuditScreen(Screen[None]):
+    HINTS: ClassVar[list[KeyHint]] = [("o/f/u/n", "ok/failed/untested/absent"), ("w", "save record"),
+                                      ("r", "audit again"), ("Esc", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(key, f"mark('{state}')", show=False) for key, state in STATE_KEYS.items()),
+        Binding("w", "save", show=False),
+        Binding("r", "collect", show=False),
+        Binding("escape", "back", show=False),
+    ]
+    DEFAULT_CSS = """
+    AuditScreen #summary { width: 1fr; }
+    AuditScreen #checklist { width: 28; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inventory: Inventory | None = None
+        self.checklist = Checklist()
+
+    @property
+    def station(self) -> StationApp:
+        return cast("StationApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title", classes="title")
+        with Horizontal():
+            with VerticalScroll(id="summary"):
+                yield Static(id="summary-text")
+            yield DataTable[Text](id="checklist", cursor_type="row")
+        yield MessageLine(id="message")
+        yield KeyBar(self.HINTS)
+
+    def on_mount(self) -> None:
+        self.retranslate()
+        self.query_one("#checklist", DataTable).focus()
+        self.action_collect()
+
+    def retranslate(self) -> None:
+        self.query_one("#title", Static).update(Text(_("Host audit")))
+        self.query_one(KeyBar).retranslate()
+        self.show()
+
+    def action_collect(self) -> None:
+        self.query_one("#summary-text", Static).update(Text(_("Auditing this computer...")))
+
+        def work() -> None:
+            from station.inventory import collect
+
+            try:
+                inventory = collect(self.station.audit_host)
+            except Exception as exc:  # an audit bug must be shown, not crash the station
+                self.app.call_from_thread(self.query_one(MessageLine).say, str(exc))
+                return
+            self.app.call_from_thread(self._collected, inventory)
+
+        self.app.run_worker(work, thread=True, name="audit")
+
+    def _collected(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.show()
+
+    def show(self) -> None:
+        table = self.query_one("#checklist", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_column(Text(_("Function")), width=12, key="item")
+        table.add_column(Text(_("State")), width=10, key="state")
+        for item in CHECKLIST_ITEMS:
+            table.add_row(Text(_(item)), Text(_(self.checklist.state(item))), key=item)
+        table.move_cursor(row=row)
+        if self.inventory is not None:
+            verdict = decide(self.inventory, self.checklist)
+            self.query_one("#summary-text", Static).update(summary_text(self.inventory, verdict))
+
+    def action_mark(self, state: str) -> None:
+        table = self.query_one("#checklist", DataTable)
+        item = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        if item is None:
+            return
+        items = dict(self.checklist.items)
+        items[item] = state
+        self.checklist = Checklist(items, self.station.settings.operator or None)
+        self.show()
+        table.move_cursor(row=min(table.cursor_row + 1, len(CHECKLIST_ITEMS) - 1))
+
+    def action_save(self) -> None:
+        inventory = self.inventory
+        if inventory is None:
+            self.query_one(MessageLine).say(_("The audit is still running."))
+            return
+        checklist, settings, datadir = self.checklist, self.station.settings, self.station.session.datadir
+        from station.i18n import language
+
+        lang = language()
+
+        def work() -> None:
+            from station import audit, keys
+
+            try:
+                verdict = decide(inventory, checklist)
+                key = keys.load_or_create(datadir)
+                record = audit.build(inventory, verdict, checklist,
+                                     responsible=audit.Responsible(settings.organisation, settings.location,
+                                                                   settings.operator),
+                                     station_name=settings.station_name, key_fingerprint=key.fingerprint,
+                                     created=datetime.now(UTC).replace(microsecond=0), lang=lang)
+                files = audit.write(record, inventory, datadir.audits, key, lang)
+                message = _("Audit record saved: {path}").format(path=files.pdf_path)
+            except Exception as exc:
+                message = _("Audit record not saved: {error}").format(error=exc)
+            self.app.call_from_thread(self.query_one(MessageLine).say, message)
+
+        self.app.run_worker(work, thread=True, name="save audit")
+
+    def action_back(self) -> None:
+        self.dismiss(None)

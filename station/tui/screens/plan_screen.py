@@ -1,0 +1,169 @@
+"""The plan is the confirmation: what will be destroyed, how, Clear or Purge; typed confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from station import plan as planning
+from station.disk import Disk
+from station.i18n import _, ngettext
+from station.tui.rack import identity
+from station.tui.widgets import KeyBar, KeyHint, MessageLine
+
+if TYPE_CHECKING:
+    from station.tui.app import StationApp
+
+METHODS = (*planning.OVERWRITE_METHODS, "purge")
+VERIFY_MODES = ("full", "sample:10", "sample:1")
+
+
+def next_in(choices: Sequence[str], current: str) -> str:
+    return choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+
+
+def plan_text(plan: planning.ErasePlan) -> Text:
+    """The plan in the technician's language; engine warnings go through the catalog too."""
+    runnable = plan.runnable
+    total = planning.human_size(sum(a.disk.size_bytes for a in runnable))
+    out = Text()
+    out.append(ngettext("Erase {n} drive: {size} of data will be destroyed.",
+                        "Erase {n} drives: {size} of data will be destroyed.", len(runnable))
+               .format(n=len(runnable), size=total) + "\n", style="bold")
+    for action in plan.actions:
+        d = action.disk
+        serial = d.serial.value or _("serial unknown")
+        out.append(f"{d.devnode}  {identity(d)}  {serial}  {planning.human_size(d.size_bytes)}\n")
+        if action.refusal:
+            out.append("  " + _("REFUSED: {why}").format(why=action.refusal) + "\n", style="bold red")
+            continue
+        category = {"clear": _("CLEAR"), "purge": _("PURGE")}.get(action.nist_category, action.nist_category)
+        out.append("  " + _("{category} by {technique}: {passes}, verify {verify}").format(
+            category=category, technique=action.technique, passes=" + ".join(action.passes),
+            verify=action.verify) + "\n")
+        for warning in action.warnings:
+            out.append("  " + _("warning: {text}").format(text=_(warning)) + "\n", style="yellow")
+    return out
+
+
+class PlanScreen(Screen[object]):
+    HINTS: ClassVar[list[KeyHint]] = [("m", "method"), ("v", "verification"), ("Enter", "confirm"), ("Esc", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "method", show=False, priority=True),
+        Binding("v", "verify", show=False, priority=True),
+        Binding("escape", "back", show=False),
+    ]
+    DEFAULT_CSS = """
+    PlanScreen #plan { height: 1fr; }
+    PlanScreen #choice { height: 1; }
+    PlanScreen #prompt { height: 1; text-style: bold; }
+    PlanScreen Input { width: 20; }
+    """
+
+    def __init__(self, disks: Sequence[Disk]) -> None:
+        super().__init__()
+        self.disks = list(disks)
+        self.plan: planning.ErasePlan | None = None
+        settings = self.station.settings
+        self.method = settings.default_method if settings.default_method in METHODS else METHODS[0]
+        self.verify = settings.default_verify if settings.default_verify in VERIFY_MODES else VERIFY_MODES[0]
+        self.generation = 0
+
+    @property
+    def station(self) -> StationApp:
+        return cast("StationApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title", classes="title")
+        with VerticalScroll(id="plan"):
+            yield Static(id="plan-text")
+        yield Static(id="choice")
+        yield Static(id="prompt")
+        yield Input(id="confirm", restrict=r"[0-9]*", max_length=4)
+        yield MessageLine(id="message")
+        yield KeyBar(self.HINTS)
+
+    def on_mount(self) -> None:
+        self.retranslate()
+        self.replan()
+        self.query_one(Input).focus()
+
+    def retranslate(self) -> None:
+        self.query_one("#title", Static).update(Text(_("Erase plan: check it, then type to confirm")))
+        self.query_one("#choice", Static).update(Text(_("Method: {method}    Verification: {verify}").format(
+            method=self.method, verify=self.verify)))
+        self.query_one(KeyBar).retranslate()
+        self.show_plan()
+
+    def replan(self) -> None:
+        self.plan = None
+        self.generation += 1
+        generation, method, verify = self.generation, self.method, self.verify
+        self.query_one("#plan-text", Static).update(Text(_("Planning...")))
+        self.query_one("#prompt", Static).update("")
+
+        def work() -> None:
+            try:
+                plan = self.station.session.plan(self.disks, method, verify)
+            except Exception as exc:  # an unknown method, a missing Purge tool: say it, plan nothing
+                self.app.call_from_thread(self._plan_failed, generation, str(exc))
+                return
+            self.app.call_from_thread(self._planned, generation, plan)
+
+        self.app.run_worker(work, thread=True, name="plan")
+
+    def _planned(self, generation: int, plan: planning.ErasePlan) -> None:
+        if generation == self.generation:
+            self.plan = plan
+            self.show_plan()
+
+    def _plan_failed(self, generation: int, error: str) -> None:
+        if generation == self.generation:
+            self.query_one("#plan-text", Static).update(Text(_("Cannot plan: {error}").format(error=error)))
+
+    def show_plan(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        self.query_one("#plan-text", Static).update(plan_text(plan))
+        n = len(plan.runnable)
+        prompt = (_("Type {n} (the number of drives) and Enter to destroy their data.").format(n=n) if n
+                  else _("Nothing to erase: every drive was refused."))
+        self.query_one("#prompt", Static).update(Text(prompt))
+
+    def action_method(self) -> None:
+        self.method = next_in(METHODS, self.method)
+        self.retranslate()
+        self.replan()
+
+    def action_verify(self) -> None:
+        self.verify = next_in(VERIFY_MODES, self.verify)
+        self.retranslate()
+        self.replan()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        plan = self.plan
+        typed = event.value.strip()
+        event.input.value = ""
+        if plan is None or not plan.runnable:
+            self.query_one(MessageLine).say(_("Nothing to confirm."))
+            return
+        if typed != str(len(plan.runnable)):
+            self.query_one(MessageLine).say(
+                _("Not confirmed: type {n} to erase {n} drive(s). Nothing was written.").format(n=len(plan.runnable)))
+            return
+        gone = [a.target for a in plan.runnable if a.target not in self.station.rack.rows]
+        if gone:
+            self.query_one(MessageLine).say(_("{devnode} is gone: plan again.").format(devnode=gone[0]))
+            return
+        self.dismiss(plan)

@@ -1,0 +1,103 @@
+"""Settings kept in the data directory: who erases for whom, language, default method, upload."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Input, Label, Static
+
+from station import config
+from station.i18n import _
+from station.tui.screens.plan_screen import METHODS
+from station.tui.widgets import KeyBar, KeyHint, MessageLine
+
+if TYPE_CHECKING:
+    from station.tui.app import StationApp
+
+FIELDS = (
+    ("organisation", "Organisation"),
+    ("operator", "Operator"),
+    ("donor", "Donor"),
+    ("lot", "Lot"),
+    ("station_name", "Station name"),
+    ("language", "Language (fr/en)"),
+    ("default_method", "Default method"),
+    ("default_verify", "Verification"),
+    ("upload_endpoint", "Upload endpoint"),
+    ("upload_token", "Upload token"),
+)
+
+
+def apply_form(settings: config.Settings, values: dict[str, str]) -> config.Settings:
+    """The settings with the form's values; raises config.SettingError naming the first bad field."""
+    method = values.get("default_method", settings.default_method).strip()
+    if method not in METHODS:
+        raise config.SettingError(_("default method must be one of {choices}").format(choices=", ".join(METHODS)))
+    for name, value in values.items():
+        settings = config.with_value(settings, name, value)
+    return settings
+
+
+class SettingsScreen(Screen[None]):
+    HINTS: ClassVar[list[KeyHint]] = [("Tab", "next field"), ("Ctrl+S", "save"), ("Esc", "back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", show=False, priority=True),
+                                             Binding("escape", "back", show=False)]
+    DEFAULT_CSS = """
+    SettingsScreen #form { height: 1fr; }
+    SettingsScreen Horizontal { height: 1; }
+    SettingsScreen Label { width: 20; }
+    SettingsScreen Input { width: 1fr; }
+    """
+
+    @property
+    def station(self) -> StationApp:
+        return cast("StationApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        values = self.station.settings.to_dict()
+        yield Static(id="title", classes="title")
+        with VerticalScroll(id="form"):
+            for name, _label in FIELDS:
+                with Horizontal():
+                    yield Label(id=f"label-{name}")
+                    yield Input(values[name], id=f"field-{name}", password=name in config.SECRET_NAMES)
+        yield MessageLine(id="message")
+        yield KeyBar(self.HINTS)
+
+    def on_mount(self) -> None:
+        self.retranslate()
+        self.query_one(f"#field-{FIELDS[0][0]}", Input).focus()
+
+    def retranslate(self) -> None:
+        self.query_one("#title", Static).update(Text(_("Settings (kept in {path})").format(
+            path=self.station.session.datadir.config_file)))
+        for name, label in FIELDS:
+            self.query_one(f"#label-{name}", Label).update(Text(_(label)))
+        self.query_one(KeyBar).retranslate()
+
+    def values(self) -> dict[str, str]:
+        return {name: self.query_one(f"#field-{name}", Input).value for name, _label in FIELDS}
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.focus_next()
+
+    def action_save(self) -> None:
+        try:
+            settings = apply_form(self.station.settings, self.values())
+        except config.SettingError as exc:
+            self.query_one(MessageLine).say(_("Not saved: {error}").format(error=exc))
+            return
+        language_changed = settings.language != self.station.settings.language
+        self.station.settings = settings
+        self.app.run_worker(lambda: self.station.save_settings(settings), thread=True, name="save settings")
+        if language_changed:
+            self.station.set_language(settings.language)
+        self.query_one(MessageLine).say(_("Saved."))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
