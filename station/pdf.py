@@ -38,6 +38,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "result.failed": "ÉCHEC",
         "result.cancelled": "ANNULÉ",
         "result.interrupted": "INTERROMPU",
+        "short.erased": "Effacé",
+        "short.destroyed": "Détruit",
+        "short.failed": "ÉCHEC",
+        "short.cancelled": "ANNULÉ",
+        "short.interrupted": "INTERROMPU",
         "reason": "Motif",
         "sec.media": "Support",
         "sec.sanitization": "Effacement",
@@ -116,6 +121,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "result.failed": "FAILED",
         "result.cancelled": "CANCELLED",
         "result.interrupted": "INTERRUPTED",
+        "short.erased": "Erased",
+        "short.destroyed": "Destroyed",
+        "short.failed": "FAILED",
+        "short.cancelled": "CANCELLED",
+        "short.interrupted": "INTERRUPTED",
         "reason": "Reason",
         "sec.media": "Medium",
         "sec.sanitization": "Sanitization",
@@ -497,9 +507,9 @@ def render_lot_report(lot: str, organisation: str | None, donor: str | None, cou
         data = [[Paragraph(_escape(h), small) for h in header]]
         for row in rows:
             data.append([Paragraph(_escape(v), small) for v in (
-                row.serial, row.model, row.method, row.category, t(f"result.{row.result}"), row.date, row.where,
+                row.serial, row.model, row.method, row.category, t(f"short.{row.result}"), row.date, row.where,
                 row.certificate_id)])
-        table = Table(data, colWidths=[27 * mm, 27 * mm, 18 * mm, 14 * mm, 22 * mm, 21 * mm, 31 * mm, 22 * mm],
+        table = Table(data, colWidths=[32 * mm, 30 * mm, 15 * mm, 13 * mm, 17 * mm, 18 * mm, 35 * mm, 22 * mm],
                       repeatRows=1)
         style = [("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]
