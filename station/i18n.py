@@ -72,5 +72,10 @@ def _(message: str) -> str:
     return _current.gettext(message)
 
 
+def N_(message: str) -> str:
+    """Marks a string for the catalog where it is defined; it is translated where it is shown."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.ngettext(singular, plural, n)

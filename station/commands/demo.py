@@ -29,12 +29,13 @@ def demo_datadir(args: argparse.Namespace, root: Path) -> datadir.DataDir:
     return datadir.resolve(option if option else root / "data").ensure()
 
 
-def seed_settings(data: datadir.DataDir) -> None:
+def seed_settings(data: datadir.DataDir, lang: str) -> None:
     """A fresh demo data directory gets example workshop settings, so certificates look like real ones."""
     if data.config_file.exists():
         return
     config.save(data, config.Settings(organisation="Atelier de démonstration", operator="Démo",
-                                      donor="Donateur exemple", lot="DEMO-001", station_name="station-demo"))
+                                      donor="Donateur exemple", lot="DEMO-001", station_name="station-demo",
+                                      language=lang))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     rack = DemoRack.create(args.drives, args.speed, args.late)
     data = demo_datadir(args, rack.root)
-    seed_settings(data)
     lang = i18n.choose_language(args.lang, configured_language(data))
+    seed_settings(data, lang)
     session = Session(data, opener=rack.opener(), lang=lang)
     app = StationApp(session, rack.source, settings=config.load(data), language=lang)
     try:

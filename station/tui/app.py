@@ -31,11 +31,16 @@ TICK_S = 0.2
 REMOVED = "removed"  # the reason recorded by the engine when a drive is pulled mid-job
 
 
+@dataclass(frozen=True)
+class Started:
+    """Marks the end of the initial drives in the event stream."""
+
+
 @dataclass
 class FeedBatch:
     progress: dict[str, Progress] = field(default_factory=dict)
     finished: list[Outcome] = field(default_factory=list)
-    events: list[DriveEvent] = field(default_factory=list)
+    events: list[DriveEvent | Started] = field(default_factory=list)
     healths: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
@@ -57,7 +62,7 @@ class JobFeed:
         with self._lock:
             self._batch.finished.append(outcome)
 
-    def on_event(self, event: DriveEvent) -> None:
+    def on_event(self, event: DriveEvent | Started) -> None:
         with self._lock:
             self._batch.events.append(event)
 
@@ -95,6 +100,7 @@ class StationApp(App[int]):
         self.feed = JobFeed()
         self.executions: dict[str, Execution] = {}
         self.outcomes: list[Outcome] = []
+        self.started = False
         self.version = 0  # bumped whenever the set of rows changes, so tables know to rebuild
 
     # lifecycle
@@ -114,6 +120,7 @@ class StationApp(App[int]):
             disks = []
         for disk in disks:
             self.feed.on_event(DiskAdded(disk))
+        self.feed.on_event(Started())
         self.source.start(self.feed.on_event)
 
     def on_unmount(self) -> None:
@@ -142,8 +149,11 @@ class StationApp(App[int]):
             self.executions.pop(outcome.job.target, None)
         self.refresh_views()
 
-    def _apply_event(self, event: DriveEvent) -> None:
+    def _apply_event(self, event: DriveEvent | Started) -> None:
         rows = self.rack.rows
+        if isinstance(event, Started):
+            self.started = True  # the initial drives are in: later additions are hot-plugged
+            return
         if isinstance(event, DiskRemoved):
             if event.devnode is None:
                 return
@@ -167,7 +177,7 @@ class StationApp(App[int]):
             return
         rows[disk.devnode] = RackRow(disk)
         self.version += 1
-        if isinstance(event, DiskAdded) and current is None:
+        if isinstance(event, DiskAdded) and current is None and self.started:
             self.say(_("New drive: {devnode}").format(devnode=disk.devnode))
         self.run_worker(lambda d=disk: self._read_health(d), thread=True, name=f"health {disk.devnode}")
 

@@ -84,7 +84,7 @@ def duration(seconds: float | None) -> str:
 
 def phase_label(p: Progress) -> str:
     if p.phase is Phase.WRITING:
-        return f"{_('W')}{p.pass_index + 1}/{p.pass_count}"
+        return _("W{n}/{count}").format(n=p.pass_index + 1, count=p.pass_count)
     return {
         Phase.PREPARING: _("prep"),
         Phase.FLUSHING: _("sync"),
@@ -182,7 +182,7 @@ def detail_lines(row: RackRow) -> list[str]:
     serial = d.serial.value or _("unknown")
     source = _("source: {source}").format(source=d.serial.source.value)
     doubts = (" - " + _("doubtful: {doubts}").format(doubts=", ".join(d.serial.doubts))) if d.serial.doubts else ""
-    lines.append(f"{_('Serial')}: {serial} ({source}){doubts}")
+    lines.append(_("Serial: {serial}").format(serial=serial) + f" ({source}){doubts}")
     if d.protected:
         reasons = "; ".join(p.message() for p in d.protections)
         lines.append(_("Locked, never written: {reasons}").format(reasons=reasons))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual.widgets import Static
 
 from station.i18n import _
@@ -26,7 +27,11 @@ class KeyBar(Static):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.update("  ".join(f"[b]{key}[/b] {_(label)}" for key, label in self.hints))
+        text = Text()
+        for key, label in self.hints:
+            text.append(key, style="bold")
+            text.append(" " + _(label) + "  ")
+        self.update(text)
 
 
 class MessageLine(Static):

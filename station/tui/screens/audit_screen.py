@@ -14,7 +14,7 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from station.i18n import _
+from station.i18n import N_, _
 from station.inventory import Inventory
 from station.thresholds import CHECKLIST_ITEMS
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
@@ -33,12 +33,13 @@ def summary_text(inventory: Inventory, verdict: Verdict) -> Text:
     serial_text = serial.value or _("unknown")
     if not serial.usable:
         serial_text += " (" + _("doubtful") + ")"
-    out.append(f"{info.model_name or _('unknown model')}  ({info.form_factor})\n", style="bold")
-    out.append(f"{_('Serial')}: {serial_text}   {_('Year')}: {info.year.year or '?'}\n")
+    model = info.model_name or _("unknown model")
+    out.append(f"{model}  ({info.form_factor})\n", style="bold")
+    out.append(_("Serial: {serial}   Year: {year}").format(serial=serial_text, year=info.year.year or "?") + "\n")
     cpu = inventory.cpu
-    out.append(f"{_('CPU')}: {cpu.model or '?'}  {cpu.threads or '?'} {_('threads')}\n")
+    out.append(_("CPU: {model}, {threads} threads").format(model=cpu.model or "?", threads=cpu.threads or "?") + "\n")
     ram = inventory.memory.total_mib
-    out.append(f"{_('RAM')}: {f'{ram / 1024:.1f} GiB' if ram else '?'}\n")
+    out.append(_("RAM: {size}").format(size=f"{ram / 1024:.1f} GiB" if ram else "?") + "\n")
     if not inventory.batteries:
         out.append(_("Battery: none reported") + "\n")
     for bat in inventory.batteries:
@@ -51,15 +52,16 @@ def summary_text(inventory: Inventory, verdict: Verdict) -> Text:
             devnode=disk.devnode, model=disk.model or "?", health=_(health)) + "\n")
     out.append(_("Verdict: {outcome}").format(outcome=_(verdict.outcome)) + "\n", style="bold")
     for finding in verdict.findings:
-        out.append(f" [{_(finding.outcome)}] {finding.message}\n")
+        outcome = _(finding.outcome)
+        out.append(f" [{outcome}] {finding.message}\n")
     for gap in inventory.missing:
         out.append(" " + _("missing: {what}: {why}").format(what=gap.what, why=gap.why) + "\n")
     return out
 
 
 class AuditScreen(Screen[None]):
-    HINTS: ClassVar[list[KeyHint]] = [("o/f/u/n", "ok/failed/untested/absent"), ("w", "save record"),
-                                      ("r", "audit again"), ("Esc", "back")]
+    HINTS: ClassVar[list[KeyHint]] = [("o/f/u/n", N_("ok/failed/untested/absent")), ("w", N_("save record")),
+                                      ("r", N_("audit again")), ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"mark('{state}')", show=False) for key, state in STATE_KEYS.items()),
         Binding("w", "save", show=False),

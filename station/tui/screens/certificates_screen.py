@@ -13,7 +13,7 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from station.i18n import _
+from station.i18n import N_, _
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def keep(line: CertificateLine, which: str, lot: str, today: str) -> bool:
 
 
 class CertificatesScreen(Screen[None]):
-    HINTS: ClassVar[list[KeyHint]] = [("f", "filter"), ("r", "reload"), ("Esc", "back")]
+    HINTS: ClassVar[list[KeyHint]] = [("f", N_("filter")), ("r", N_("reload")), ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f", "filter", show=False), Binding("r", "reload", show=False),
                 Binding("escape", "back", show=False)]
     DEFAULT_CSS = """

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from station import plan as planning
 from station.disk import Disk
-from station.i18n import _, ngettext
+from station.i18n import N_, _, ngettext
 from station.tui.rack import identity
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
@@ -54,7 +54,8 @@ def plan_text(plan: planning.ErasePlan) -> Text:
 
 
 class PlanScreen(Screen[object]):
-    HINTS: ClassVar[list[KeyHint]] = [("m", "method"), ("v", "verification"), ("Enter", "confirm"), ("Esc", "back")]
+    HINTS: ClassVar[list[KeyHint]] = [("m", N_("method")), ("v", N_("verification")), ("Enter", N_("confirm")),
+                                      ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "method", show=False, priority=True),
         Binding("v", "verify", show=False, priority=True),

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from station.i18n import _
+from station.i18n import N_, _
 from station.tui.widgets import KeyBar, KeyHint
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class QuitScreen(Screen[None]):
-    HINTS: ClassVar[list[KeyHint]] = [("y", "stop them and quit"), ("n", "back")]
+    HINTS: ClassVar[list[KeyHint]] = [("y", N_("stop them and quit")), ("n", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "confirm", show=False), Binding("n", "back", show=False),
                 Binding("escape", "back", show=False)]
 

@@ -11,7 +11,7 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from station.i18n import _
+from station.i18n import N_, _
 from station.tui import rack as fmt
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 # (key, untranslated header, width): 63 characters of cells + 2 of padding each = 79 columns
 COLUMNS = (
     ("sel", "", 1),
-    ("bay", "Bay", 3),
-    ("bus", "Bus", 4),
-    ("model", "Model", 10),
-    ("serial", "Serial", 10),
-    ("size", "Size", 5),
-    ("health", "SMART", 5),
-    ("status", "Status", 25),
+    ("bay", N_("Bay"), 3),
+    ("bus", N_("Bus"), 4),
+    ("model", N_("Model"), 10),
+    ("serial", N_("Serial"), 10),
+    ("size", N_("Size"), 5),
+    ("health", N_("SMART"), 5),
+    ("status", N_("Status"), 25),
 )
 
 
@@ -84,9 +84,9 @@ class RackTable(DataTable[Text]):
 
 
 class RackScreen(Screen[None]):
-    HINTS: ClassVar[list[KeyHint]] = [("spc", "select"), ("a", "all"), ("e", "erase"), ("x", "stop"),
-                                      ("c", "certificates"), ("h", "audit"), ("s", "settings"),
-                                      ("l", "language"), ("q", "quit")]
+    HINTS: ClassVar[list[KeyHint]] = [("spc", N_("select")), ("a", N_("all")), ("e", N_("erase")), ("x", N_("stop")),
+                                      ("c", N_("certificates")), ("h", N_("audit")), ("s", N_("settings")),
+                                      ("l", N_("language")), ("q", N_("quit"))]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_select", show=False),
         Binding("a", "select_all", show=False),
@@ -116,6 +116,9 @@ class RackScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_rack()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_rack()  # rows changed while another screen was shown
 
     @property
     def table(self) -> RackTable:

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from station import config
-from station.i18n import _
+from station.i18n import N_, _
 from station.tui.screens.plan_screen import METHODS
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
@@ -20,16 +20,16 @@ if TYPE_CHECKING:
     from station.tui.app import StationApp
 
 FIELDS = (
-    ("organisation", "Organisation"),
-    ("operator", "Operator"),
-    ("donor", "Donor"),
-    ("lot", "Lot"),
-    ("station_name", "Station name"),
-    ("language", "Language (fr/en)"),
-    ("default_method", "Default method"),
-    ("default_verify", "Verification"),
-    ("upload_endpoint", "Upload endpoint"),
-    ("upload_token", "Upload token"),
+    ("organisation", N_("Organisation")),
+    ("operator", N_("Operator")),
+    ("donor", N_("Donor")),
+    ("lot", N_("Lot")),
+    ("station_name", N_("Station name")),
+    ("language", N_("Language (fr/en)")),
+    ("default_method", N_("Default method")),
+    ("default_verify", N_("Verification")),
+    ("upload_endpoint", N_("Upload endpoint")),
+    ("upload_token", N_("Upload token")),
 )
 
 
@@ -44,7 +44,7 @@ def apply_form(settings: config.Settings, values: dict[str, str]) -> config.Sett
 
 
 class SettingsScreen(Screen[None]):
-    HINTS: ClassVar[list[KeyHint]] = [("Tab", "next field"), ("Ctrl+S", "save"), ("Esc", "back")]
+    HINTS: ClassVar[list[KeyHint]] = [("Tab", N_("next field")), ("Ctrl+S", N_("save")), ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", show=False, priority=True),
                                              Binding("escape", "back", show=False)]
     DEFAULT_CSS = """
