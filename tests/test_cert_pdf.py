@@ -99,3 +99,17 @@ def test_qr_code_decodes(datadir: DataDir, tmp_path: Path) -> None:
 
 def test_text_outside_the_font_is_replaced_not_lost() -> None:
     assert pdf._latin("Zoë, Łódź, 東京") == "Zoë, ?ód?, ??"
+
+
+@pytest.mark.skipif(shutil.which("pdfdetach") is None or shutil.which("openssl") is None,
+                    reason="pdfdetach (poppler-utils) or openssl not installed")
+def test_donor_path_pdf_alone_with_open_tools(datadir: DataDir, tmp_path: Path) -> None:
+    """The README's donor steps: detach the files from the PDF, then openssl verifies the signature."""
+    first, _ = issue_two(datadir)
+    subprocess.run(["pdfdetach", "-saveall", "-o", str(tmp_path), str(first.pdf_path)], check=True,
+                   capture_output=True)
+    name = first.json_path.name
+    done = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / keys.PUBLIC_NAME),
+                           "-rawin", "-in", str(tmp_path / name), "-sigfile", str(tmp_path / f"{name}.sig")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
