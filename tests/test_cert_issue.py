@@ -183,3 +183,30 @@ def test_unknown_serial_is_explicit(datadir: DataDir) -> None:
     media = issued.certificate.media
     assert media.serial_source == "usb-bridge" and media.serial_trusted is False
     assert media.serial_doubts == ("bridge-serial",)
+
+
+def test_concurrent_issues_do_not_fork_the_chain(datadir: DataDir) -> None:
+    """Eight drives finishing at once (one thread each, as the session does): one sequence, one chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [erased_job(f"20250101T1{i:05d}Z-c") for i in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        issued = list(pool.map(lambda j: issue(j, datadir, settings(), None, {}, "en"), jobs))
+    assert sorted(i.certificate.sequence for i in issued) == list(range(1, 9))
+    links, unreadable = chain.links_in(datadir.certificates)
+    assert unreadable == [] and len(links) == 8 and chain.check(links) == []
+
+
+def test_settings_command(datadir: DataDir, capsys: pytest.CaptureFixture[str]) -> None:
+    from station import config
+    from station.cli import main
+
+    base = ["--data-dir", str(datadir.root), "settings"]
+    assert main([*base, "set", "organisation", "Envie Lyon"]) == 0
+    assert main([*base, "set", "upload_token", "zz-secret-42"]) == 0
+    assert main([*base, "set", "language", "de"]) == 2
+    assert config.load(datadir).organisation == "Envie Lyon"
+    capsys.readouterr()
+    assert main([*base, "show"]) == 0
+    out = capsys.readouterr().out
+    assert "Envie Lyon" in out and "zz-secret-42" not in out and "key_fingerprint" in out
