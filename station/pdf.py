@@ -204,7 +204,7 @@ def tr(lang: str, name: str, **values: str) -> str:
     return text.format(**values) if values else text
 
 
-def _latin(text: str) -> str:
+def latin(text: str) -> str:
     """The standard PDF fonts cover cp1252; anything else becomes '?' rather than an invisible glyph."""
     return text.encode("cp1252", errors="replace").decode("cp1252")
 
@@ -252,7 +252,7 @@ class _Writer:
         self.y -= 3 * mm
         self.c.setFillColor(GREY)
         self.c.setFont("Helvetica-Bold", 10)
-        self.c.drawString(self.x, self.y, _latin(title.upper()))
+        self.c.drawString(self.x, self.y, latin(title.upper()))
         self.c.setStrokeColor(colors.lightgrey)
         self.c.line(self.x, self.y - 1.2 * mm, A4[0] - self.x, self.y - 1.2 * mm)
         self.c.setFillColor(colors.black)
@@ -261,9 +261,9 @@ class _Writer:
     def row(self, label: str, value: str, bold: bool = False, color: colors.Color | None = None) -> None:
         self.c.setFont("Helvetica", 8.5)
         self.c.setFillColor(GREY)
-        self.c.drawString(self.x, self.y, _latin(label))
+        self.c.drawString(self.x, self.y, latin(label))
         font = "Helvetica-Bold" if bold else "Helvetica"
-        lines = simpleSplit(_latin(value), font, 8.5, self.value_w) or [""]
+        lines = simpleSplit(latin(value), font, 8.5, self.value_w) or [""]
         self.c.setFillColor(color or colors.black)
         self.c.setFont(font, 8.5)
         for line in lines:
@@ -303,15 +303,15 @@ def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
     ok = cert.is_certificate
     t = functools.partial(tr, lang)
     unknown = t("unknown")
-    c.setTitle(_latin(f"{t('title') if ok else t('failure_title')} {cert.certificate_id}"))
-    c.setAuthor(_latin(cert.organisation or "Station"))
+    c.setTitle(latin(f"{t('title') if ok else t('failure_title')} {cert.certificate_id}"))
+    c.setAuthor(latin(cert.organisation or "Station"))
     if not ok:
         c.saveState()
         c.setFillColor(colors.Color(0.7, 0.15, 0.12, alpha=0.10))
         c.setFont("Helvetica-Bold", 80)
         c.translate(width / 2, height / 2)
         c.rotate(35)
-        c.drawCentredString(0, 0, _latin(t("watermark")))
+        c.drawCentredString(0, 0, latin(t("watermark")))
         c.restoreState()
     band = GREEN if ok else RED
     c.setFillColor(band)
@@ -319,17 +319,17 @@ def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
     c.setFillColor(colors.white)
     if ok:
         c.setFont("Helvetica-Bold", 18)
-        c.drawString(18 * mm, height - 14 * mm, _latin(t("title")))
+        c.drawString(18 * mm, height - 14 * mm, latin(t("title")))
         c.setFont("Helvetica", 10)
-        c.drawString(18 * mm, height - 21 * mm, _latin(t("subtitle")))
+        c.drawString(18 * mm, height - 21 * mm, latin(t("subtitle")))
     else:
         c.setFont("Helvetica-Bold", 12.5)
-        c.drawString(18 * mm, height - 13 * mm, _latin(t("failure_title")))
+        c.drawString(18 * mm, height - 13 * mm, latin(t("failure_title")))
         c.setFont("Helvetica", 10)
-        c.drawString(18 * mm, height - 21 * mm, _latin(t("failure_banner")))
+        c.drawString(18 * mm, height - 21 * mm, latin(t("failure_banner")))
     c.setFont("Helvetica", 9)
     id_label = t("cert_id") if ok else t("report_id")
-    c.drawString(18 * mm, height - 27 * mm, _latin(f"{id_label} {cert.certificate_id}   {cert.organisation or ''}"))
+    c.drawString(18 * mm, height - 27 * mm, latin(f"{id_label} {cert.certificate_id}   {cert.organisation or ''}"))
 
     _qr(c, qr_payload(cert.certificate_id, json_sha256), width - 48 * mm, height - 72 * mm, 34 * mm)
     c.setFont("Helvetica", 6.5)
@@ -339,7 +339,7 @@ def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
     c.setFillColor(band)
     c.setFont("Helvetica-Bold", 15)
     result_text = f"{t('result')} : " if lang == "fr" else f"{t('result')}: "
-    c.drawString(18 * mm, height - 42 * mm, _latin(result_text + t(f"result.{cert.result}")))
+    c.drawString(18 * mm, height - 42 * mm, latin(result_text + t(f"result.{cert.result}")))
     w = _Writer(c, height - 49 * mm, value_w=78 * mm)
     if cert.result_reason:
         w.row(t("reason"), cert.result_reason, bold=True, color=RED)
@@ -403,7 +403,7 @@ def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
     c.setFont("Helvetica", 7)
     c.setFillColor(GREY)
     y = 22 * mm
-    for line in simpleSplit(_latin(help_text), "Helvetica", 7, width - 36 * mm):
+    for line in simpleSplit(latin(help_text), "Helvetica", 7, width - 36 * mm):
         c.drawString(18 * mm, y, line)
         y -= 3.2 * mm
     c.showPage()
@@ -482,7 +482,7 @@ def render_lot_report(lot: str, organisation: str | None, donor: str | None, cou
     t = functools.partial(tr, lang)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
-                            bottomMargin=14 * mm, title=_latin(t("lot_title", lot=lot)), invariant=True)
+                            bottomMargin=14 * mm, title=latin(t("lot_title", lot=lot)), invariant=True)
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=7.5, leading=9)
     story: list[object] = [
@@ -528,4 +528,4 @@ def render_lot_report(lot: str, organisation: str | None, donor: str | None, cou
 
 
 def _escape(text: str) -> str:
-    return _latin(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return latin(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

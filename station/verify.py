@@ -157,7 +157,7 @@ def verify_pdf(path: Path, pinned: keys.PublicKey | None = None) -> Outcome:
         expected = {"certificate id": outcome.certificate_id, "JSON sha256": outcome.sha256,
                     "serial": outcome.serial}
         for label, value in expected.items():
-            if value and "".join(value.split()) not in flat:
+            if value and "".join(pdf.latin(value).split()) not in flat:
                 outcome.reasons.append(f"the visible page does not show the attached record's {label} ({value})")
         if names[0] != f"{outcome.certificate_id}.json":
             outcome.reasons.append(f"attachment {names[0]} does not match certificate id {outcome.certificate_id}")

@@ -98,7 +98,7 @@ def test_qr_code_decodes(datadir: DataDir, tmp_path: Path) -> None:
 
 
 def test_text_outside_the_font_is_replaced_not_lost() -> None:
-    assert pdf._latin("Zoë, Łódź, 東京") == "Zoë, ?ód?, ??"
+    assert pdf.latin("Zoë, Łódź, 東京") == "Zoë, ?ód?, ??"
 
 
 @pytest.mark.skipif(shutil.which("pdfdetach") is None or shutil.which("openssl") is None,
