@@ -6,8 +6,8 @@ import asyncio
 import functools
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from station import config
 from station.blockio import Opener, open_target
