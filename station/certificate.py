@@ -15,7 +15,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -27,10 +27,11 @@ from station import TOOL_NAME, __version__, atomic, chain, keys, outbox
 from station.config import Settings
 from station.datadir import DataDir
 from station.disk import Disk, DiskKind
-from station.jobs import EraseJob, JobState, now_iso
+from station.jobs import EraseJob, JobState, new_job_id, now_iso
 
 FORMAT = "station-certificate/1"
 HOST_OVERWRITE_METHODS = frozenset({"zero", "random", "random+zero", "one", "ones"})
+DESTROY_TECHNIQUES = ("shred", "disintegrate", "pulverize", "drill", "melt", "incinerate")
 HIDDEN_AREA_STATUSES = ("not-checked", "none", "removed", "present-not-erased")
 FAILED_RESULTS = {JobState.FAILED: "failed", JobState.CANCELLED: "cancelled",
                   JobState.INTERRUPTED: "interrupted", JobState.ERASED: "failed"}
@@ -130,7 +131,7 @@ class Sanitization:
 
 @dataclass(frozen=True)
 class VerificationRecord:
-    method: str  # full, sample, markers, none
+    method: str  # full, sample, markers, none; visual for a destroyed medium
     requested: str
     percent: float
     bytes_verified: int
@@ -445,9 +446,19 @@ def _finish(datadir: DataDir, issued: IssuedCertificate) -> None:
                                              issued.certificate.station.key_fingerprint))
 
 
-def issue(job: EraseJob, datadir: DataDir, settings: Settings, host_identity: HostIdentity | None,
-          evidence: dict[str, bytes], lang: str, *, key: keys.StationKey | None = None) -> IssuedCertificate:
-    """Issue the certificate (or failure report) of a finished job; calling again for a job returns the first."""
+@dataclass(frozen=True)
+class _Slot:
+    """Where the next record goes: its id, sequence and the hash it must link to."""
+
+    certificate_id: str
+    sequence: int
+    previous_sha256: str | None
+    fingerprint: str
+
+
+def _issue(datadir: DataDir, record_key: str, evidence: dict[str, bytes], lang: str, key: keys.StationKey | None,
+           make: Callable[[_Slot, tuple[Evidence, ...]], Certificate]) -> IssuedCertificate:
+    """The one issuing pipeline: lock, recover, allocate the next sequence, store, sign, render, commit, queue."""
     from station import pdf
 
     if lang not in ("fr", "en"):
@@ -457,30 +468,73 @@ def issue(job: EraseJob, datadir: DataDir, settings: Settings, host_identity: Ho
     with _issuing(datadir):
         for recovered in chain.roll_forward(datadir, station_key.fingerprint):
             _finish(datadir, load_issued(datadir, recovered))
-        marker = _job_marker(datadir, job.job_id)
+        marker = _job_marker(datadir, record_key)
         if marker.exists():
             return load_issued(datadir, marker.read_text().strip())
         head = chain.current_head(datadir, station_key.fingerprint)
         sequence = head.sequence + 1 if head else 1
-        certificate_id = chain.certificate_id(station_key.fingerprint, sequence)
-        all_evidence = dict(evidence)
-        all_evidence.setdefault("job-journal.json", json.dumps(job.to_dict(), indent=2, sort_keys=True).encode())
-        stored = _store_evidence(datadir, certificate_id, all_evidence)
-        cert = build(job, settings, host_identity, stored, certificate_id=certificate_id, sequence=sequence,
-                     previous_sha256=head.sha256 if head else None, fingerprint=station_key.fingerprint,
-                     lang=lang)
+        slot = _Slot(chain.certificate_id(station_key.fingerprint, sequence), sequence,
+                     head.sha256 if head else None, station_key.fingerprint)
+        cert = make(slot, _store_evidence(datadir, slot.certificate_id, evidence))
         data = cert.to_json_bytes()
         problems = schema_errors(json.loads(data))
         if problems:
-            raise CertificateError(f"certificate {certificate_id} does not match its schema: {problems[0]}")
+            raise CertificateError(f"certificate {slot.certificate_id} does not match its schema: {problems[0]}")
         signature = station_key.sign(data)
-        json_path, sig_path, pdf_path = paths(datadir, certificate_id)
+        json_path, sig_path, pdf_path = paths(datadir, slot.certificate_id)
         atomic.write_bytes(pdf_path, pdf.render_certificate(cert, data, signature, station_key.public_pem(), lang))
         atomic.write_bytes(sig_path, signature)
         atomic.write_bytes(json_path, data)  # the commit point: the JSON exists only with its sig and PDF
         issued = IssuedCertificate(cert, json_path, sig_path, pdf_path, sha256_hex(data))
         _finish(datadir, issued)
         return issued
+
+
+def issue(job: EraseJob, datadir: DataDir, settings: Settings, host_identity: HostIdentity | None,
+          evidence: dict[str, bytes], lang: str, *, key: keys.StationKey | None = None) -> IssuedCertificate:
+    """Issue the certificate (or failure report) of a finished job; calling again for a job returns the first."""
+    result_of(job, hidden_area_of(job))  # refuse an unfinished job before touching anything
+    all_evidence = dict(evidence)
+    all_evidence.setdefault("job-journal.json", json.dumps(job.to_dict(), indent=2, sort_keys=True).encode())
+    return _issue(datadir, job.job_id, all_evidence, lang, key, lambda slot, stored: build(
+        job, settings, host_identity, stored, certificate_id=slot.certificate_id, sequence=slot.sequence,
+        previous_sha256=slot.previous_sha256, fingerprint=slot.fingerprint, lang=lang))
+
+
+def issue_destruction(disk: Disk, datadir: DataDir, settings: Settings, host_identity: HostIdentity | None,
+                      technique: str, lang: str, *, note: str | None = None, evidence: dict[str, bytes] | None = None,
+                      key: keys.StationKey | None = None) -> IssuedCertificate:
+    """Record a NIST Destroy (shredded, drilled...): attested by the operator, verified by looking, signed."""
+    if technique not in DESTROY_TECHNIQUES:
+        raise CertificateError(f"destruction technique must be one of {', '.join(DESTROY_TECHNIQUES)}")
+    record_id = f"destroy-{new_job_id()}"
+    now = now_iso()
+    operator = _person(settings.operator, settings.operator_title, settings)
+    validator = _person(settings.validator or settings.operator,
+                        settings.validator_title if settings.validator else settings.operator_title, settings)
+
+    def make(slot: _Slot, stored: tuple[Evidence, ...]) -> Certificate:
+        sanitization = Sanitization(
+            nist_category="destroy", technique=technique, method="destroy", passes=(), passes_done=0,
+            method_details=f"physical destruction ({technique}), attested by the operator",
+            tool=Tool(TOOL_NAME, __version__), started_at=now, ended_at=now, bytes_total=disk.size_bytes,
+            errors=(), performed_by=operator, post_sanitization_destination="recycling",
+            post_sanitization_classification=None, notes=(note,) if note else ())
+        verification = VerificationRecord("visual", "visual", 0.0, 0, 0, True, None, (), operator)
+        return Certificate(
+            format=FORMAT, certificate_id=slot.certificate_id, sequence=slot.sequence, kind="certificate",
+            result="destroyed", result_reason=None, issued_at=now, language=lang,
+            station=StationInfo(settings.station_name or None, slot.fingerprint, Tool(TOOL_NAME, __version__)),
+            organisation=settings.organisation or None, operator=settings.operator or None,
+            donor=settings.donor or None, lot=settings.lot or None, media=_media(disk, host_identity, settings),
+            hidden_area=HiddenArea("not-checked", "not applicable: the medium was destroyed"),
+            sanitization=sanitization, verification=verification,
+            validation=Validation(validator, now, Signature("Ed25519", slot.fingerprint,
+                                                            f"{slot.certificate_id}.json.sig")),
+            evidence=stored, job=JobRef(record_id, None, now, "destroyed"),
+            previous_certificate_sha256=slot.previous_sha256)
+
+    return _issue(datadir, record_id, dict(evidence or {}), lang, key, make)
 
 
 def all_issued(datadir: DataDir) -> list[IssuedCertificate]:

@@ -104,3 +104,31 @@ def test_certificate_with_a_bad_signature_is_left_out(datadir: DataDir, tmp_path
 
 def test_empty_lot_exits_1(datadir: DataDir, tmp_path: Path) -> None:
     assert main(["--data-dir", str(datadir.root), "lot", "report", "NOPE", "--out", str(tmp_path / "o")]) == 1
+
+
+def test_destroyed_drive_is_certified_and_counted(datadir: DataDir, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from station import config
+
+    config.save(datadir, settings())
+    issue_two(datadir)
+    assert main(["--data-dir", str(datadir.root), "certs", "destroy", "--serial", "WD-DEAD-7", "--model",
+                 "WDC WD5000AAKX", "--kind", "hdd", "--technique", "shred", "--note", "ticket 4411"]) == 0
+    destroyed = [i for i in certificate.all_issued(datadir) if i.certificate.result == "destroyed"]
+    assert len(destroyed) == 1
+    cert = destroyed[0].certificate
+    assert cert.kind == "certificate" and cert.sanitization.nist_category == "destroy"
+    assert cert.media.serial_source == "technician" and cert.verification.method == "visual"
+    assert verify_file(destroyed[0].json_path, keys.load_or_create(datadir).public).status is Status.VALID
+    report = lot.report(datadir, "LOT-2025-01", "en", tmp_path / "out", keys.load_or_create(datadir))
+    assert report.counts.destroyed == 1 and report.counts.drives == 3
+
+
+def test_destroy_category_cannot_pair_with_another_result(datadir: DataDir) -> None:
+    first, _ = issue_two(datadir)
+    record = json.loads(first.json_path.read_bytes())
+    record["sanitization"]["nist_category"] = "destroy"
+    assert certificate.schema_errors(record)
+    record["sanitization"]["nist_category"] = "clear"
+    record["result"] = "destroyed"
+    assert certificate.schema_errors(record)

@@ -1,23 +1,38 @@
-"""`station certs [--lot L] [--json]`: issued certificates and failure reports with PDF and upload status."""
+"""`station certs [--lot L] [--json]`: issued certificates and failure reports with PDF and upload status.
+
+`station certs destroy --serial S --model M --technique shred` records a drive physically destroyed (NIST Destroy).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from station import outbox
-from station.certificate import all_issued
+from station import config, outbox
+from station.certificate import DESTROY_TECHNIQUES, CertificateError, all_issued, issue_destruction
 from station.commands.common import datadir_from_args
+from station.disk import Disk, DiskKind, SerialInfo, SerialSource
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("certs", help="list certificates and failure reports with their upload status")
     p.add_argument("--lot", help="only this lot")
     p.add_argument("--json", action="store_true", help="one JSON record per certificate")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    d = actions.add_parser("destroy", help="certify a drive physically destroyed (serial and model from its label)")
+    d.add_argument("--serial", required=True, help="serial number as printed on the drive label")
+    d.add_argument("--model", required=True)
+    d.add_argument("--kind", choices=[k.value for k in DiskKind], default=DiskKind.UNKNOWN.value)
+    d.add_argument("--size", type=int, default=0, metavar="BYTES")
+    d.add_argument("--technique", choices=DESTROY_TECHNIQUES, required=True)
+    d.add_argument("--note", help="free text printed on the certificate (e.g. shredder ticket number)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "action", None) == "destroy":
+        return destroy(args)
     datadir = datadir_from_args(args)
     for issued in all_issued(datadir):
         cert = issued.certificate
@@ -35,4 +50,19 @@ def run(args: argparse.Namespace) -> int:
             pdf = str(issued.pdf_path) if issued.pdf_path.exists() else "(no PDF)"
             print(f"{cert.certificate_id}  {cert.result:<11} {cert.media.serial or '-':<20} "
                   f"{cert.lot or '-':<12} {status:<8} {pdf}")
+    return 0
+
+
+def destroy(args: argparse.Namespace) -> int:
+    datadir = datadir_from_args(args)
+    settings = config.load(datadir)
+    disk = Disk(name=args.serial, devnode="-", kind=DiskKind(args.kind), bus="unknown", size_bytes=args.size,
+                serial=SerialInfo(args.serial.strip(), SerialSource.USER), model=args.model.strip())
+    try:
+        issued = issue_destruction(disk, datadir, settings, None, args.technique,
+                                   getattr(args, "lang", None) or settings.language, note=args.note)
+    except CertificateError as exc:
+        print(f"station certs destroy: {exc}", file=sys.stderr)
+        return 2
+    print(f"{issued.certificate_id}  destroyed  {args.serial}  {issued.pdf_path}")
     return 0
