@@ -1,0 +1,191 @@
+"""Boot the live image in QEMU (TCG) as a USB stick and talk to its serial console.
+
+The image puts a root shell on ttyS0 (autologin), so the test runs real commands in the guest and
+reads their exit codes; the QEMU monitor gives `screendump` for the tty1 picture.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OVMF_DIR = Path("/usr/share/OVMF")
+PROMPT = "root@station"
+
+
+@dataclass(frozen=True)
+class ExtraDisk:
+    """The disk the technician would erase: SATA in BIOS mode, NVMe in UEFI mode (both buses covered)."""
+
+    bus: str  # "sata" | "nvme"
+    serial: str
+    size_mb: int = 256
+
+
+@dataclass(frozen=True)
+class BootMode:
+    name: str
+    firmware: str  # "bios" | "uefi" | "uefi-secureboot"
+    extra: ExtraDisk
+    memory_mb: int = 2048
+
+
+class GuestError(AssertionError):
+    pass
+
+
+@dataclass
+class Guest:
+    iso: Path
+    mode: BootMode
+    workdir: Path
+    output: bytearray = field(default_factory=bytearray)
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+
+    @property
+    def stick(self) -> Path:
+        return self.workdir / "stick.img"
+
+    @property
+    def monitor_path(self) -> Path:
+        return self.workdir / "monitor.sock"
+
+    def _firmware_args(self) -> list[str]:
+        if self.mode.firmware == "bios":
+            return []
+        secure = self.mode.firmware == "uefi-secureboot"
+        code = OVMF_DIR / ("OVMF_CODE_4M.secboot.fd" if secure else "OVMF_CODE_4M.fd")
+        vars_src = OVMF_DIR / ("OVMF_VARS_4M.ms.fd" if secure else "OVMF_VARS_4M.fd")
+        vars_copy = self.workdir / "vars.fd"
+        shutil.copyfile(vars_src, vars_copy)
+        args = ["-drive", f"if=pflash,format=raw,readonly=on,file={code}",
+                "-drive", f"if=pflash,format=raw,file={vars_copy}"]
+        if secure:
+            args += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+        return args
+
+    def _extra_disk_args(self) -> list[str]:
+        disk = self.workdir / "extra.img"
+        with disk.open("wb") as handle:
+            handle.truncate(self.mode.extra.size_mb * 1024 * 1024)
+        drive = ["-drive", f"if=none,id=extra,format=raw,file={disk}"]
+        if self.mode.extra.bus == "nvme":
+            return [*drive, "-device", f"nvme,drive=extra,serial={self.mode.extra.serial}"]
+        return [*drive, "-device", "ahci,id=ahci",
+                "-device", f"ide-hd,drive=extra,bus=ahci.0,serial={self.mode.extra.serial}"]
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.iso, self.stick)  # the stick is written to (data partition); the ISO stays clean
+        smm = ",smm=on" if self.mode.firmware == "uefi-secureboot" else ""
+        argv = [
+            "qemu-system-x86_64", "-accel", "tcg", "-machine", f"q35{smm}", "-cpu", "max",
+            "-m", str(self.mode.memory_mb), "-smp", "2",
+            *self._firmware_args(),
+            "-drive", f"if=none,id=stick,format=raw,file={self.stick}",
+            "-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0",
+            *self._extra_disk_args(),
+            "-vga", "std", "-display", "none", "-serial", "stdio", "-no-reboot",
+            "-monitor", f"unix:{self.monitor_path},server,nowait",
+            "-nic", "none",
+        ]
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        with (self.workdir / "serial.log").open("ab") as log:
+            while chunk := self.proc.stdout.read1(4096):
+                self.output.extend(chunk)
+                log.write(chunk)
+                log.flush()
+
+    def text(self, start: int = 0) -> str:
+        return self.output[start:].decode("utf-8", errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float, start: int = 0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            found = regex.search(self.text(start))
+            if found:
+                return found
+            if self.proc is not None and self.proc.poll() is not None:
+                raise GuestError(f"QEMU exited ({self.proc.returncode}) waiting for {pattern!r}:\n{self.tail()}")
+            time.sleep(0.5)
+        raise GuestError(f"timed out after {timeout:.0f} s waiting for {pattern!r}:\n{self.tail()}")
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.text()[-chars:]
+
+    def send(self, line: str) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def wait_for_shell(self, timeout: float) -> float:
+        """Seconds from QEMU start to the serial root shell; then a quiet, wide, echo-free shell."""
+        self.wait_for(PROMPT, timeout)
+        elapsed = time.monotonic() - self.started
+        self.run("stty -echo cols 300; export TERM=dumb PS1='$ ' SYSTEMD_PAGER= SYSTEMD_COLORS=0", timeout=30)
+        return elapsed
+
+    def run(self, command: str, timeout: float = 60) -> tuple[int, str]:
+        """Run a shell command in the guest; (exit code, output between unique markers)."""
+        tag = f"{time.monotonic_ns():x}"
+        start = len(self.output)
+        # the markers are split in the command line so its echo can never match them
+        self.send(f"echo '@@B''{tag}'; {command}; echo \"@@E''{tag} $?\"")
+        found = self.wait_for(rf"@@B{tag}\r?\n(.*?)@@E{tag} (\d+)", timeout, start)
+        return int(found.group(2)), found.group(1).replace("\r", "")
+
+    def check(self, command: str, timeout: float = 60) -> str:
+        code, out = self.run(command, timeout)
+        if code != 0:
+            raise GuestError(f"`{command}` exited {code}:\n{out}")
+        return out
+
+    def monitor(self, command: str) -> None:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(self.monitor_path))
+            sock.sendall(command.encode() + b"\n")
+            time.sleep(1.0)
+
+    def poweroff(self, timeout: float = 120) -> None:
+        """Clean shutdown, so the FAT data partition is unmounted and complete on the stick image."""
+        self.send("systemctl poweroff")
+        assert self.proc is not None
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired as exc:
+            self.kill()
+            raise GuestError(f"guest did not power off in {timeout} s:\n{self.tail()}") from exc
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def fat_partition_offset(image: Path, label: str) -> int | None:
+    """Byte offset of the FAT32 partition labelled `label`, from the image's MBR (type 0x0c entries)."""
+    with image.open("rb") as handle:
+        mbr = handle.read(512)
+        for index in range(4):
+            entry = mbr[446 + 16 * index: 446 + 16 * (index + 1)]
+            start = int.from_bytes(entry[8:12], "little") * 512
+            if entry[4] not in (0x0B, 0x0C) or start == 0:
+                continue
+            handle.seek(start + 0x47)  # FAT32 boot sector: volume label
+            if handle.read(11).decode("ascii", errors="replace").strip() == label:
+                return start
+    return None
