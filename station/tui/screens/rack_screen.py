@@ -18,12 +18,11 @@ from station.tui.widgets import KeyBar, KeyHint, MessageLine
 if TYPE_CHECKING:
     from station.tui.app import StationApp
 
-# (key, untranslated header, width): 63 characters of cells + 2 of padding each = 79 columns
+# (key, untranslated header, width): 65 characters of cells + 2 of padding each = 79 columns
 COLUMNS = (
-    ("sel", "", 1),
-    ("bay", N_("Bay"), 3),
+    ("bay", N_("Bay"), 4),
     ("bus", N_("Bus"), 4),
-    ("model", N_("Model"), 10),
+    ("model", N_("Model"), 12),
     ("serial", N_("Serial"), 10),
     ("size", N_("Size"), 5),
     ("health", N_("SMART"), 5),
@@ -49,7 +48,7 @@ class RackTable(DataTable[Text]):
         keep = self.highlighted()
         self.clear(columns=True)
         for key, label, width in COLUMNS:
-            self.add_column(Text(_(label) if label else ""), width=width, key=key)
+            self.add_column(Text(_(label)), width=width, key=key)
         for row in self.station.rack.ordered():
             self.add_row(*self.cells(row), key=row.devnode)
         self.shown_version = self.station.version
@@ -69,7 +68,7 @@ class RackTable(DataTable[Text]):
     def cells(row: fmt.RackRow) -> list[Text]:
         d = row.disk
         mark = "*" if row.selected else ("!" if d.protected else " ")
-        values = [mark, d.bay or "-", d.bus, fmt.model_cell(d), fmt.serial_cell(d), fmt.size_cell(d),
+        values = [mark + (d.bay or "-"), d.bus, fmt.model_cell(d), fmt.serial_cell(d), fmt.size_cell(d),
                   fmt.health_cell(row.health), fmt.status_cell(row)]
         return [Text(v, no_wrap=True, overflow="crop") for v in values]
 
