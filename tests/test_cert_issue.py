@@ -210,3 +210,26 @@ def test_settings_command(datadir: DataDir, capsys: pytest.CaptureFixture[str]) 
     assert main([*base, "show"]) == 0
     out = capsys.readouterr().out
     assert "Envie Lyon" in out and "zz-secret-42" not in out and "key_fingerprint" in out
+
+
+def test_every_documented_field_is_in_the_record(datadir: DataDir) -> None:
+    """docs/certificate.md maps NIST SP 800-88 fields to JSON paths; each path must exist in a real record."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "certificate.md").read_text()
+    first, _ = issue_two(datadir)
+    record = json.loads(first.json_path.read_bytes())
+    paths = set()
+    for row in doc.splitlines():
+        cells = row.split("|")
+        if len(cells) > 2:
+            paths.update(re.findall(r"`([a-z_]+(?:\.[a-z_]+|\[\])*)`", cells[2]))
+    assert len(paths) > 30
+    for path in sorted(paths):
+        node: object = record
+        for part in path.replace("[]", "").split("."):
+            if isinstance(node, list):
+                node = node[0]
+            assert isinstance(node, dict) and part in node, f"{path} not in the certificate"
+            node = node[part]
