@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field, replace
 
 from textual.app import App
+from textual.scrollbar import ScrollBarRender
 
 from station import config, i18n
 from station.disk import Disk
@@ -86,10 +87,18 @@ class StationApp(App[int]):
     Input, Input:focus { height: 1; border: none; padding: 0 1; background: $boost; }
     """
 
+    @staticmethod
+    def console_safe_scrollbars() -> None:
+        """The Linux console's fonts lack the eighth-block glyphs Textual draws scrollbar ends with:
+        draw them as plain coloured cells instead."""
+        ScrollBarRender.VERTICAL_BARS = [" "] * len(ScrollBarRender.VERTICAL_BARS)
+        ScrollBarRender.HORIZONTAL_BARS = [" "] * len(ScrollBarRender.HORIZONTAL_BARS)
+
     def __init__(self, session: Session, source: DriveSource, settings: config.Settings | None = None,
                  language: str | None = None, audit_host: Host | None = None,
                  tick: float = TICK_S) -> None:
         super().__init__()
+        self.console_safe_scrollbars()
         self.session = session
         self.source = source
         self.settings = settings if settings is not None else config.load(session.datadir)
