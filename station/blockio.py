@@ -139,11 +139,12 @@ class OsTarget:
         return True
 
     def close(self) -> None:
+        """Idempotent: a descriptor number is never closed twice (it may already belong to someone else)."""
         for fd in (self.fd, self._tail_fd):
-            if fd is not None:
+            if fd is not None and fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        self._tail_fd = None
+        self.fd, self._tail_fd = -1, None
 
 
 class ThrottledTarget:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from station import pattern
 from station.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
+from station.disk import DiskKind
 from station.hw import Host
 from station.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id, now_iso
 from station.protect import ProtectedDeviceError, check_writable
@@ -39,9 +40,11 @@ class VerifySpec:
 
     @classmethod
     def parse(cls, text: str) -> VerifySpec:
-        """'full' or 'sample:P' with 0 < P <= 100."""
+        """'full', 'sample:P' with 0 < P <= 100, or 'markers' (a drive command proven by marker blocks)."""
         if text == "full":
             return cls("full", 100.0)
+        if text == "markers":
+            return cls("markers", 0.0)
         if text.startswith("sample:"):
             try:
                 percent = float(text.split(":", 1)[1])
@@ -52,7 +55,7 @@ class VerifySpec:
         raise ValueError(f"verification must be 'full' or 'sample:P' with 0 < P <= 100, not {text!r}")
 
     def __str__(self) -> str:
-        return "full" if self.mode == "full" else f"sample:{self.percent:g}"
+        return self.mode if self.mode in ("full", "markers") else f"sample:{self.percent:g}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,10 @@ class TooManyErrors(Exception):
 
 class Cancelled(Exception):
     pass
+
+
+class HiddenAreaLeft(Exception):
+    """An HPA/DCO hides sectors the host cannot reach: erasing the rest would not erase the drive."""
 
 
 def passes_for(method: str, rounds: int = 1) -> list[str]:
@@ -218,6 +225,7 @@ class EraseRunner:
         target: BlockTarget | None = None
         try:
             check_writable(self.host, job.target)
+            self._hidden_area()
             target = self.opener(job.target)
             job.bytes_total, job.direct_io = target.size, target.direct
             if target.size == 0:
@@ -225,15 +233,9 @@ class EraseRunner:
             if not target.direct:
                 job.notes.append("O_DIRECT unsupported on this file's filesystem: buffered I/O with fsync")
             self._save(force=True)
-            for index, name in enumerate(job.passes):
-                self._write_pass(target, index, pattern.make(name, self.seed, index, self.chunk))
-                job.passes_done = index + 1
-                self._save(force=True)
-            job.phase = Phase.FLUSHING
-            self._emit(target.size, target.size)
-            target.flush()
-            self._verify(target)
-            self._finish(target)
+            target = self._execute(target)
+        except HiddenAreaLeft as exc:
+            self._end(JobState.FAILED, str(exc))
         except (ProtectedDeviceError, TargetBusyError) as exc:
             self._end(JobState.FAILED, f"refused: {exc}")
         except DeviceLostError as exc:
@@ -248,6 +250,33 @@ class EraseRunner:
             if target is not None:
                 target.close()
         return job
+
+    def _execute(self, target: BlockTarget) -> BlockTarget:
+        """Overwrite passes, flush, verify, conclude. Returns the target still open (for closing)."""
+        for index, name in enumerate(self.job.passes):
+            self._write_pass(target, index, pattern.make(name, self.seed, index, self.chunk))
+            self.job.passes_done = index + 1
+            self._save(force=True)
+        self.job.phase = Phase.FLUSHING
+        self._emit(target.size, target.size)
+        target.flush()
+        self._verify(target)
+        self._finish(target)
+        return target
+
+    def _hidden_area(self) -> None:
+        """Restore an ATA drive's factory size before erasing (HPA/DCO), or fail saying sectors stay hidden."""
+        disk = self.job.disk
+        if disk is None or disk.kind is DiskKind.FILE or not self.host.is_live:
+            return
+        from station import hidden_area
+
+        status, detail = hidden_area.prepare(self.host, disk)
+        self.job.hidden_area, self.job.hidden_area_detail = status, detail
+        self.job.notes.append(f"hidden-area:{status}" + (f":{detail}" if detail else ""))
+        if status == "present-not-erased":
+            raise HiddenAreaLeft(f"hidden area (HPA/DCO) could not be removed, its sectors would not be erased: "
+                                 f"{detail}")
 
     # passes
     def _write_pass(self, target: BlockTarget, index: int, pat: pattern.Pattern) -> None:

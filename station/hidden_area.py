@@ -131,3 +131,27 @@ def remove(host: Host, disk: Disk, before: HiddenArea | None = None) -> HiddenAr
     if result.after.hidden_sectors:
         result.messages.append(f"{result.after.hidden_sectors} sectors still hidden after removal attempts")
     return result
+
+
+def prepare(host: Host, disk: Disk) -> tuple[str, str | None]:
+    """Before an erase: restore the factory size where something is hidden, then tell the job record
+    what it may claim: ("none" | "removed" | "present-not-erased" | "not-checked", detail)."""
+    before = detect(host, disk)
+    if disk.bus not in ("ata", "sata", "usb"):
+        return "none", before.reason
+    hidden = before.hidden_sectors
+    if hidden is None:
+        return "not-checked", before.reason
+    if hidden == 0:
+        detail = f"max sectors {before.current_max} = native {before.native_max}"
+        return "none", f"{detail}; {before.reason}" if before.reason else detail
+    removal = remove(host, disk, before)
+    if not removal.removed:
+        return "present-not-erased", removal.certificate_note() or "; ".join(removal.messages)
+    rescan = host.path(f"/sys/class/block/{disk.name}/device/rescan")
+    try:
+        rescan.write_text("1")  # the kernel re-reads the capacity before the engine opens the drive
+    except OSError as exc:
+        return "present-not-erased", f"hidden area removed but the kernel could not rescan the drive: {exc}"
+    return "removed", (f"{hidden} hidden sectors restored: max {before.current_max} -> "
+                       f"{removal.after.current_max}; " + "; ".join(removal.actions))

@@ -90,6 +90,8 @@ class EraseJob:
     pid: int | None = None
     boot_id: str | None = None
     restart_of: str | None = None
+    hidden_area: str = "not-checked"  # none | removed | present-not-erased | not-checked
+    hidden_area_detail: str | None = None
 
     @property
     def erased(self) -> bool:

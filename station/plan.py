@@ -13,13 +13,16 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from station import pattern
+from station import capabilities, pattern, purge_plan
 from station.blockio import Opener, open_target
+from station.capabilities import PurgeCapabilities
 from station.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.erase import EraseRunner, ProgressCallback, VerifySpec, passes_for
 from station.hw import Host
 from station.jobs import EraseJob, Journal, new_job_id
 from station.protect import protections_for_path
+from station.purge_plan import TechniqueChoice
+from station.sanitize import SanitizeRunner
 
 OVERWRITE_METHODS = tuple(pattern.METHODS)
 
@@ -34,6 +37,8 @@ class PlannedAction:
     technique: str  # IEEE 2883 name
     warnings: tuple[str, ...] = ()
     refusal: str | None = None  # set when the target must not be written
+    choice: TechniqueChoice | None = None  # a drive command (Purge, Format, SECURITY ERASE); None: host overwrite
+    caps: PurgeCapabilities | None = None
 
     @property
     def target(self) -> str:
@@ -51,7 +56,11 @@ class PlannedAction:
         head = f"{d.devnode}  {ident}  {serial}  {size}"
         if self.refusal:
             return f"{head}\n    REFUSED: {self.refusal}"
-        how = f"{self.method} ({' then '.join(self.passes)}), verify {self.verify}"
+        if self.choice is not None:
+            first = "host overwrite, then " if self.passes else ""
+            how = f"{first}drive command {self.method}, proven by marker blocks"
+        else:
+            how = f"{self.method} ({' then '.join(self.passes)}), verify {self.verify}"
         lines = [head, f"    {self.nist_category.upper()} by {self.technique}: {how}"]
         lines += [f"    warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -121,11 +130,44 @@ def plan_overwrite(host: Host, disks: Sequence[Disk], method: str, verify: str, 
     VerifySpec.parse(verify)
     actions = []
     for disk in disks:
-        live = protections_for_path(host, disk.devnode) if host.is_live else list(disk.protections)
-        refusal = "; ".join(p.message() for p in (live or list(disk.protections))) or None
+        refusal = _refusal(host, disk)
         actions.append(PlannedAction(disk, method, passes, verify, "clear", "overwrite",
                                      tuple(overwrite_warnings(disk)), refusal))
     return ErasePlan(tuple(actions))
+
+
+def plan_purge(host: Host, disks: Sequence[Disk], want: str, verify: str) -> ErasePlan:
+    """Purge (auto: the strongest technique the drive supports) or a named technique, per drive.
+
+    Where the drive offers no usable Purge the plan falls back to Clear by overwrite and says why;
+    the label printed later comes from what actually ran and was verified.
+    """
+    actions = []
+    for disk in disks:
+        refusal = _refusal(host, disk)
+        if refusal:
+            actions.append(PlannedAction(disk, want, (), verify, "clear", want, (), refusal))
+            continue
+        caps = capabilities.probe(host, disk)
+        try:
+            choice = purge_plan.choose(disk, caps, want)
+        except purge_plan.PlanError as exc:
+            actions.append(PlannedAction(disk, want, (), verify, "clear", want, (), str(exc)))
+            continue
+        notes = (choice.reason, *choice.warnings)
+        if not choice.drive_command:
+            actions.append(PlannedAction(disk, "zero", ("zero",), verify, "clear", "overwrite",
+                                         (*notes, *overwrite_warnings(disk)), None, None, caps))
+            continue
+        passes = ("zero",) if choice.host_overwrite_first else ()
+        actions.append(PlannedAction(disk, choice.technique.value, passes, "markers", choice.nist_category,
+                                     choice.ieee2883, notes, None, choice, caps))
+    return ErasePlan(tuple(actions))
+
+
+def _refusal(host: Host, disk: Disk) -> str | None:
+    live = protections_for_path(host, disk.devnode) if host.is_live else []
+    return "; ".join(p.message() for p in (live or list(disk.protections))) or None
 
 
 def overwrite_warnings(disk: Disk) -> list[str]:
@@ -180,8 +222,15 @@ def execute(plan: ErasePlan, journal: Journal, host: Host | None = None, opener:
     execution = Execution()
     runnable = plan.runnable
     prepared = list(jobs) if jobs is not None else [job_for(a) for a in runnable]
+    choices = {a.target: a for a in runnable}
     for job in prepared:
-        runner = EraseRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress)
+        action = choices.get(job.target)
+        runner: EraseRunner
+        if action is not None and action.choice is not None:
+            runner = SanitizeRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress,
+                                    choice=action.choice, caps=action.caps)
+        else:
+            runner = EraseRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress)
         journal.save(job)
         execution.runners[job.target] = runner
 

@@ -1,0 +1,74 @@
+"""Drive-command jobs through the same plan, journal and certificate path as overwrites.
+
+The drive's answers are real recorded outputs replayed at the command boundary; the target is a
+file whose bytes the fake "drive" really changes (or, for a lying drive, leaves alone).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from purge_helpers import ScriptedRunner, fixture, make_disk
+from station.datadir import DataDir
+from station.disk import DiskKind
+from station.hw import Host
+from station.session import Session
+
+SIZE = 4 << 20
+
+
+def session_on(runner: ScriptedRunner, datadir: DataDir) -> Session:
+    return Session(datadir, host=Host(root=Path("/"), runner=runner, env={}))
+
+
+def test_nvme_format_job_is_verified_by_markers_and_labelled_clear(disk_dir: Path, datadir: DataDir) -> None:
+    target = disk_dir / "nvme.img"
+    target.write_bytes(b"\x5a" * SIZE)
+
+    def format_zeroes() -> tuple[int, str, str]:
+        target.write_bytes(bytes(SIZE))
+        return 0, "Success formatting namespace:1\n", ""
+
+    runner = ScriptedRunner().on(f"nvme id-ctrl -H {target}", (0, fixture("nvme/id-ctrl-H-intel-optane-m10-mempek1j016gal.txt"), ""))
+    runner.on(f"nvme format {target} --ses=1 --force", format_zeroes)
+    session = session_on(runner, datadir)
+    disk = make_disk(str(target), DiskKind.NVME, "nvme", size=SIZE)
+    plan = session.plan([disk], "nvme-format-user-data", "full")
+    action = plan.runnable[0]
+    assert action.choice is not None and action.nist_category == "clear"
+    assert "proven by marker blocks" in plan.describe()
+    [outcome] = session.run(plan)
+    job = outcome.job
+    assert job.erased, job.failure
+    assert job.verification is not None and job.verification.mode == "markers" and job.verification.regions >= 2
+    assert job.hidden_area == "none"
+    cert = json.loads(Path(str(outcome.certificate)).read_text())
+    assert cert["result"] == "erased" and cert["sanitization"]["nist_category"] == "clear"
+
+
+def test_lying_format_unit_ends_failed_with_data_remained(disk_dir: Path, datadir: DataDir) -> None:
+    target = disk_dir / "scsi.img"
+    target.write_bytes(b"\x5a" * SIZE)
+    runner = ScriptedRunner().on(f"sg_format --format --quick {target}", (0, "FORMAT UNIT Complete\n", ""))
+    session = session_on(runner, datadir)
+    disk = make_disk(str(target), DiskKind.HDD, "scsi", size=SIZE)
+    [outcome] = session.run(session.plan([disk], "scsi-format-unit", "full"))
+    job = outcome.job
+    assert not job.erased and job.state.value == "failed"
+    assert (job.failure or "").startswith("device reported success but data remained")
+    cert = json.loads(Path(str(outcome.certificate)).read_text())
+    assert cert["result"] != "erased"
+
+
+def test_purge_without_drive_support_falls_back_to_clear_and_says_why(disk_dir: Path, datadir: DataDir) -> None:
+    target = disk_dir / "usb.img"
+    target.write_bytes(b"\x5a" * SIZE)
+    session = session_on(ScriptedRunner(), datadir)  # every tool answers "missing": no capability known
+    disk = make_disk(str(target), DiskKind.SSD, "usb", size=SIZE)
+    plan = session.plan([disk], "purge", "full")
+    action = plan.runnable[0]
+    assert action.choice is None and action.nist_category == "clear" and action.passes == ("zero",)
+    assert any("Clear" in w or "clear" in w for w in action.warnings)
+    [outcome] = session.run(plan)
+    assert outcome.job.erased and target.read_bytes() == bytes(SIZE)
