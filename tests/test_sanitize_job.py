@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from purge_helpers import ScriptedRunner, fixture, make_disk
+
 from station.datadir import DataDir
 from station.disk import DiskKind
 from station.hw import Host
@@ -30,7 +31,8 @@ def test_nvme_format_job_is_verified_by_markers_and_labelled_clear(disk_dir: Pat
         target.write_bytes(bytes(SIZE))
         return 0, "Success formatting namespace:1\n", ""
 
-    runner = ScriptedRunner().on(f"nvme id-ctrl -H {target}", (0, fixture("nvme/id-ctrl-H-intel-optane-m10-mempek1j016gal.txt"), ""))
+    optane = fixture("nvme/id-ctrl-H-intel-optane-m10-mempek1j016gal.txt")
+    runner = ScriptedRunner().on(f"nvme id-ctrl -H {target}", (0, optane, ""))
     runner.on(f"nvme format {target} --ses=1 --force", format_zeroes)
     session = session_on(runner, datadir)
     disk = make_disk(str(target), DiskKind.NVME, "nvme", size=SIZE)
