@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from engine_helpers import BadSectors, LyingDrive, Vanishing, opener
+
 from station import pattern
 from station.erase import EraseRunner, VerifySpec, passes_for, sample_ranges
-from station.jobs import EraseJob, Journal, JobState, new_job_id
+from station.jobs import EraseJob, JobState, Journal, new_job_id
 
 MIB = 1 << 20
 BLOCK = 4096
