@@ -9,11 +9,15 @@ import threading
 import time
 from typing import Any, TextIO
 
+from station import hotplug
 from station import plan as planning
 from station.blockio import open_target, throttled_opener
 from station.commands.common import datadir_from_args, host_from_args
 from station.erase import Progress
+from station.hotplug import HotplugMonitor
+from station.hw import Host
 from station.jobs import JobState
+from station.plan import Execution
 from station.session import Outcome, Session
 
 
@@ -52,11 +56,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     display = ProgressDisplay(sys.stderr)
     execution = session.start(plan, on_progress=display.update)
+    monitor = watch_removals(host, execution, [a.target for a in plan.runnable])
     try:
         jobs = execution.wait()
     except KeyboardInterrupt:
         execution.cancel_all("cancelled by the operator (Ctrl-C)")
         jobs = execution.wait()
+    finally:
+        if monitor is not None:
+            monitor.stop()
     display.close()
     outcomes = [session.outcomes[j.job_id] for j in jobs]
     for outcome in outcomes:
@@ -69,6 +77,24 @@ def run(args: argparse.Namespace) -> int:
                               "failure": action.refusal}, sort_keys=True))
     ok = all(o.job.erased for o in outcomes) and not plan.refused
     return 0 if ok else 1
+
+
+def watch_removals(host: Host, execution: Execution, targets: list[str]) -> HotplugMonitor | None:
+    """A drive pulled mid-job fails that job at once, even while no I/O is in flight (a drive command)."""
+    if not host.is_live or not any(t.startswith("/dev/") for t in targets) or not hotplug.udev_running(host):
+        return None
+    monitor = HotplugMonitor(host, include_loops=True, identify=False)
+    try:
+        monitor.start()
+    except OSError:
+        return None
+
+    def on_event(event: hotplug.HotplugEvent) -> None:
+        if isinstance(event, hotplug.DiskRemoved) and event.devnode:
+            execution.abort_device(event.devnode, f"drive removed ({event.devnode} disappeared)")
+
+    monitor.run_in_thread(on_event)
+    return monitor
 
 
 def confirm(count: int) -> bool:
