@@ -283,11 +283,12 @@ def verify_mode(requested: str) -> str:
 
 
 def hidden_area_of(job: EraseJob) -> HiddenArea:
-    """From a `hidden_area` attribute if the job has one, else notes `hidden-area:<status>[:detail]`."""
-    field_value = getattr(job, "hidden_area", None)
-    if isinstance(field_value, str) and field_value in HIDDEN_AREA_STATUSES:
-        return HiddenArea(field_value, None)
-    status, detail = "not-checked", None
+    """From the job's `hidden_area` fields (set by the HPA/DCO step), else notes `hidden-area:<status>[:detail]`."""
+    if job.hidden_area != "not-checked":
+        if job.hidden_area not in HIDDEN_AREA_STATUSES:
+            return HiddenArea("not-checked", f"unrecognised hidden-area status {job.hidden_area!r}")
+        return HiddenArea(job.hidden_area, job.hidden_area_detail)
+    status, detail = "not-checked", job.hidden_area_detail
     for note in job.notes:
         if note.startswith("hidden-area:"):
             parts = note.split(":", 2)

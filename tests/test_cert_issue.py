@@ -78,8 +78,8 @@ def test_erased_state_without_proof_is_not_certified(datadir: DataDir) -> None:
 
 
 def test_hidden_area_left_behind_is_not_certified(datadir: DataDir) -> None:
-    job = erased_job()
-    job.notes.append("hidden-area:present-not-erased:HPA of 8 GiB, drive refused SET MAX")
+    job = replace(erased_job(), hidden_area="present-not-erased",
+                  hidden_area_detail="HPA of 8 GiB, drive refused SET MAX")
     issued = issue(job, datadir, settings(), None, {}, "en")
     assert issued.certificate.result == "failed"
     assert issued.certificate.hidden_area.status == "present-not-erased"
@@ -87,10 +87,17 @@ def test_hidden_area_left_behind_is_not_certified(datadir: DataDir) -> None:
 
 
 def test_removed_hidden_area_is_recorded(datadir: DataDir) -> None:
-    job = erased_job()
-    job.notes.append("hidden-area:removed")
+    job = replace(erased_job(), hidden_area="removed", hidden_area_detail="HPA restored to 976773168 sectors")
     issued = issue(job, datadir, settings(), None, {}, "en")
     assert issued.certificate.result == "erased" and issued.certificate.hidden_area.status == "removed"
+    assert issued.certificate.hidden_area.detail == "HPA restored to 976773168 sectors"
+
+
+def test_hidden_area_from_notes_when_the_field_is_unset(datadir: DataDir) -> None:
+    job = erased_job()
+    job.notes.append("hidden-area:none")
+    issued = issue(job, datadir, settings(), None, {}, "en")
+    assert issued.certificate.hidden_area.status == "none"
 
 
 def test_host_overwrite_of_an_ssd_stays_clear(datadir: DataDir) -> None:
