@@ -198,12 +198,12 @@ async def test_switching_language_retranslates_and_is_saved(tmp_path: Path) -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, loaded(app, 1))
         table = app.screen.query_one(RackTable)
-        assert str(table.columns["status"].label) == "Status"  # type: ignore[index]
+        assert table.header("status") == "Status"
         assert status(app, a.devnode) == "ready"
         await pilot.press("l")
         await pilot.pause(0.3)
         table = app.screen.query_one(RackTable)
-        assert str(table.columns["status"].label) == "État"  # type: ignore[index]
+        assert table.header("status") == "État"
         assert status(app, a.devnode) == "prêt"
         assert "effacer" in str(app.screen.query_one(KeyBar).render())
         await wait_for(pilot, lambda: config.load(session.datadir).language == "fr")

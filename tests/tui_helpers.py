@@ -58,8 +58,7 @@ async def wait_for(pilot: object, condition: Callable[[], bool], timeout: float 
 def status(app: StationApp, devnode: str) -> str:
     from station.tui.screens.rack_screen import RackTable
 
-    table = app.screen.query_one(RackTable)
-    return table.get_cell(devnode, "status").plain
+    return app.screen.query_one(RackTable).cell_text(devnode, "status")
 
 
 def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:

@@ -42,4 +42,17 @@ class MessageLine(Static):
     """
 
     def say(self, text: str) -> None:
-        self.update(text)
+        self.update(Text(text))
+
+
+class TextBlock(Static):
+    """Plain text redrawn only when it changes: an update costs a layout pass, and the rack ticks often."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self.shown: str | None = None
+
+    def show(self, text: str) -> None:
+        if text != self.shown:
+            self.shown = text
+            self.update(Text(text))

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widget import Widget
 
 from station.i18n import N_, _
 from station.tui import rack as fmt
-from station.tui.widgets import KeyBar, KeyHint, MessageLine
+from station.tui.widgets import KeyBar, KeyHint, MessageLine, TextBlock
 
 if TYPE_CHECKING:
     from station.tui.app import StationApp
@@ -30,56 +30,138 @@ COLUMNS = (
 )
 
 
-class RackTable(DataTable[Text]):
-    """The drives table; rebuilt when rows come or go, updated cell by cell otherwise."""
+class RackTable(Widget, can_focus=True):
+    """The drives table, drawn as one block of text.
+
+    Textual's DataTable re-renders every cell whenever one changes; with eight drives reporting
+    progress that cost most of the event loop's time. Here a tick formats a few short strings and
+    redraws one Text, and only when something on screen changed.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", show=False), Binding("down", "move(1)", show=False),
+        Binding("pageup", "move(-10)", show=False), Binding("pagedown", "move(10)", show=False),
+        Binding("home", "move(-100000)", show=False), Binding("end", "move(100000)", show=False),
+    ]
+    DEFAULT_CSS = """
+    RackTable { height: 1fr; }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to another drive."""
 
     def __init__(self) -> None:
-        super().__init__(id="rack", cursor_type="row", zebra_stripes=False)
+        super().__init__(id="rack")
+        self.keys: list[str] = []
+        self.rows: dict[str, list[str]] = {}
+        self.styles_of: dict[str, str] = {}
+        self.cursor_row = 0
+        self.top = 0
         self.shown_version = -1
 
     @property
     def station(self) -> StationApp:
         return cast("StationApp", self.app)
 
+    @property
+    def row_count(self) -> int:
+        return len(self.keys)
+
     def on_mount(self) -> None:
         self.rebuild()
 
     def rebuild(self) -> None:
+        """Rows came or went (or the language changed): redo everything, keeping the cursor on its drive."""
         keep = self.highlighted()
-        self.clear(columns=True)
-        for key, label, width in COLUMNS:
-            self.add_column(Text(_(label)), width=width, key=key)
-        for row in self.station.rack.ordered():
-            self.add_row(*self.cells(row), key=row.devnode)
+        ordered = self.station.rack.ordered()
+        self.keys = [row.devnode for row in ordered]
+        self.rows = {row.devnode: self.cells(row) for row in ordered}
+        self.styles_of = {row.devnode: status_style(row) for row in ordered}
         self.shown_version = self.station.version
-        if keep is not None and keep in self.station.rack.rows:
-            self.move_cursor(row=self.get_row_index(keep))
+        if keep in self.rows:
+            self.cursor_row = self.keys.index(keep)
+        self.cursor_row = max(0, min(self.cursor_row, len(self.keys) - 1))
+        self.refresh()
+        if keep != self.highlighted():
+            self.post_message(self.Highlighted())
 
     def update_rows(self) -> None:
         if self.shown_version != self.station.version:
             self.rebuild()
             return
+        changed = False
         for row in self.station.rack.ordered():
-            for (key, _label, _width), value in zip(COLUMNS, self.cells(row), strict=True):
-                if self.get_cell(row.devnode, key) != value:
-                    self.update_cell(row.devnode, key, value)
+            cells, style = self.cells(row), status_style(row)
+            if self.rows.get(row.devnode) != cells or self.styles_of.get(row.devnode) != style:
+                self.rows[row.devnode], self.styles_of[row.devnode] = cells, style
+                changed = True
+        if changed:
+            self.refresh()
 
     @staticmethod
-    def cells(row: fmt.RackRow) -> list[Text]:
+    def cells(row: fmt.RackRow) -> list[str]:
         d = row.disk
         mark = "*" if row.selected else ("!" if d.protected else " ")
-        values = [mark + (d.bay or "-"), d.bus, fmt.model_cell(d), fmt.serial_cell(d), fmt.size_cell(d),
-                  fmt.health_cell(row.health), fmt.status_cell(row)]
-        return [Text(v, no_wrap=True, overflow="crop") for v in values]
+        return [mark + (d.bay or "-"), d.bus, fmt.model_cell(d), fmt.serial_cell(d), fmt.size_cell(d),
+                fmt.health_cell(row.health), fmt.status_cell(row)]
+
+    def cell_text(self, devnode: str, key: str) -> str:
+        index = [k for k, _label, _width in COLUMNS].index(key)
+        return self.rows[devnode][index]
+
+    def header(self, key: str) -> str:
+        return next(_(label) for k, label, _width in COLUMNS if k == key)
 
     def highlighted(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
-        except Exception:  # cursor outside the table after a removal
-            return None
-        return key
+        return self.keys[self.cursor_row] if 0 <= self.cursor_row < len(self.keys) else None
+
+    def move_cursor(self, row: int) -> None:
+        old = self.highlighted()
+        self.cursor_row = max(0, min(row, len(self.keys) - 1))
+        self.refresh()
+        if old != self.highlighted():
+            self.post_message(self.Highlighted())
+
+    def action_move(self, delta: int) -> None:
+        self.move_cursor(self.cursor_row + delta)
+
+    def render(self) -> Text:
+        visible = max(1, self.size.height - 1)
+        if self.cursor_row < self.top:
+            self.top = self.cursor_row
+        elif self.cursor_row >= self.top + visible:
+            self.top = self.cursor_row - visible + 1
+        self.top = max(0, min(self.top, max(0, len(self.keys) - visible)))
+        out = Text(no_wrap=True, overflow="crop")
+        out.append(line([_(label) for _key, label, _width in COLUMNS]) + "\n", style="bold reverse")
+        for index in range(self.top, min(len(self.keys), self.top + visible)):
+            key = self.keys[index]
+            cells = self.rows[key]
+            text = Text(line(cells[:-1]) + " ")
+            text.append(cells[-1][:COLUMNS[-1][2]].ljust(COLUMNS[-1][2]), style=self.styles_of.get(key, ""))
+            text.append(" ")
+            if index == self.cursor_row:
+                text.stylize("reverse" if self.has_focus else "underline")
+            out.append_text(text)
+            out.append("\n")
+        return out
+
+
+def line(values: list[str]) -> str:
+    """Cells cropped and padded to their column, one space either side (ASCII only)."""
+    return "".join(f" {value[:width].ljust(width)} " for value, (_key, _label, width) in
+                   zip(values, COLUMNS[:len(values)], strict=True))
+
+
+def status_style(row: fmt.RackRow) -> str:
+    """Eight-colour styles only: the Linux console has no true colour."""
+    if row.outcome is not None:
+        return "bold green" if row.outcome.job.erased else "bold red"
+    if row.failure is not None or row.removed:
+        return "bold red"
+    if row.disk.protected:
+        return "yellow"
+    return ""
 
 
 class RackScreen(Screen[None]):
@@ -107,9 +189,9 @@ class RackScreen(Screen[None]):
         return cast("StationApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="title", classes="title")
+        yield TextBlock(id="title", classes="title")
         yield RackTable()
-        yield Static(id="detail")
+        yield TextBlock(id="detail")
         yield KeyBar(self.HINTS)
         yield MessageLine(id="message")
 
@@ -135,14 +217,14 @@ class RackScreen(Screen[None]):
             parts.append(_("lot {lot}").format(lot=s.lot))
         rows = self.station.rack.rows
         parts.append(_("{n} drive(s), {m} running").format(n=len(rows), m=self.station.running_count()))
-        self.query_one("#title", Static).update(Text(" | ".join(p for p in parts if p)))
+        self.query_one("#title", TextBlock).show(" | ".join(p for p in parts if p))
 
     def update_detail(self) -> None:
         row = self.current()
         lines = fmt.detail_lines(row) if row is not None else [_("No drive detected yet.")]
-        self.query_one("#detail", Static).update(Text("\n".join(lines[:3])))
+        self.query_one("#detail", TextBlock).show("\n".join(lines[:3]))
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    def on_rack_table_highlighted(self, _event: RackTable.Highlighted) -> None:
         self.update_detail()
 
     def current(self) -> fmt.RackRow | None:
@@ -169,7 +251,7 @@ class RackScreen(Screen[None]):
             self.say(_("{devnode} is busy.").format(devnode=row.devnode))
         else:
             row.selected = not row.selected
-            self.table.cursor_coordinate = Coordinate(min(self.table.cursor_row + 1, self.table.row_count - 1), 0)
+            self.table.move_cursor(self.table.cursor_row + 1)
         self.refresh_rack()
 
     def action_select_all(self) -> None:
