@@ -5,6 +5,7 @@ set -eu
 R=$1 REPO=$2 WHEELS=$3 OVERLAY=$4
 in_root() { chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 
+mkdir -p "$R/etc/network"   # live-boot writes etc/network/interfaces at boot
 echo station > "$R/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 station\n' > "$R/etc/hosts"
 in_root passwd -d root >/dev/null

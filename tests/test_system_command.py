@@ -138,3 +138,10 @@ def test_no_medium_when_uuid_disk_absent_or_image_info_corrupt(tmp_path: Path) -
     _write(root, bootmedium.IMAGE_INFO, "[]")
     assert bootmedium.image_iso_uuid(host) is None
     assert main(["--profile", str(profile), "system", "record-boot-medium"]) == 1
+
+
+def test_unit_entry_point_runs_the_same_task(tmp_path: Path) -> None:
+    from station.commands import system
+
+    profile = _key_profile(tmp_path, with_label=False)
+    assert system.main(["--profile", str(profile), "mount-data", "--retries", "0"]) == 3

@@ -17,7 +17,10 @@ from station.commands.common import host_from_args
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("system", help="live image boot tasks (run by systemd units)")
-    sub = parser.add_subparsers(dest="system_command", required=True, metavar="TASK")
+    _add_tasks(parser.add_subparsers(dest="system_command", required=True, metavar="TASK"))
+
+
+def _add_tasks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     record = sub.add_parser("record-boot-medium",
                             help="record the boot key's identity so it is never offered for erasure")
@@ -58,3 +61,19 @@ def _mount_data(args: argparse.Namespace) -> int:
         stream = sys.stdout if status.state is datamount.DataState.MOUNTED else sys.stderr
         print(message + where + (f": {status.detail}" if status.detail else ""), file=stream)
     return datamount.EXIT_CODES[status.state]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m station.commands.system TASK`: the boot units' entry point, without importing every
+    other command (textual, reportlab, ...), which took minutes of boot under QEMU TCG."""
+    parser = argparse.ArgumentParser(prog="station system")
+    parser.add_argument("--profile", help=argparse.SUPPRESS)
+    parser.add_argument("--lang", choices=["fr", "en"])
+    _add_tasks(parser.add_subparsers(dest="system_command", required=True, metavar="TASK"))
+    args = parser.parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

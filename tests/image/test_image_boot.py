@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from image_guest import BootMode, ExtraDisk, Guest, GuestError, fat_partition_offset
 
 pytestmark = pytest.mark.image
