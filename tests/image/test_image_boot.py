@@ -54,6 +54,9 @@ print(json.dumps(out))
 def _skip_reason() -> str | None:
     if os.environ.get("STATION_SKIP_IMAGE") == "1":
         return "STATION_SKIP_IMAGE=1"
+    if os.environ.get("CI") == "true" and os.environ.get("STATION_IMAGE_TEST") != "1":
+        return ("in CI only with STATION_IMAGE_TEST=1: the full boot has not yet been shown to pass "
+                "within CI's budget on this shared 2-core machine (docs/image.md)")
     if os.geteuid() != 0:
         return "the image build needs root (mmdebstrap chroot)"
     if subprocess.run(["bash", str(BUILD), "--cached-path"], capture_output=True).returncode == 0:
