@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from station import detect, i18n
+from station import capabilities, detect, i18n, purge_plan
 from station.commands.common import datadir_from_args, host_from_args
 from station.disk import Disk
+from station.hw import Host
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,14 +50,28 @@ def line(disk: Disk, lang: str) -> str:
     return text
 
 
+def purge_summary(host: Host, disk: Disk) -> dict[str, Any]:
+    """What the drive can do by itself and what `wipe --method purge` would run on it."""
+    caps = capabilities.probe(host, disk)
+    try:
+        choice = purge_plan.choose(disk, caps, "purge")
+        chosen: dict[str, Any] = {"technique": choice.technique.value, "ieee2883": choice.ieee2883,
+                                  "nist_category": choice.nist_category, "reason": choice.reason,
+                                  "warnings": list(choice.warnings)}
+    except purge_plan.PlanError as exc:
+        chosen = {"technique": None, "ieee2883": None, "nist_category": None, "reason": str(exc), "warnings": []}
+    return {**chosen, "capabilities": caps.to_dict()}
+
+
 def run(args: argparse.Namespace) -> int:
     host = host_from_args(args)
     lang = i18n.choose_language(getattr(args, "lang", None), None, host.env)
     found = detect.detect(host, include_loops=args.all_loops, bays=load_bays_for(args),
                           identify=not args.no_smartctl)
+    probe = not args.no_smartctl
     if args.json:
         print(json.dumps({
-            "disks": [d.to_dict() for d in found.disks],
+            "disks": [dict(d.to_dict(), purge=purge_summary(host, d) if probe else None) for d in found.disks],
             "hints": [{"code": h.code, "detail": h.detail, "message": detect.hint_text(h.code, lang)}
                       for h in found.hints],
             "skipped": [{"name": n, "reason": r} for n, r in found.skipped],
@@ -65,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
         print("Aucun disque détecté." if lang == "fr" else "No drive detected.")
     for disk in found.disks:
         print(line(disk, lang))
+        if probe and not disk.protections:
+            summary = purge_summary(host, disk)
+            print(f"{'':<14} Purge: {summary['technique']} ({summary['nist_category']}) - {summary['reason']}")
     for hint in found.hints:
         print(f"! {detect.hint_text(hint.code, lang)} ({hint.detail})")
     return 0
