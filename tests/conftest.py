@@ -26,6 +26,3 @@ def disk_dir() -> Iterator[Path]:
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
-
-def needs_root() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create loop devices (CI runs as root)")

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import needs_root
+from skips import needs_root
 
 from station import markers
 
