@@ -58,7 +58,9 @@ fi
 install_tools
 START=$(date +%s)
 W=$(mktemp -d /var/tmp/station-image.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+PROC_MOUNTED=
+# --one-file-system: never descend into a proc left mounted by a failed customize step
+trap '[ -z "$PROC_MOUNTED" ] || umount "$PROC_MOUNTED"; rm -rf --one-file-system "$W"' EXIT
 mkdir -p "$W/wheels" "$W/iso/live" "$W/iso/boot/grub" "$W/iso/.disk"
 
 # 1. wheels on the host: Station itself and every dependency, for the chroot's Python (bookworm: 3.11).
@@ -79,21 +81,39 @@ mkdir -p "$W/overlay/etc/station"
 printf '{"iso_uuid": "%s", "iso_label": "STATION_LIVE", "build": "%s"}\n' "$ISO_UUID" "$HASH" \
   > "$W/overlay/etc/station/image.json"
 
-# 2. root filesystem: bookworm + updates + security, minbase plus what Station drives.
-log "mmdebstrap"
+# 2. root filesystem: bookworm + updates + security, minbase plus what Station drives. The bootstrapped
+# base (the slow part: 2-5 min) is cached as a tarball keyed by the package list, the mirrors and the ISO
+# week (so a cached base still picks up security updates weekly); Station goes on a fresh copy each time.
 PACKAGES=(
   linux-image-amd64 live-boot systemd-sysv systemd-resolved udev kmod
   python3 python3-venv
   smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux pciutils usbutils
   dosfstools ca-certificates iproute2 procps less
 )
-mmdebstrap --variant=minbase --quiet \
-  --include="$(IFS=,; echo "${PACKAGES[*]}")" \
-  --customize-hook="\"$REPO/image/customize.sh\" \"\$1\" \"$REPO\" \"$W/wheels\" \"$W/overlay\"" \
-  bookworm "$W/rootfs" \
-  "deb $MIRROR bookworm main" \
-  "deb $MIRROR bookworm-updates main" \
-  "deb $SECURITY_MIRROR bookworm-security main" >&2
+BASE_KEY=$(printf '%s\n' base-v1 "${PACKAGES[*]}" "$MIRROR" "$SECURITY_MIRROR" "$(date -u +%G-%V)" \
+  | sha256sum | cut -c1-16)
+BASE="$CACHE/base-$BASE_KEY.tar"
+mkdir -p "$CACHE"
+if [ -s "$BASE" ] && [ -z "${STATION_IMAGE_REBUILD:-}" ]; then
+  log "base rootfs cached: $BASE"
+else
+  log "mmdebstrap (base $BASE_KEY)"
+  mmdebstrap --variant=minbase --quiet --format=tar \
+    --include="$(IFS=,; echo "${PACKAGES[*]}")" \
+    bookworm "$BASE.tmp" \
+    "deb $MIRROR bookworm main" \
+    "deb $MIRROR bookworm-updates main" \
+    "deb $SECURITY_MIRROR bookworm-security main" >&2
+  mv "$BASE.tmp" "$BASE"
+  find "$CACHE" -maxdepth 1 -name 'base-*.tar' ! -name "base-$BASE_KEY.tar" -mtime +14 -delete
+fi
+log "customize"
+mkdir "$W/rootfs"
+tar -C "$W/rootfs" --numeric-owner --xattrs --xattrs-include='*' -xpf "$BASE"
+mount -t proc proc "$W/rootfs/proc"
+PROC_MOUNTED="$W/rootfs/proc"
+"$REPO/image/customize.sh" "$W/rootfs" "$REPO" "$W/wheels" "$W/overlay"
+umount "$PROC_MOUNTED" && PROC_MOUNTED=
 
 # 3. kernel, initrd (live-boot's hooks ran in the chroot), squashfs. `-e` must stay last (it eats later args).
 log "squashfs ($COMP)"

@@ -34,7 +34,11 @@ rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R"/var/cache/apt/arch
 find "$R/usr/share/doc" -type f ! -name copyright -delete
 find "$R/usr/share/doc" -type d -empty -delete
 rm -rf "$R"/usr/share/man/* "$R"/usr/share/info/*
+# bytecode compiled here, reproducibly (hash-checked, not mtime): the squashfs is read-only, so without it
+# every boot recompiles Textual & co. from source, which under a slow CPU (QEMU TCG) costs minutes
 find "$R/opt/station/venv" -name __pycache__ -type d -prune -exec rm -rf {} +
+in_root /opt/station/venv/bin/python -m compileall -q -j0 --invalidation-mode unchecked-hash \
+  /opt/station/venv/lib >/dev/null
 
 # kernel modules a wiping station never loads (sound, cameras/TV, Wi-Fi, Bluetooth, InfiniBand, ISDN,
 # staging): ~100 MB less to compress and to copy to RAM. Storage, USB, network and display stay.
