@@ -178,8 +178,9 @@ def overwrite_warnings(disk: Disk) -> list[str]:
     if disk.kind is not DiskKind.FILE and not disk.serial.trusted:
         why = ", ".join(disk.serial.doubts) or f"source: {disk.serial.source.value}"
         warnings.append(f"the drive's serial is not certain ({why}): the certificate will say so")
-    if disk.kind is not DiskKind.FILE:
-        warnings.append("hidden areas (HPA/DCO) are not checked by an overwrite plan: the certificate says so")
+    if disk.bus in ("ata", "sata", "usb"):
+        warnings.append("hidden areas (HPA/DCO) are restored to the factory size before erasing; "
+                        "if that fails the job fails")
     return warnings
 
 

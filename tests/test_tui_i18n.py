@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import ast
 import gettext
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -111,6 +115,17 @@ def test_choose_language(option: str | None, configured: str | None, env: dict[s
     assert i18n.choose_language(option, configured, env) == expected
 
 
-def test_catalogs_are_package_data() -> None:
-    text = (Path(i18n.__file__).parent.parent / "pyproject.toml").read_text()
-    assert "locale/*/LC_MESSAGES/*" in text
+def test_catalogs_are_package_data(tmp_path: Path) -> None:
+    """The wheel the live image installs must carry the compiled catalogs (and the schemas)."""
+    repo = Path(i18n.__file__).parent.parent
+    src = tmp_path / "src"
+    shutil.copytree(repo / "station", src / "station", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(repo / name, src / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(src)],
+                   check=True, capture_output=True)
+    [wheel] = tmp_path.glob("station-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for lang in ("fr", "en"):
+        assert f"station/locale/{lang}/LC_MESSAGES/station.mo" in names
+    assert "station/schemas/certificate.schema.json" in names

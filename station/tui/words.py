@@ -21,5 +21,5 @@ VOCABULARY = (
     # the plan's fixed warnings (station.plan.overwrite_warnings)
     N_("solid-state drive: a host overwrite is NIST Clear, not Purge (spare and remapped blocks are out of "
        "reach); use a Purge technique where the drive supports one"),
-    N_("hidden areas (HPA/DCO) are not checked by an overwrite plan: the certificate says so"),
+    N_("hidden areas (HPA/DCO) are restored to the factory size before erasing; if that fails the job fails"),
 )

@@ -114,8 +114,9 @@ class CertificatesScreen(Screen[None]):
     def show(self) -> None:
         table = self.query_one("#certs", DataTable)
         table.clear(columns=True)
-        for key, label, width in (("seq", "No.", 4), ("date", "Date", 10), ("serial", "Serial", 16),
-                                  ("result", "Result", 10), ("upload", "Upload", 9), ("kind", "Record", 14)):
+        for key, label, width in (("seq", N_("No."), 4), ("date", N_("Date"), 10), ("serial", N_("Serial"), 16),
+                                  ("result", N_("Result"), 10), ("upload", N_("Upload"), 10),
+                                  ("kind", N_("Record"), 14)):
             table.add_column(Text(_(label)), width=width, key=key)
         for line in self.shown():
             kind = _("certificate") if line.is_certificate else _("failure report")
