@@ -51,14 +51,13 @@ def cache_root() -> Path:
 
 
 def requirements() -> list[str]:
-    """Station's runtime dependencies, pinned to the venv's versions when a venv is there."""
+    """Station's runtime dependencies (all of them: the CLI imports every command module),
+    pinned to the venv's versions when a venv is there."""
     deps: list[str] = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     pins = _venv_versions()
     out = []
     for dep in deps:
         name = dep.split(">")[0].split("=")[0].split("<")[0].strip()
-        if name.lower() == "textual":  # the TUI never runs in the rack
-            continue
         out.append(f"{name}=={pins[name.lower()]}" if name.lower() in pins else dep)
     return out
 
@@ -130,6 +129,9 @@ def ensure_guest() -> GuestImage:
                 raise RuntimeError(f"guest build failed ({done.returncode}):\n{done.stdout[-3000:]}"
                                    f"\n{done.stderr[-3000:]}")
             os.replace(work / "guest", final)
+            for stale in root.glob("guest-*"):  # half a GiB each: keep only the current inputs' guest
+                if stale != final:
+                    shutil.rmtree(stale, ignore_errors=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return GuestImage(final)

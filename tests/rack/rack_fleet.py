@@ -79,6 +79,15 @@ def fetch_certificate(rack: Rack, guest_cert: str, into: Path) -> Path:
     return into / name
 
 
+def assert_no_erasure_certificate(rack: Rack, result: dict[str, Any]) -> None:
+    """A failed job may leave a signed failure report, never a certificate of erasure."""
+    if result["certificate"] is None:
+        return
+    record = json.loads(rack.read_guest_file(result["certificate"]))
+    assert (record.get("kind"), record.get("result")) == ("failure-report", "failed"), \
+        f"a failed job got {record.get('kind')}/{record.get('result')}: {result['certificate']}"
+
+
 def verify_on_host(certificate: Path) -> subprocess.CompletedProcess[str]:
     """`station verify` from the host's tree: the donor's offline check, outside the guest."""
     return subprocess.run([sys.executable, "-m", "station.cli", "verify", str(certificate), "--pubkey",

@@ -31,7 +31,9 @@ def test_parallel_erase_leaves_only_zeros_and_verifiable_certificates(rack: Rack
         assert result["erased"] is True and result["state"] == "erased", result
         assert result["certificate"], f"{d.drive.serial}: erased but no certificate ({result['certificate_error']})"
         cert = fetch_certificate(rack, result["certificate"], tmp_path / "certs" / d.drive.id)
-        assert d.drive.serial in json.dumps(json.loads(cert.read_text())), f"{cert.name} does not name the serial"
+        record = json.loads(cert.read_text())
+        assert (record["kind"], record["result"]) == ("certificate", "erased"), cert.name
+        assert d.drive.serial in json.dumps(record), f"{cert.name} does not name the serial"
         certificates[d.drive.serial] = cert
     rack.power_off()
 
