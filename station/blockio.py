@@ -147,14 +147,36 @@ class OsTarget:
         self.fd, self._tail_fd = -1, None
 
 
-class ThrottledTarget:
+class TargetWrapper:
+    """Delegates everything to an inner target: subclass it to throttle, or to fake a failing drive."""
+
+    def __init__(self, inner: BlockTarget):
+        self.inner = inner
+        self.path, self.size, self.block_size = inner.path, inner.size, inner.block_size
+        self.direct, self.is_block_device = inner.direct, inner.is_block_device
+
+    def write_at(self, data: memoryview, offset: int) -> int:
+        return self.inner.write_at(data, offset)
+
+    def read_at(self, data: memoryview, offset: int) -> int:
+        return self.inner.read_at(data, offset)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def present(self) -> bool:
+        return self.inner.present()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ThrottledTarget(TargetWrapper):
     """Caps a target's throughput: the demo's virtual drives and tests that need a job to last."""
 
     def __init__(self, inner: BlockTarget, bytes_per_second: float):
-        self.inner = inner
+        super().__init__(inner)
         self.rate = bytes_per_second
-        self.path, self.size, self.block_size = inner.path, inner.size, inner.block_size
-        self.direct, self.is_block_device = inner.direct, inner.is_block_device
         self._lock = threading.Lock()
         self._next = time.monotonic()
 
@@ -174,15 +196,6 @@ class ThrottledTarget:
     def read_at(self, data: memoryview, offset: int) -> int:
         self._pace(len(data))
         return self.inner.read_at(data, offset)
-
-    def flush(self) -> None:
-        self.inner.flush()
-
-    def present(self) -> bool:
-        return self.inner.present()
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 Opener = Callable[[str], BlockTarget]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from station.blockio import BlockTarget, Opener, OsTarget, throttled_opener
+from station.blockio import BlockTarget, Opener, OsTarget, TargetWrapper, throttled_opener
 from station.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.hotplug import DiskAdded, DiskRemoved
 from station.protect import Protection, Reason
@@ -90,37 +90,24 @@ class DemoBoundaryError(OSError):
     """An open outside the demo directory: refused, whatever asked for it."""
 
 
-class BadSectors:
+class BadSectors(TargetWrapper):
     """EIO on every write touching [start, end): the drive has unrecoverable sectors mid-disk."""
 
     def __init__(self, inner: BlockTarget, start: int, end: int):
-        self.inner, self.start, self.end = inner, start, end
-        self.path, self.size, self.block_size = inner.path, inner.size, inner.block_size
-        self.direct, self.is_block_device = inner.direct, inner.is_block_device
+        super().__init__(inner)
+        self.start, self.end = start, end
 
     def write_at(self, data: memoryview, offset: int) -> int:
         if offset < self.end and self.start < offset + len(data):
             raise OSError(errno.EIO, "Input/output error")
         return self.inner.write_at(data, offset)
 
-    def read_at(self, data: memoryview, offset: int) -> int:
-        return self.inner.read_at(data, offset)
 
-    def flush(self) -> None:
-        self.inner.flush()
-
-    def present(self) -> bool:
-        return self.inner.present()
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class PulledDrive(BadSectors):
+class PulledDrive(TargetWrapper):
     """Pulled out of its bay once `after` bytes were written: ENODEV from then on, and udev says so."""
 
     def __init__(self, inner: BlockTarget, after: int, on_pull: Callable[[], None]):
-        super().__init__(inner, 0, 0)
+        super().__init__(inner)
         self.after, self.written, self.gone = after, 0, False
         self.on_pull = on_pull
 

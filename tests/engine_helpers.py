@@ -4,29 +4,9 @@ from __future__ import annotations
 
 import errno
 
-from station.blockio import BlockTarget, OsTarget
+from station.blockio import BlockTarget, OsTarget, TargetWrapper
 
-
-class Wrapped:
-    def __init__(self, inner: BlockTarget):
-        self.inner = inner
-        self.path, self.size, self.block_size = inner.path, inner.size, inner.block_size
-        self.direct, self.is_block_device = inner.direct, inner.is_block_device
-
-    def write_at(self, data: memoryview, offset: int) -> int:
-        return self.inner.write_at(data, offset)
-
-    def read_at(self, data: memoryview, offset: int) -> int:
-        return self.inner.read_at(data, offset)
-
-    def flush(self) -> None:
-        self.inner.flush()
-
-    def present(self) -> bool:
-        return self.inner.present()
-
-    def close(self) -> None:
-        self.inner.close()
+Wrapped = TargetWrapper
 
 
 def overlaps(offset: int, length: int, start: int, end: int) -> bool:

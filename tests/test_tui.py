@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from station import config, i18n
-from station.blockio import BlockTarget, OsTarget, throttled_opener
+from station.blockio import BlockTarget, OsTarget, TargetWrapper, throttled_opener
 from station.disk import DiskKind, SerialSource
 from station.hotplug import DiskAdded, DiskRemoved
 from station.jobs import JobState, Phase
@@ -83,30 +83,17 @@ async def test_wrong_confirmation_writes_nothing(tmp_path: Path) -> None:
     assert Path(a.devnode).read_bytes() == b"\xa5" * (2 * MIB)
 
 
-class BadSectors:
+class BadSectors(TargetWrapper):
     """EIO on writes to [start, end) (the pattern of tests/engine_helpers.py)."""
 
     def __init__(self, inner: BlockTarget, start: int, end: int):
-        self.inner, self.start, self.end = inner, start, end
-        self.path, self.size, self.block_size = inner.path, inner.size, inner.block_size
-        self.direct, self.is_block_device = inner.direct, inner.is_block_device
+        super().__init__(inner)
+        self.start, self.end = start, end
 
     def write_at(self, data: memoryview, offset: int) -> int:
         if offset < self.end and self.start < offset + len(data):
             raise OSError(errno.EIO, "Input/output error")
         return self.inner.write_at(data, offset)
-
-    def read_at(self, data: memoryview, offset: int) -> int:
-        return self.inner.read_at(data, offset)
-
-    def flush(self) -> None:
-        self.inner.flush()
-
-    def present(self) -> bool:
-        return self.inner.present()
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 @run_async
