@@ -379,7 +379,9 @@ class EraseRunner:
                               expected="zero" if final.static else "random-stream")
         job.verification = result
         self._emit(0, total)
-        reader = Prefetcher(work, lambda b, o, n: self._read_fully(target, b, o, n), self._pool())
+        # Reads run inline: a reader thread's hand-offs cost more than they overlap (measured: 3.1 vs
+        # 5-6 GB/s); only the random stream is regenerated ahead, on its own thread (AES releases the GIL).
+        got = Buffer(self.chunk)
         expected_static: Buffer | None = None
         expected_feed: Prefetcher | None = None
         expected_iter: Iterator[tuple[int, int, Buffer, object]] | None = None
@@ -391,7 +393,7 @@ class EraseRunner:
             expected_iter = iter(expected_feed)
         mismatched_blocks = 0
         try:
-            for offset, length, got, outcome in reader:
+            for offset, length in work:
                 self._check_stop()
                 exp = expected_static
                 exp_buf: Buffer | None = None
@@ -399,20 +401,21 @@ class EraseRunner:
                     _, _, exp_buf, _ = next(expected_iter)
                     exp = exp_buf
                 assert exp is not None
-                if isinstance(outcome, OSError):
-                    if device_lost(outcome, target):
-                        raise DeviceLostError(f"{outcome.strerror or outcome} while verifying at byte {offset}")
-                    self._record("read", offset, length, outcome)
-                elif not got.equals(exp, length):
-                    mismatched_blocks += self._locate_mismatches(got, exp, offset, length, target.block_size)
+                try:
+                    self._read_fully(target, got, offset, length)
+                except OSError as exc:
+                    if device_lost(exc, target):
+                        raise DeviceLostError(f"{exc.strerror or exc} while verifying at byte {offset}") from exc
+                    self._record("read", offset, length, exc)
+                else:
+                    if not got.equals(exp, length):
+                        mismatched_blocks += self._locate_mismatches(got, exp, offset, length, target.block_size)
                 result.bytes_verified += length
                 result.regions += 1
-                reader.release(got)
                 if expected_feed is not None and exp_buf is not None:
                     expected_feed.release(exp_buf)
                 self._advance(length, total)
         finally:
-            reader.close()
             if expected_feed is not None:
                 expected_feed.close()
         result.passed = (mismatched_blocks == 0 and not job.errors and result.bytes_verified == total)
