@@ -35,7 +35,7 @@ def test_hotplug_four_buses_seen_by_watch_and_drives(rack: Rack, tmp_path: Path)
                f"watch events for {sorted(wanted)} (stderr: {rack.read_guest_file('/tmp/watch.err')[-500:]!r})")
     rack.sh(f"kill {watcher}")
 
-    listed = {(d.get("serial") or {}).get("value"): d for d in rack.station_json("drives", "--json")}
+    listed = {(d.get("serial") or {}).get("value"): d for d in rack.station_json("drives", "--json")["disks"]}
     for d in drives:
         disk = listed.get(d.drive.serial)
         assert disk is not None, f"{d.drive.serial} missing from `station drives`: {sorted(map(str, listed))}"
