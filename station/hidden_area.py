@@ -142,6 +142,11 @@ def prepare(host: Host, disk: Disk) -> tuple[str, str | None]:
     hidden = before.hidden_sectors
     if hidden is None:
         return "not-checked", before.reason
+    kernel_sectors = disk.size_bytes // max(1, disk.logical_block_size)
+    if before.current_max != kernel_sectors:
+        # a bridge or an emulation that does not pass ATA commands answers hdparm with garbage
+        return "not-checked", (f"hdparm -N reports {before.current_max} addressable sectors but the kernel sees "
+                               f"{kernel_sectors}: the answer is not the drive's, HPA/DCO unknown")
     if hidden == 0:
         detail = f"max sectors {before.current_max} = native {before.native_max}"
         return "none", f"{detail}; {before.reason}" if before.reason else detail

@@ -6,6 +6,8 @@ The `hdparm -N` and `--dco-identify` texts are synthetic, written in hdparm 9.65
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from purge_helpers import ScriptedRunner, host_with, make_disk
 
 from station import hidden_area
@@ -68,3 +70,28 @@ def test_unknown_is_never_zero() -> None:
     assert nvme.hidden_sectors is None and "ATA" in nvme.reason
     result = hidden_area.remove(host_with(ScriptedRunner()), make_disk())
     assert not result.removed and "unknown number" in (result.certificate_note() or "")
+
+
+def test_prepare_removes_hpa_and_asks_the_kernel_to_rescan(tmp_path: Path) -> None:
+    rescan = tmp_path / "sys/class/block/sda/device/rescan"
+    rescan.parent.mkdir(parents=True)
+    rescan.write_text("")
+    r = ScriptedRunner().on("hdparm -N /dev/sda", n_out(1000, 2000), n_out(1000, 2000), n_out(2000, 2000))
+    r.on("hdparm --dco-identify /dev/sda", dco_out(2000))
+    r.on(f"hdparm {YES} -N p2000 /dev/sda", (0, "setting max visible sectors to 2000 (permanent)\n", ""))
+    status, detail = hidden_area.prepare(host_with(r, tmp_path), make_disk(size=1000 * 512))
+    assert status == "removed" and "1000 hidden sectors" in (detail or "")
+    assert rescan.read_text() == "1"
+
+
+def test_prepare_with_nothing_hidden_says_none() -> None:
+    r = ScriptedRunner().on("hdparm -N /dev/sda", n_out(2048, 2048)).on("hdparm --dco-identify /dev/sda", dco_out(2048))
+    assert hidden_area.prepare(host_with(r), make_disk(size=2048 * 512))[0] == "none"
+
+
+def test_prepare_distrusts_an_answer_that_contradicts_the_kernel() -> None:
+    """QEMU's usb-storage passes no ATA command; hdparm then printed '0/1' on a 64 MiB drive (rack scenario 2)."""
+    r = ScriptedRunner().on("hdparm -N /dev/sda", n_out(0, 1))
+    status, detail = hidden_area.prepare(host_with(r), make_disk(size=64 << 20, bus="usb"))
+    assert status == "not-checked" and "kernel sees 131072" in (detail or "")
+    assert not any("-N p" in call for call in r.calls), "never try to 'remove' a hidden area on a nonsense answer"
