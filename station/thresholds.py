@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 OUTCOMES = ("reuse", "reuse-with-warnings", "harvest-parts", "recycle")
+CHECK_STATES = ("ok", "failed", "untested", "absent")  # absent: the machine has no such function
 CHECKLIST_ITEMS = ("screen", "keyboard", "touchpad", "ports", "webcam", "audio", "wifi", "charger")
 
 

@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from station.inventory import Inventory
-from station.thresholds import CHECKLIST_ITEMS, OUTCOMES, Thresholds
+from station.thresholds import CHECK_STATES, CHECKLIST_ITEMS, OUTCOMES, Thresholds
 from station.thresholds import default as default_thresholds
-
-CHECK_STATES = ("ok", "failed", "untested", "absent")  # absent: the machine has no such function
 
 
 @dataclass(frozen=True)

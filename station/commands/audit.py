@@ -8,11 +8,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from station import audit, config, keys, thresholds
+from station import config, keys, thresholds
 from station.commands.common import datadir_from_args, host_from_args
-from station.inventory import collect
-from station.thresholds import CHECKLIST_ITEMS
-from station.verdict import CHECK_STATES, Checklist, decide
+from station.thresholds import CHECK_STATES, CHECKLIST_ITEMS
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +28,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from station import audit  # reportlab, for the PDF: only when auditing
+    from station.inventory import collect
+    from station.verdict import Checklist, decide
+
     host = host_from_args(args)
     datadir = datadir_from_args(args)
     settings, warnings = config.load_checked(datadir)

@@ -11,15 +11,12 @@ from station.commands.tui import configured_language
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from station.demo import DEFAULT_DRIVES, DEFAULT_SPEED_MBS, LATE_PLUG_S
 
     p = sub.add_parser("demo", help="the TUI on a demo rack of virtual drives (files in a temporary directory)")
-    p.add_argument("--drives", type=int, default=DEFAULT_DRIVES, metavar="N",
-                   help=f"erasable drives present at start (default {DEFAULT_DRIVES})")
-    p.add_argument("--speed", type=float, default=DEFAULT_SPEED_MBS, metavar="MB/S",
-                   help=f"throughput of each virtual drive (default {DEFAULT_SPEED_MBS:g})")
-    p.add_argument("--late", type=float, default=LATE_PLUG_S, metavar="SECONDS",
-                   help=f"plug in the late drive after this many seconds (default {LATE_PLUG_S:g})")
+    p.add_argument("--drives", type=int, metavar="N", help="erasable drives present at start (default 6)")
+    p.add_argument("--speed", type=float, metavar="MB/S", help="throughput of each virtual drive (default 6)")
+    p.add_argument("--late", type=float, metavar="SECONDS",
+                   help="plug in the late drive after this many seconds (default 20)")
     p.set_defaults(func=run)
 
 
@@ -39,7 +36,11 @@ def seed_settings(data: datadir.DataDir, lang: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from station.demo import DemoRack
+    from station.demo import DEFAULT_DRIVES, DEFAULT_SPEED_MBS, LATE_PLUG_S, DemoRack  # Textual: only here
+
+    args.drives = DEFAULT_DRIVES if args.drives is None else args.drives
+    args.speed = DEFAULT_SPEED_MBS if args.speed is None else args.speed
+    args.late = LATE_PLUG_S if args.late is None else args.late
     from station.session import Session
     from station.tui import StationApp
 

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from station import config, keys
-from station import lot as lots
 from station.commands.common import datadir_from_args
 
 
@@ -30,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     except keys.KeyFileError as exc:
         print(f"station lot: {exc}", file=sys.stderr)
         return 2
+    from station import lot as lots  # reportlab: only when a report is made
+
     report = lots.report(datadir, args.lot, lang, Path(args.out), key, settings.station_name or None)
     for reason in report.skipped:
         print(f"skipped {reason}", file=sys.stderr)
