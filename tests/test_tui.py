@@ -220,3 +220,29 @@ async def test_settings_are_saved_to_the_data_directory(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause(0.2)
         assert "LOT-2026-11" in str(app.screen.query_one("#title").render())
+
+
+def test_storage_warning_comes_from_the_boot_time_data_mount(tmp_path: Path) -> None:
+    from station.commands.tui import storage_warning
+    from station.datamount import STATUS_FILE, DataState, DataStatus
+    from station.hw import Host
+
+    host = Host(root=tmp_path, env={})
+    assert storage_warning(host, "fr") is None  # not the live image: nothing to say
+    status_file = host.path(STATUS_FILE)
+    status_file.parent.mkdir(parents=True)
+    for state, warned in ((DataState.MOUNTED, False), (DataState.MISSING, True), (DataState.READ_ONLY, True)):
+        record = DataStatus(state, None, None, None, "")
+        status_file.write_text(json.dumps(record.to_dict()))
+        assert (storage_warning(host, "fr") == record.message_fr) is warned
+        assert (storage_warning(host, "en") == record.message_en) is warned
+
+
+@run_async
+async def test_storage_warning_stays_on_the_rack_title(tmp_path: Path) -> None:
+    app, _source, _session = make_app(tmp_path, [drive(tmp_path / "sdb", "S-1", "WDC A")])
+    app.storage_warning = "STATIONDATA missing: certificates are NOT kept on the key"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, loaded(app, 1))
+        title = str(app.screen.query_one("#title").render())
+        assert title.startswith("!! STATIONDATA missing")

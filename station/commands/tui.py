@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from station import config, i18n
+from station import config, datamount, i18n
 from station.commands.common import datadir_from_args, host_from_args
 from station.datadir import DataDir
+from station.hw import Host
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +26,14 @@ def configured_language(datadir: DataDir) -> str | None:
     return value if value in i18n.LANGUAGES else None
 
 
+def storage_warning(host: Host, lang: str) -> str | None:
+    """What the boot-time data mount found, when certificates are not safely kept on the key."""
+    status = datamount.read_status(host)
+    if status is None or status.state is datamount.DataState.MOUNTED:
+        return None
+    return status.message_fr if lang == "fr" else status.message_en
+
+
 def run(args: argparse.Namespace) -> int:
     from station.session import Session
     from station.tui import StationApp
@@ -34,5 +43,6 @@ def run(args: argparse.Namespace) -> int:
     datadir = datadir_from_args(args)
     lang = i18n.choose_language(args.lang, configured_language(datadir))
     session = Session(datadir, host=host, lang=lang)
-    app = StationApp(session, UdevDriveSource(host), settings=config.load(datadir), language=lang)
+    app = StationApp(session, UdevDriveSource(host), settings=config.load(datadir), language=lang,
+                     storage_warning=storage_warning(host, lang))
     return app.run() or 0

@@ -96,7 +96,7 @@ class StationApp(App[int]):
 
     def __init__(self, session: Session, source: DriveSource, settings: config.Settings | None = None,
                  language: str | None = None, audit_host: Host | None = None,
-                 tick: float = TICK_S) -> None:
+                 tick: float = TICK_S, storage_warning: str | None = None) -> None:
         super().__init__()
         self.console_safe_scrollbars()
         self.session = session
@@ -105,6 +105,7 @@ class StationApp(App[int]):
         i18n.set_language(language or i18n.choose_language(None, self.settings.language))
         self.audit_host = audit_host or session.host  # the demo audits the laptop it runs on, read-only
         self.tick = tick
+        self.storage_warning = storage_warning  # the data partition is missing, read-only or full
         self.rack = Rack()
         self.feed = JobFeed()
         self.executions: dict[str, Execution] = {}

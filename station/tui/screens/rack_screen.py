@@ -217,6 +217,8 @@ class RackScreen(Screen[None]):
             parts.append(_("lot {lot}").format(lot=s.lot))
         rows = self.station.rack.rows
         parts.append(_("{n} drive(s), {m} running").format(n=len(rows), m=self.station.running_count()))
+        if self.station.storage_warning:
+            parts.insert(0, "!! " + self.station.storage_warning)
         self.query_one("#title", TextBlock).show(" | ".join(p for p in parts if p))
 
     def update_detail(self) -> None:
