@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,28 +24,6 @@ def rack_guest() -> GuestImage:
     if reason:
         pytest.skip(f"virtual wipe rack unavailable: {reason}")
     return ensure_guest()
-
-
-def station_commands() -> set[str]:
-    """The subcommands the tree's `station` has today (the rack tests what has landed)."""
-    from station.cli import build_parser
-
-    parser = build_parser()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
-    return set()
-
-
-def require_commands(*names: str) -> None:
-    """Skip, naming what is missing, when the scenario needs a command that has not landed yet."""
-    try:
-        have = station_commands()
-    except Exception as exc:  # the CLI under development may not even import
-        pytest.skip(f"station CLI does not import: {exc!r}")
-    missing = [n for n in names if n not in have]
-    if missing:
-        pytest.skip(f"blocked: `station {' / '.join(missing)}` not implemented yet")
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import require_commands
 from harness import Bus, Rack
 from rack_fleet import assert_no_erasure_certificate, devnode, dirty_drive, plug_all, results_by_serial
+from rack_skips import require_commands
 
 BAD_SECTOR = 40_000  # about 19.5 MiB into a 64 MiB drive
 

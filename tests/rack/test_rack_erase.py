@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import require_commands
 from harness import Rack
 from rack_fleet import devnode, fetch_certificate, four_buses, plug_all, results_by_serial, verify_on_host
 from rack_images import scan
+from rack_skips import require_commands
 
 
 def test_parallel_erase_leaves_only_zeros_and_verifiable_certificates(rack: Rack, tmp_path: Path) -> None:

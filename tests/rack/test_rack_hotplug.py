@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import require_commands
 from harness import Rack
 from rack_fleet import four_buses, plug_all, wait_until
+from rack_skips import require_commands
 
 
 def test_hotplug_four_buses_seen_by_watch_and_drives(rack: Rack, tmp_path: Path) -> None:

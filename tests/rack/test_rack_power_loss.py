@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import require_commands
 from harness import Bus, Drive, Rack
 from rack_build import GuestImage
 from rack_fleet import (
@@ -21,6 +20,7 @@ from rack_fleet import (
     wait_until,
 )
 from rack_images import first_mib_changed, scan
+from rack_skips import require_commands
 
 SLOW_BPS = 4 << 20
 

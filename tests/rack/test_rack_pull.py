@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import require_commands
 from harness import Rack
 from rack_fleet import (
     assert_no_erasure_certificate,
@@ -18,6 +17,7 @@ from rack_fleet import (
     wait_until,
 )
 from rack_images import first_mib_changed, scan
+from rack_skips import require_commands
 
 PULLED = "usb1"
 SLOW_BPS = 4 << 20  # 64 MiB at 4 MiB/s: a 16 s first pass, plenty of room for the pull

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import require_commands
 from harness import Bus, Rack
 from rack_fleet import devnode, dirty_drive, plug_all
+from rack_skips import require_commands
 
 RELIABILITY_DEGRADED = 0x04  # NVMe critical warning bit 2: NVM subsystem reliability degraded
 
