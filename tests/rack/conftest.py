@@ -41,4 +41,5 @@ def rack(rack_guest: GuestImage, tmp_path: Path, data_disk: Path) -> Iterator[Ra
         yield machine
     finally:
         machine.close()
+        print(f"rack timings: {machine.timing_report()}")
         print(f"guest console log: {machine.serial_log}\n{machine.console_tail()}")

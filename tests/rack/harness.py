@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import py_compile
 import subprocess
 import sys
@@ -25,6 +26,9 @@ from rack_proto import QMP, ExecResult, GuestAgent, Json
 ROOT_PORTS = 6
 GUEST_DATA_DIR = "/data/station"
 STATION = "/usr/local/bin/station"
+# the tree the guest runs: this repository, or a copy (STATION_RACK_SRC) to show a scenario catches a
+# deliberate break without touching the working tree others use (docs/rack.md, "Does it catch a break?")
+SHARE = Path(os.environ.get("STATION_RACK_SRC") or REPO)
 QBOOT = Path("/usr/share/qemu/qboot.rom")  # a minimal firmware: about 1 s faster than SeaBIOS under TCG
 # quiet serial console; skip checks that cost seconds under TCG (the guest is a test rig, not a target)
 KERNEL_ARGS = ("console=ttyS0 quiet loglevel=4 panic=-1 tsc=reliable no_timer_check 8250.nr_uarts=1 "
@@ -77,7 +81,7 @@ def compile_for_guest(package: Path, prefix: Path, guest_root: str = "/src") -> 
 class Rack:
     """A running guest. Use as a context manager: the QEMU it started is always stopped (by pid)."""
 
-    def __init__(self, guest: GuestImage, run_dir: Path, data_disk: Path, share: Path = REPO,
+    def __init__(self, guest: GuestImage, run_dir: Path, data_disk: Path, share: Path = SHARE,
                  memory_mib: int = 1024):
         self.guest = guest
         self.run_dir = run_dir
@@ -89,6 +93,7 @@ class Rack:
         self._agent: GuestAgent | None = None
         self.ports: dict[str, str] = {}  # drive id -> pcie-root-port it occupies
         self.boot_seconds = 0.0
+        self.timings: list[tuple[str, float]] = []  # (what, seconds): printed with the console tail
 
     @property
     def serial_log(self) -> Path:
@@ -154,6 +159,7 @@ class Rack:
             except (OSError, EOFError, TimeoutError, ValueError):
                 time.sleep(0.3)
         self.boot_seconds = time.monotonic() - started
+        self.timings.append(("boot", self.boot_seconds))
         self._qmp = QMP(self.run_dir / "qmp.sock")
         return self
 
@@ -206,16 +212,23 @@ class Rack:
         self.qmp.execute("qom-set", {"path": f"/machine/peripheral/{drive.id}",
                                      "property": "smart_critical_warning", "value": bits})
 
-    def wait_for_serials(self, serials: list[str], timeout: float = 60) -> None:
-        """Until udev has a /dev/disk/by-id link naming each serial."""
-        deadline = time.monotonic() + timeout
+    def wait_for_serials(self, serials: list[str], timeout: float = 120) -> None:
+        """Until udev has a /dev/disk/by-id link naming each serial. On a starved host (RCU stalls in
+        the guest) a virtio-scsi hot-plug event was seen to get lost: every 15 s, ask the SCSI hosts
+        to rescan, as an operator would."""
+        started = time.monotonic()
+        rescanned = started
         while True:
             links = self.sh("ls /dev/disk/by-id/ 2>/dev/null").stdout
             missing = [s for s in serials if s not in links]
             if not missing:
                 return
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > started + timeout:
                 raise TimeoutError(f"guest never saw {missing}; by-id: {links.split()}")
+            if now > rescanned + 15:
+                self.sh("for h in /sys/class/scsi_host/*/scan; do echo '- - -' > $h; done; udevadm settle -t 10")
+                rescanned = now
             time.sleep(0.3)
 
     # --- commands -----------------------------------------------------------------------------------
@@ -227,7 +240,14 @@ class Rack:
         return [STATION, "--data-dir", GUEST_DATA_DIR, *args]
 
     def station(self, *args: str, timeout: float = 300) -> ExecResult:
-        return self.agent.run(self.station_argv(*args), timeout)
+        started = time.monotonic()
+        try:
+            return self.agent.run(self.station_argv(*args), timeout)
+        finally:
+            self.timings.append((f"station {' '.join(args[:2])}", time.monotonic() - started))
+
+    def timing_report(self) -> str:
+        return ", ".join(f"{what} {seconds:.0f} s" for what, seconds in self.timings)
 
     def station_json(self, *args: str, timeout: float = 300) -> Any:
         return json.loads(self.station(*args, timeout=timeout).check().stdout)
