@@ -9,7 +9,7 @@ from harness import Bus, Rack
 from rack_fleet import assert_no_erasure_certificate, devnode, dirty_drive, plug_all, results_by_serial
 from rack_skips import require_commands
 
-BAD_SECTOR = 40_000  # about 19.5 MiB into a 64 MiB drive
+BAD_SECTOR = 40_000  # about 19.5 MiB into a 32 MiB drive, in its third 8 MiB chunk
 
 
 def test_eio_range_fails_the_job_and_names_the_range(rack: Rack, tmp_path: Path) -> None:

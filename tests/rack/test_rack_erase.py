@@ -8,7 +8,15 @@ import json
 from pathlib import Path
 
 from harness import Rack
-from rack_fleet import devnode, fetch_certificate, four_buses, plug_all, results_by_serial, verify_on_host
+from rack_fleet import (
+    DRIVE_MIB,
+    devnode,
+    fetch_certificate,
+    four_buses,
+    plug_all,
+    results_by_serial,
+    verify_on_host,
+)
 from rack_images import scan
 from rack_skips import require_commands
 
@@ -39,7 +47,7 @@ def test_parallel_erase_leaves_only_zeros_and_verifiable_certificates(rack: Rack
 
     for d in drives:
         found = scan(d.drive.image, d.original, final_byte=0)
-        assert found.blocks == 64 * 256
+        assert found.blocks == DRIVE_MIB * 256
         assert not found.surviving, f"{d.drive.serial}: original blocks survive at {found.surviving[:5]}"
         assert not found.off_pattern, f"{d.drive.serial}: non-zero blocks at {found.off_pattern[:5]}"
 
