@@ -109,7 +109,8 @@ else
 fi
 log "customize"
 mkdir "$W/rootfs"
-tar -C "$W/rootfs" --numeric-owner --xattrs --xattrs-include='*' -xpf "$BASE"
+# file capabilities only (security.*): squashfs cannot store the POSIX ACLs systemd puts on /var/log/journal
+tar -C "$W/rootfs" --numeric-owner --xattrs --xattrs-include='security.*' -xpf "$BASE"
 mount -t proc proc "$W/rootfs/proc"
 PROC_MOUNTED="$W/rootfs/proc"
 "$REPO/image/customize.sh" "$W/rootfs" "$REPO" "$W/wheels" "$W/overlay"
