@@ -116,7 +116,11 @@ def test_live_image_boots_as_usb_stick(guest: Guest) -> None:
     # polled in the guest so the time is when the rack title appears, not when the host next looks
     vm.check(f"until grep -Eq '{RACK_TITLE}' /dev/vcs1; do sleep 0.3; done", timeout=300)
     tui_s = time.monotonic() - vm.started
-    print(f"\n{mode.name}: QEMU start to serial root shell {shell_s:.1f} s, to TUI drawn on tty1 {tui_s:.1f} s")
+    # the rack is drawn before the first detection (a worker thread) fills it: wait for the extra disk's row
+    vm.check(f"until grep -q '{mode.extra.serial[:8]}' /dev/vcs1; do sleep 0.5; done", timeout=180)
+    listed_s = time.monotonic() - vm.started
+    print(f"\n{mode.name}: QEMU start to serial root shell {shell_s:.1f} s, to TUI drawn on tty1 {tui_s:.1f} s, "
+          f"to the extra disk listed in it {listed_s:.1f} s")
     print(vm.run("systemctl list-jobs --no-pager | head -8", timeout=120)[1])  # what boot still waits for
 
     # the entry really taken and the firmware path really taken
