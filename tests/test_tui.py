@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import errno
 import json
 from pathlib import Path
 
 import pytest
 
 from station import config, i18n
-from station.blockio import BlockTarget, OsTarget, TargetWrapper, throttled_opener
+from station.blockio import BlockTarget, OsTarget, throttled_opener
+from station.demo import BadSectors
 from station.disk import DiskKind, SerialSource
 from station.hotplug import DiskAdded, DiskRemoved
 from station.jobs import JobState, Phase
@@ -81,19 +81,6 @@ async def test_wrong_confirmation_writes_nothing(tmp_path: Path) -> None:
         assert all(r.progress is None for r in app.rack.rows.values())
     assert session.journal.all() == []
     assert Path(a.devnode).read_bytes() == b"\xa5" * (2 * MIB)
-
-
-class BadSectors(TargetWrapper):
-    """EIO on writes to [start, end) (the pattern of tests/engine_helpers.py)."""
-
-    def __init__(self, inner: BlockTarget, start: int, end: int):
-        super().__init__(inner)
-        self.start, self.end = start, end
-
-    def write_at(self, data: memoryview, offset: int) -> int:
-        if offset < self.end and self.start < offset + len(data):
-            raise OSError(errno.EIO, "Input/output error")
-        return self.inner.write_at(data, offset)
 
 
 @run_async
