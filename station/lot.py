@@ -15,7 +15,7 @@ from station import atomic, keys, pdf
 from station.certificate import Certificate, IssuedCertificate, all_issued, schema_errors, sha256_hex
 from station.datadir import DataDir
 from station.jobs import now_iso
-from station.verify import Outcome, Status, check_record
+from station.verify import Outcome, Status, check_record, key_beside, read_signed
 
 MANIFEST_FORMAT = "station-lot-manifest/1"
 
@@ -137,14 +137,10 @@ def report(datadir: DataDir, lot: str, lang: str, out: Path, station_key: keys.S
 def verify_manifest(path: Path, pinned: keys.PublicKey | None = None) -> Outcome:
     """Signature and schema of a lot manifest, then every listed file present beside it with its sha256."""
     try:
-        data = path.read_bytes()
+        data, signature = read_signed(path)
     except OSError as exc:
         return Outcome(path, Status.UNREADABLE, [f"cannot read: {exc.strerror or exc}"])
-    sig_path = path.with_name(path.name + ".sig")
-    signature = sig_path.read_bytes() if sig_path.exists() else None
-    found = None
-    if pinned is None and (path.parent / keys.PUBLIC_NAME).exists():
-        found = keys.load_public((path.parent / keys.PUBLIC_NAME).read_bytes())
+    found = None if pinned else key_beside(path)
     outcome = Outcome(path, Status.VALID, sha256=sha256_hex(data), pinned=pinned is not None)
     key = pinned or found
     if key is None:

@@ -50,7 +50,7 @@ def exit_code(outcomes: list[Outcome], chain_problems: list[str] | None = None) 
     return 0
 
 
-def _key_beside(path: Path) -> keys.PublicKey | None:
+def key_beside(path: Path) -> keys.PublicKey | None:
     """`station.pub.pem` next to the file, or in the data directory's keys/ (unpinned: convenience only)."""
     for candidate in (path.parent / keys.PUBLIC_NAME, path.parent.parent / "keys" / keys.PUBLIC_NAME):
         try:
@@ -58,6 +58,16 @@ def _key_beside(path: Path) -> keys.PublicKey | None:
         except (OSError, keys.KeyFileError):
             continue
     return None
+
+
+def read_signed(path: Path) -> tuple[bytes, bytes | None]:
+    """A signed file's exact bytes and its detached `.sig` (None when absent); OSError when the file is unreadable."""
+    data = path.read_bytes()
+    try:
+        signature: bytes | None = path.with_name(path.name + ".sig").read_bytes()
+    except OSError:
+        signature = None
+    return data, signature
 
 
 def check_record(path: Path, data: bytes, signature: bytes | None, pinned: keys.PublicKey | None,
@@ -114,15 +124,10 @@ def _text(value: object) -> str | None:
 
 def verify_json(path: Path, pinned: keys.PublicKey | None = None) -> Outcome:
     try:
-        data = path.read_bytes()
+        data, signature = read_signed(path)
     except OSError as exc:
         return Outcome(path, Status.UNREADABLE, [f"cannot read: {exc.strerror or exc}"])
-    sig_path = path.with_name(path.name + ".sig")
-    try:
-        signature: bytes | None = sig_path.read_bytes()
-    except OSError:
-        signature = None
-    outcome = check_record(path, data, signature, pinned, None if pinned else _key_beside(path))
+    outcome = check_record(path, data, signature, pinned, None if pinned else key_beside(path))
     if outcome.certificate_id and outcome.status is Status.VALID and path.name != f"{outcome.certificate_id}.json":
         outcome.reasons.append(f"file name does not match certificate id {outcome.certificate_id}")
         outcome.status = Status.INVALID

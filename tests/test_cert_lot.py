@@ -132,3 +132,13 @@ def test_destroy_category_cannot_pair_with_another_result(datadir: DataDir) -> N
     record["sanitization"]["nist_category"] = "clear"
     record["result"] = "destroyed"
     assert certificate.schema_errors(record)
+
+
+def test_corrupt_key_beside_a_manifest_is_a_reason_not_a_crash(datadir: DataDir, tmp_path: Path) -> None:
+    _populate(datadir)
+    key = keys.load_or_create(datadir)
+    report = lot.report(datadir, "LOT-2025-01", "fr", tmp_path / "out", key)
+    (report.manifest_path.parent / keys.PUBLIC_NAME).write_bytes(b"-----BEGIN PUBLIC KEY-----\nnot a key\n")
+    outcome = verify_file(report.manifest_path)  # unpinned: the key beside it is all there is
+    assert outcome.status is Status.INVALID and any("no public key" in r for r in outcome.reasons)
+    assert verify_file(report.manifest_path, key.public).status is Status.VALID  # pinning still works
