@@ -233,7 +233,7 @@ class EraseRunner:
             if not target.direct:
                 job.notes.append("O_DIRECT unsupported on this file's filesystem: buffered I/O with fsync")
             self._save(force=True)
-            target = self._execute(target)
+            self._execute(target)
         except HiddenAreaLeft as exc:
             self._end(JobState.FAILED, str(exc))
         except (ProtectedDeviceError, TargetBusyError) as exc:
@@ -251,8 +251,8 @@ class EraseRunner:
                 target.close()
         return job
 
-    def _execute(self, target: BlockTarget) -> BlockTarget:
-        """Overwrite passes, flush, verify, conclude. Returns the target still open (for closing)."""
+    def _execute(self, target: BlockTarget) -> None:
+        """Overwrite passes, flush, verify, conclude; run() closes the target whatever happens."""
         for index, name in enumerate(self.job.passes):
             self._write_pass(target, index, pattern.make(name, self.seed, index, self.chunk))
             self.job.passes_done = index + 1
@@ -261,8 +261,7 @@ class EraseRunner:
         self._emit(target.size, target.size)
         target.flush()
         self._verify(target)
-        self._finish(target)
-        return target
+        self._finish()
 
     def _hidden_area(self) -> None:
         """Restore an ATA drive's factory size before erasing (HPA/DCO), or fail saying sectors stay hidden."""
@@ -453,7 +452,7 @@ class EraseRunner:
         return count
 
     # bookkeeping
-    def _finish(self, target: BlockTarget) -> None:
+    def _finish(self) -> None:
         job = self.job
         ver = job.verification
         if job.errors:

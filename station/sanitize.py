@@ -28,7 +28,7 @@ class SanitizeRunner(EraseRunner):
         self.choice = choice
         self.caps = caps
 
-    def _execute(self, target: BlockTarget) -> BlockTarget:
+    def _execute(self, target: BlockTarget) -> None:
         job = self.job
         for index, name in enumerate(job.passes):
             self._write_pass(target, index, pattern.make(name, self.seed, index, self.chunk))
@@ -50,7 +50,7 @@ class SanitizeRunner(EraseRunner):
         if outcome.frozen:
             advice = outcome.advice.en if outcome.advice else "replug the drive or suspend/resume, then retry"
             self._end(JobState.FAILED, f"the drive is frozen; the command was not sent. {advice}")
-            return target
+            return
         job.phase = Phase.VERIFYING
         self._emit(0, len(marker_set.lbas) * block)
         check = markers.check(job.target, marker_set)
@@ -63,4 +63,3 @@ class SanitizeRunner(EraseRunner):
             self._end(JobState.ERASED, None)
         else:
             self._end(JobState.FAILED, verdict.failure)
-        return target
