@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from station import bootmedium, datamount, protect
 from station.cli import main
@@ -145,3 +150,49 @@ def test_unit_entry_point_runs_the_same_task(tmp_path: Path) -> None:
 
     profile = _key_profile(tmp_path, with_label=False)
     assert system.main(["--profile", str(profile), "mount-data", "--retries", "0"]) == 3
+
+
+@contextlib.contextmanager
+def _tmpfs(where: Path, options: str) -> Iterator[None]:
+    """A real, tiny filesystem at `where`, so statvfs gives true free space and read-only flags."""
+    where.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a tmpfs (CI runs as root)")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def test_mount_data_reports_full_below_the_low_space_mark(tmp_path: Path) -> None:
+    runner = ReplayRunner()
+    runner.add(["fsck.fat", "-a", "-w", DEV])
+    runner.add(MOUNT_ARGV)
+    host = _host(_key_profile(tmp_path), runner)
+    where = host.path(datamount.MOUNT_POINT)
+    with _tmpfs(where, "size=4m"):
+        # 4 MiB with 1 MiB used is still above the 2 MiB mark: mounted, and the data dir is created
+        (where / "filler").write_bytes(b"\0" * (1024 * 1024))
+        assert datamount.mount_data(host, retries=0).state is datamount.DataState.MOUNTED
+        (where / "filler2").write_bytes(b"\0" * (2 * 1024 * 1024))
+        status = datamount.mount_data(host, retries=0)
+        assert status.state is datamount.DataState.FULL, status
+        assert status.free_bytes is not None and status.free_bytes < datamount.LOW_SPACE_BYTES
+        assert "pleine" in status.message_fr and "full" in status.message_en
+
+
+def test_mount_data_reports_read_only_when_the_mount_is_read_only(tmp_path: Path) -> None:
+    # mount(8) falls back to a read-only mount by itself on a write-protected key and still exits 0
+    runner = ReplayRunner()
+    runner.add(["fsck.fat", "-a", "-w", DEV], returncode=4, stdout="Read-only file system")
+    runner.add(MOUNT_ARGV)
+    host = _host(_key_profile(tmp_path), runner)
+    with _tmpfs(host.path(datamount.MOUNT_POINT), "size=4m,ro"):
+        status = datamount.mount_data(host, retries=0)
+    assert status.state is datamount.DataState.READ_ONLY, status
+    assert "fsck.fat exit 4" in status.detail
+    assert tuple(RO_ARGV) not in runner.calls
