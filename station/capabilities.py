@@ -301,6 +301,29 @@ def parse_hdparm_sanitize_status(text: str) -> AtaSanitizeReport | None:
     )
 
 
+@dataclass(frozen=True)
+class ScsiProgress:
+    """REQUEST SENSE's sense-key-specific progress indication (SANITIZE, FORMAT UNIT running)."""
+
+    in_progress: bool
+    fraction: float | None  # 0..1 while in progress
+
+
+_SG_PROGRESS = re.compile(r"Progress indication:\s*(\d+)\.(\d{2})%\s*done")
+
+
+def parse_sg_progress(text: str) -> ScsiProgress:
+    """Parse what `sg_requests --progress` printed after a REQUEST SENSE that went through (exit 0; the
+    caller checks): sg3-utils 1.46 prints "Progress indication: %d.%02d%% done" while an operation runs,
+    and nothing at all otherwise (seen on QEMU's scsi-hd; "No progress indication found, iteration %d"
+    only with --num above 1). No progress line means no operation in progress."""
+    found = _SG_PROGRESS.findall(text)
+    if not found:
+        return ScsiProgress(False, None)
+    whole, hundredths = found[-1]
+    return ScsiProgress(True, min((int(whole) + int(hundredths) / 100) / 100, 1.0))
+
+
 _IDCTRL_FIELD = re.compile(r"^([a-z0-9_]+)\s*:\s*(\S+)", re.MULTILINE)
 
 

@@ -444,21 +444,61 @@ def _nvme_format(s: _Session, disk: Disk, technique: Technique, job: EraseJob, p
 
 
 _SCSI_ARGS = {
-    Technique.SCSI_SANITIZE_BLOCK: ["sg_sanitize", "--quick", "--block"],
-    Technique.SCSI_SANITIZE_CRYPTO: ["sg_sanitize", "--quick", "--crypto"],
-    Technique.SCSI_SANITIZE_OVERWRITE: ["sg_sanitize", "--quick", "--overwrite", "--zero"],
-    Technique.SCSI_FORMAT_UNIT: ["sg_format", "--format", "--quick"],
+    Technique.SCSI_SANITIZE_BLOCK: ["sg_sanitize", "--quick", "--early", "--block"],
+    Technique.SCSI_SANITIZE_CRYPTO: ["sg_sanitize", "--quick", "--early", "--crypto"],
+    Technique.SCSI_SANITIZE_OVERWRITE: ["sg_sanitize", "--quick", "--early", "--overwrite", "--zero"],
+    Technique.SCSI_FORMAT_UNIT: ["sg_format", "--format", "--quick", "--early"],
 }
+
+
+def _scsi_progress(s: _Session, dev: str) -> tuple[capabilities.ScsiProgress | None, CommandResult]:
+    res = s.run(["sg_requests", "--progress", dev])
+    return (capabilities.parse_sg_progress(res.stdout) if res.ok else None), res
 
 
 def _scsi(s: _Session, disk: Disk, technique: Technique, job: EraseJob, progress: Progress,
           cancel: threading.Event, interval: float, max_wait: float, caps: PurgeCapabilities) -> None:
-    """sg_sanitize/sg_format poll the device themselves (REQUEST SENSE) and return when it is done."""
-    s.outcome.sent = True
-    res = s.run([*_SCSI_ARGS[technique], disk.devnode], timeout=max_wait)
+    """SANITIZE / FORMAT UNIT with IMMED set (--early): the tool returns once the device accepted the
+    command, and the device's own progress indication (REQUEST SENSE) is polled, as sg_sanitize itself
+    does, so the technician sees it move. No more progress indication means the operation is over; TEST
+    UNIT READY then says whether the device came back ready or failed (SANITIZE COMMAND FAILED)."""
+    dev = disk.devnode
+    deadline = time.monotonic() + max_wait
+    running, _ = _scsi_progress(s, dev)
+    if running is not None and running.in_progress:
+        s.say("a SANITIZE or FORMAT UNIT was already in progress (the drive resumes it after a power cycle); "
+              "waiting for it, then sending the requested command: SCSI does not say which one was running")
+        if running.fraction is not None:
+            progress(min(running.fraction, 0.999))
+        if not _poll_scsi(s, dev, progress, cancel, interval, deadline):
+            return
+    res = s.run([*_SCSI_ARGS[technique], dev], timeout=600.0)
     if _aborted(res):
         s.say(f"the device refused {technique.value} ({_tail(res)})")
         return
+    s.outcome.sent = True
+    s.say(f"{technique.value} accepted; the device works in the background")
+    if not _poll_scsi(s, dev, progress, cancel, interval, deadline):
+        return
+    ready = s.run(["sg_turs", dev])
+    if not ready.ok:
+        s.say(f"the device is not ready after {technique.value} ({_tail(ready)})")
+        return
     s.outcome.reported_success = True
-    last = res.stdout.strip().splitlines()[-1:] or [""]
-    s.say(f"{technique.value} reported success {last[0]}".strip())
+    s.say(f"{technique.value}: the device reports no operation in progress and is ready")
+
+
+def _poll_scsi(s: _Session, dev: str, progress: Progress, cancel: threading.Event, interval: float,
+               deadline: float) -> bool:
+    """Feed the device's progress indication until it has none; False when polling had to stop."""
+    while True:
+        report, res = _scsi_progress(s, dev)
+        if report is None:
+            s.say(f"the progress indication could not be read ({_tail(res)})")
+            return False
+        if not report.in_progress:
+            return True
+        if report.fraction is not None:
+            progress(min(report.fraction, 0.999))
+        if _wait(s, cancel, interval, deadline):
+            return False

@@ -22,6 +22,8 @@ MARKER_COUNT = 32
 class SanitizeRunner(EraseRunner):
     """Same lifecycle as the overwrite engine (journal, cancel, abort, hidden areas); different middle."""
 
+    poll_interval = 5.0  # seconds between two reads of the drive's own progress (sanitize log, REQUEST SENSE)
+
     def __init__(self, *args: object, choice: TechniqueChoice, caps: PurgeCapabilities | None = None,
                  **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -42,7 +44,8 @@ class SanitizeRunner(EraseRunner):
         self._emit(0, size)
         assert job.disk is not None
         outcome = purge.run(self.host, job.disk, self.choice, job,
-                            lambda fraction: self._emit(int(fraction * size), size), self._stop, caps=self.caps)
+                            lambda fraction: self._emit(int(fraction * size), size), self._stop, caps=self.caps,
+                             poll_interval=self.poll_interval)
         job.notes.extend(outcome.messages)
         self._save(force=True)
         if outcome.cancelled:

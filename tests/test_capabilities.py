@@ -152,3 +152,41 @@ def test_probe_scsi_invalid_opcode_is_unknown_with_reason() -> None:
                                  (5, "", "Report supported operation codes: Illegal request, Invalid opcode"))
     caps = cap.probe(host_with(runner), make_disk("/dev/sdb", DiskKind.HDD, "scsi"))
     assert caps.unknown is cap.UnknownReason.COMMAND_FAILED and "Invalid opcode" in caps.detail
+
+
+QEMU_SATA = "qemu-rack/hdparm-I-qemu-ahci-ide-hd-ssd.txt"
+
+
+def test_qemu_sata_disk_has_neither_sanitize_nor_security_and_plans_clear_with_the_reason() -> None:
+    """QEMU's ide-hd on AHCI, as `hdparm -I` printed it inside the rack guest."""
+    from station.purge_plan import Technique, choose
+
+    ident = cap.parse_hdparm_identify(fixture(QEMU_SATA))
+    assert ident is not None and ident.security is None
+    assert not ident.sanitize.supported and not ident.hpa_feature and not ident.dco_feature
+    assert ident.solid_state is True and ident.lba48_sectors == 32768
+    runner = ScriptedRunner().on("hdparm -I /dev/sda", (0, fixture(QEMU_SATA), ""))
+    disk = make_disk("/dev/sda", DiskKind.SSD, "ata")
+    caps = cap.probe(host_with(runner), disk)
+    assert caps.known and caps.family == "ata" and not caps.frozen
+    assert "hdparm --sanitize-status /dev/sda" not in runner.calls  # nothing to ask a drive without SANITIZE
+    choice = choose(disk, caps, "purge")
+    assert choice.technique is Technique.HOST_OVERWRITE and choice.nist_category == "clear"
+    assert "does not support any SANITIZE operation" in choice.reason
+
+
+def test_qemu_sata_smartctl_agrees_there_is_no_ata_security() -> None:
+    """smartctl -x of the same drive: no ata_security block at all (smartctl prints "Unavailable")."""
+    from station import smart
+
+    report = smart.parse(fixture("qemu-rack/smartctl-json-x-qemu-ahci-ide-hd-ssd-exit4.json"), "/dev/sda")
+    assert (report.model, report.serial, report.rotation_rate) == ("QEMU SATA SSD", "RACK-SATA-0001", 0)
+    assert report.ata_security is None and report.exit_status == 4
+
+
+def test_sg_requests_progress_indication() -> None:
+    assert cap.parse_sg_progress(fixture("sg3-utils/synthetic-sg_requests-progress-12pct.txt")) == \
+        cap.ScsiProgress(True, 0.125)
+    idle = cap.parse_sg_progress(fixture("sg3-utils/qemu-scsi-hd-sg_requests-progress-idle.txt"))
+    assert idle == cap.ScsiProgress(False, None)
+    assert cap.parse_sg_progress("No progress indication found, iteration 2\n") == cap.ScsiProgress(False, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from purge_helpers import ScriptedRunner, fixture, host_with, make_disk, security_variant
 
 from station import capabilities as cap
@@ -255,6 +256,75 @@ def test_cancel_while_sanitizing_is_not_success() -> None:
     assert outcome.cancelled and not outcome.reported_success and not outcome.sent
 
 
+# ---------------------------------------------------------------- SCSI: the device's own progress indication
+
+SG = "sg3-utils/"
+SG_IDLE = (0, fixture(SG + "qemu-scsi-hd-sg_requests-progress-idle.txt"), "")
+SG_12 = (0, fixture(SG + "synthetic-sg_requests-progress-12pct.txt"), "")
+SG_87 = (0, fixture(SG + "synthetic-sg_requests-progress-87pct.txt"), "")
+SCSI_DISK = make_disk("/dev/sdb", DiskKind.SSD, "scsi")
+SANITIZE_BLOCK = "sg_sanitize --quick --early --block /dev/sdb"
+
+
+def scsi_runner(*progress: tuple[int, str, str], ready: tuple[int, str, str] = (0, "", "")) -> ScriptedRunner:
+    r = ScriptedRunner().on("sg_requests --progress /dev/sdb", *progress)
+    r.on("sg_turs /dev/sdb", ready)
+    return r
+
+
+def test_scsi_sanitize_feeds_the_devices_progress_indication() -> None:
+    r = scsi_runner(SG_IDLE, SG_12, SG_87, SG_IDLE).on(SANITIZE_BLOCK, (0, "", ""))
+    outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
+    assert outcome.reported_success and outcome.sent
+    assert seen == pytest.approx([0.125, 0.8749, 1.0])
+    assert r.calls.index(SANITIZE_BLOCK) < r.calls.index("sg_turs /dev/sdb")
+    assert r.calls.count("sg_requests --progress /dev/sdb") == 4
+
+
+def test_scsi_sanitize_not_ready_afterwards_is_not_success() -> None:
+    # exit status 3: sg3-utils' "medium or hardware error" (sg3_utils(8)), as after SANITIZE COMMAND FAILED
+    r = scsi_runner(SG_IDLE, SG_87, SG_IDLE, ready=(3, "", "")).on(SANITIZE_BLOCK, (0, "", ""))
+    outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
+    assert not outcome.reported_success and outcome.sent and seen == pytest.approx([0.8749])
+    assert any("not ready" in m for m in outcome.messages)
+
+
+def test_scsi_operation_running_after_power_cycle_is_awaited_then_the_command_sent() -> None:
+    r = scsi_runner(SG_12, SG_87, SG_IDLE, SG_IDLE).on(SANITIZE_BLOCK, (0, "", ""))
+    outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
+    assert outcome.reported_success and SANITIZE_BLOCK in r.calls
+    assert r.calls.index(SANITIZE_BLOCK) > 2 and seen[:2] == pytest.approx([0.125, 0.8749])
+    assert any("already in progress" in m for m in outcome.messages)
+
+
+def test_scsi_progress_unreadable_after_sending_is_not_success() -> None:
+    r = scsi_runner(SG_IDLE, (1, "", "sg_requests: error opening file: /dev/sdb: No such device"))
+    r.on("sg_format --format --quick --early /dev/sdb", (0, "", ""))
+    outcome, _ = run(r, "scsi", "scsi-format-unit", disk=SCSI_DISK)
+    assert not outcome.reported_success and outcome.sent
+    assert any("could not be read" in m and "No such device" in m for m in outcome.messages)
+    assert "sg_turs /dev/sdb" not in r.calls
+
+
+def test_scsi_sanitize_refused_is_never_success() -> None:
+    r = scsi_runner(SG_IDLE).on(SANITIZE_BLOCK, (5, "", "Sanitize failed: Illegal request, Invalid opcode"))
+    outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
+    assert not outcome.reported_success and not outcome.sent and not seen
+    assert any("refused" in m for m in outcome.messages)
+
+
+def test_cancel_while_scsi_sanitize_runs_is_not_success() -> None:
+    cancel = threading.Event()
+
+    def progressing() -> tuple[int, str, str]:
+        cancel.set()  # the operator presses cancel while the device reports progress
+        return SG_12
+
+    r = scsi_runner(SG_IDLE, progressing).on(SANITIZE_BLOCK, (0, "", ""))
+    outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK, cancel=cancel)
+    assert outcome.cancelled and outcome.sent and not outcome.reported_success and seen == [0.125]
+
+
 # ---------------------------------------------------------------- end to end with markers on a file
 
 def test_nvme_format_that_zeroes_passes_markers_and_format_unit_noop_fails(disk_dir: Path) -> None:
@@ -278,7 +348,9 @@ def test_nvme_format_that_zeroes_passes_markers_and_format_unit_noop_fails(disk_
     assert outcome.reported_success and verdict.passed and choice.nist_category == "clear"
 
     scsi = make_disk(str(target), DiskKind.HDD, "scsi", size=size)
-    r2 = ScriptedRunner().on(f"sg_format --format --quick {target}", (0, "FORMAT UNIT Complete\n", ""))
+    r2 = ScriptedRunner().on(f"sg_format --format --quick --early {target}",
+                             (0, fixture("sg3-utils/qemu-scsi-hd-sg_format-early.txt"), ""))
+    r2.on(f"sg_requests --progress {target}", SG_IDLE).on(f"sg_turs {target}", (0, "", ""))
     ms2 = markers.write(str(target), size, 512, seed=12)
     host2 = host_with(r2)
     caps2 = cap.probe(host2, scsi)

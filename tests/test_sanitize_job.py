@@ -9,14 +9,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from purge_helpers import ScriptedRunner, fixture, make_disk
 
 from station.datadir import DataDir
 from station.disk import DiskKind
+from station.erase import Progress
 from station.hw import Host
+from station.jobs import Phase
+from station.sanitize import SanitizeRunner
 from station.session import Session
 
 SIZE = 4 << 20
+SG_IDLE = fixture("sg3-utils/qemu-scsi-hd-sg_requests-progress-idle.txt")
 
 
 def session_on(runner: ScriptedRunner, datadir: DataDir) -> Session:
@@ -52,7 +57,9 @@ def test_nvme_format_job_is_verified_by_markers_and_labelled_clear(disk_dir: Pat
 def test_lying_format_unit_ends_failed_with_data_remained(disk_dir: Path, datadir: DataDir) -> None:
     target = disk_dir / "scsi.img"
     target.write_bytes(b"\x5a" * SIZE)
-    runner = ScriptedRunner().on(f"sg_format --format --quick {target}", (0, "FORMAT UNIT Complete\n", ""))
+    runner = ScriptedRunner().on(f"sg_format --format --quick --early {target}",
+                                 (0, fixture("sg3-utils/qemu-scsi-hd-sg_format-early.txt"), ""))
+    runner.on(f"sg_requests --progress {target}", (0, SG_IDLE, "")).on(f"sg_turs {target}", (0, "", ""))
     session = session_on(runner, datadir)
     disk = make_disk(str(target), DiskKind.HDD, "scsi", size=SIZE)
     [outcome] = session.run(session.plan([disk], "scsi-format-unit", "full"))
@@ -74,3 +81,30 @@ def test_purge_without_drive_support_falls_back_to_clear_and_says_why(disk_dir: 
     assert any("Clear" in w or "clear" in w for w in action.warnings)
     [outcome] = session.run(plan)
     assert outcome.job.erased and target.read_bytes() == bytes(SIZE)
+
+
+def test_scsi_sanitize_progress_reaches_the_technician(disk_dir: Path, datadir: DataDir,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The device's REQUEST SENSE progress indication drives the job's progress events while it sanitizes."""
+    monkeypatch.setattr(SanitizeRunner, "poll_interval", 0.0)
+    target = disk_dir / "sas.img"
+    target.write_bytes(b"\x5a" * SIZE)
+    polls = [fixture(f"sg3-utils/{name}.txt") for name in
+             ("qemu-scsi-hd-sg_requests-progress-idle", "synthetic-sg_requests-progress-12pct",
+              "synthetic-sg_requests-progress-87pct")]
+
+    def progress() -> tuple[int, str, str]:
+        if len(polls) == 1:
+            target.write_bytes(bytes(SIZE))  # the device finished its block erase
+        return 0, polls.pop(0) if polls else SG_IDLE, ""
+
+    runner = ScriptedRunner().on(f"sg_sanitize --quick --early --block {target}", (0, "", ""))
+    runner.on(f"sg_requests --progress {target}", progress).on(f"sg_turs {target}", (0, "", ""))
+    session = session_on(runner, datadir)
+    disk = make_disk(str(target), DiskKind.SSD, "scsi", size=SIZE)
+    seen: list[Progress] = []
+    [outcome] = session.run(session.plan([disk], "scsi-sanitize-block", "full"), on_progress=seen.append)
+    sanitizing = [round(p.fraction, 4) for p in seen if p.phase is Phase.SANITIZING]
+    assert {0.125, 0.8749} <= set(sanitizing), sanitizing
+    assert sanitizing == sorted(sanitizing)
+    assert outcome.job.erased and outcome.job.nist_category == "purge", outcome.job.failure
