@@ -16,10 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from station import __version__, atomic
+from station import __version__, atomic, i18n
 from station.inventory import Inventory
 from station.keys import StationKey
+from station.machine_serial import machine_serial
 from station.verdict import Checklist, Verdict
+from station.verdict_text import describe
 
 FORMAT = "station-audit/1"
 DECLARATION = {
@@ -80,32 +82,69 @@ def _tests(inventory: Inventory, checklist: Checklist) -> list[dict[str, Any]]:
     return tests
 
 
+@dataclass(frozen=True)
+class EvidenceBlob:
+    """One raw tool output kept beside the record, named relative to the record's directory."""
+
+    file: str
+    data: bytes
+    what: str
+
+    def entry(self) -> dict[str, str]:
+        return {"file": self.file, "sha256": sha256_hex(self.data), "what": self.what}
+
+
+def evidence_blobs(inventory: Inventory, ident: str) -> tuple[EvidenceBlob | None, dict[str, EvidenceBlob]]:
+    """The raw outputs an audit keeps: dmidecode's text (even a failed run's: it shows why) and each
+    disk's smartctl JSON. build() hashes them, write() stores them: one list, so they always agree."""
+    run = inventory.dmi.dmidecode
+    dmidecode = None
+    if run is not None and run.stdout:
+        dmidecode = EvidenceBlob(f"{ident}.evidence/dmidecode.txt", run.stdout.encode("utf-8"),
+                                 f"{' '.join(run.argv)} (exit {run.returncode})")
+    smart_blobs = {disk.name: EvidenceBlob(f"{ident}.evidence/smart-{disk.name}.json", disk.smart.raw_json,
+                                           " ".join(disk.smart.argv))
+                   for disk in inventory.disks if disk.smart is not None and disk.smart.raw_json}
+    return dmidecode, smart_blobs
+
+
+_STDERR_KEPT = 2000
+
+
+def _dmidecode_section(inventory: Inventory, blob: EvidenceBlob | None) -> dict[str, Any] | None:
+    run = inventory.dmi.dmidecode
+    if run is None:
+        return None
+    return {"argv": list(run.argv), "exit_status": run.returncode, "stderr": run.stderr[-_STDERR_KEPT:],
+            "why_missing": run.why_missing, "evidence": blob.entry() if blob else None}
+
+
 def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, responsible: Responsible,
-          station_name: str | None, key_fingerprint: str, created: datetime, lang: str = "fr",
-          label_serial: str | None = None) -> dict[str, Any]:
-    """The record as a dict, with evidence entries for the raw smartctl outputs (files named
-    relative to the record). Pure: writes nothing."""
+          station_name: str | None, key_fingerprint: str, created: datetime, lang: str = "fr") -> dict[str, Any]:
+    """The record as a dict, with evidence entries (file, SHA-256) for the raw dmidecode text and
+    smartctl JSON. The serial an operator typed comes in with the inventory (apply_operator_serial).
+    Pure: writes nothing."""
     if lang not in ("fr", "en"):
         raise AuditError(f"language must be fr or en, not {lang!r}")
     ident = audit_id(key_fingerprint, created)
     inv = inventory.to_dict()
     info = inventory.dmi
-    serial = info.best_serial
-    evidence: list[dict[str, str]] = []
+    serial = machine_serial(inventory)
+    dmidecode_blob, smart_blobs = evidence_blobs(inventory, ident)
+    evidence: list[dict[str, str]] = [dmidecode_blob.entry()] if dmidecode_blob else []
     disks = []
     for disk, disk_dict in zip(inventory.disks, inv["disks"], strict=True):
         entry = dict(disk_dict)
-        entry["evidence"] = None
-        if disk.smart is not None and disk.smart.raw_json:
-            item = {"file": f"{ident}.evidence/smart-{disk.name}.json", "sha256": sha256_hex(disk.smart.raw_json),
-                    "what": " ".join(disk.smart.argv)}
-            entry["evidence"] = item
-            evidence.append(item)
+        blob = smart_blobs.get(disk.name)
+        entry["evidence"] = blob.entry() if blob else None
+        if blob:
+            evidence.append(blob.entry())
         disks.append(entry)
     manufacturer = info.manufacturer.value if info.manufacturer.usable else None
     model = info.model_name
     item_name = " ".join(p for p in (manufacturer, model) if p) or None
     type_number = info.product.value if info.product.usable else (info.sku.value if info.sku.usable else None)
+    typed = inventory.operator_serial
     return {
         "format": FORMAT,
         "audit_id": ident,
@@ -116,7 +155,8 @@ def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, respo
         "weee_annex_vi": {
             "item_name": item_name,
             "type_number": type_number,
-            "identification_number": label_serial or (serial.value if serial.usable else None),
+            "identification_number": serial.value,
+            "identification_number_source": serial.source,
             "year_of_production": info.year.year,
             "year_of_production_basis": list(info.year.basis),
             "responsible": {"organisation": responsible.organisation or None,
@@ -129,7 +169,8 @@ def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, respo
         },
         "machine": {"identity": inv["identity"], "model_name": model, "form_factor": inv["form_factor"],
                     "chassis_type": inv["chassis_type"], "bios": inv["bios"], "year_estimate": inv["year_estimate"],
-                    "label_serial": label_serial},
+                    "label_serial": typed.value if typed else None, "serial": serial.to_dict(),
+                    "dmidecode": _dmidecode_section(inventory, dmidecode_blob)},
         "hardware": {"cpu": inv["cpu"], "memory": inv["memory"], "pci": inv["pci"], "net": inv["net"],
                      "displays": inv["displays"], "dmi_batteries": inv["dmi_batteries"]},
         "batteries": inv["batteries"],
@@ -161,12 +202,16 @@ def write(record: dict[str, Any], inventory: Inventory, out_dir: Path, key: Stat
         raise AuditError(f"audit {record.get('audit_id')} does not match its schema: {problems[0]}")
     data = to_json_bytes(record)
     ident = record["audit_id"]
+    dmidecode_blob, smart_blobs = evidence_blobs(inventory, ident)
+    blobs = ([dmidecode_blob] if dmidecode_blob else []) + list(smart_blobs.values())
+    recorded = {(e["file"], e["sha256"]) for e in record["evidence"]}
     evidence_paths = []
-    for disk in inventory.disks:
-        if disk.smart is not None and disk.smart.raw_json:
-            path = out_dir / f"{ident}.evidence" / f"smart-{disk.name}.json"
-            atomic.write_bytes(path, disk.smart.raw_json)
-            evidence_paths.append(path)
+    for blob in blobs:
+        if (blob.file, sha256_hex(blob.data)) not in recorded:
+            raise AuditError(f"evidence {blob.file} does not match the record (was the inventory changed?)")
+        path = out_dir / blob.file
+        atomic.write_bytes(path, blob.data)
+        evidence_paths.append(path)
     signature = key.sign(data)
     json_path, sig_path, pdf_path = (out_dir / f"{ident}.json", out_dir / f"{ident}.json.sig",
                                      out_dir / f"{ident}.pdf")
@@ -184,20 +229,35 @@ _LABELS = {
            "reuse": "RÉEMPLOI", "reuse-with-warnings": "RÉEMPLOI AVEC RÉSERVES",
            "harvest-parts": "PRÉLÈVEMENT DE PIÈCES", "recycle": "RECYCLAGE (DEEE)",
            "ok": "OK", "failed": "KO", "untested": "non testé", "absent": "absent",
-           "sig": "Signé Ed25519, clé"},
+           "sig": "Signé Ed25519, clé", "operator": "saisi sur l'étiquette par", "dmi": "DMI",
+           "doubtful": "douteux"},
     "en": {"title": "Hardware audit report", "machine": "Machine", "serial": "Serial number", "year": "Estimated year",
            "cpu": "CPU", "ram": "Memory", "disks": "Drives", "battery": "Battery", "verdict": "Verdict",
            "findings": "Findings", "checklist": "Functional tests", "tester": "Tested by", "date": "Date",
            "partial": "Partial audit", "more": "more findings", "wear": "wear", "unknown": "unknown",
            "reuse": "REUSE", "reuse-with-warnings": "REUSE WITH WARNINGS", "harvest-parts": "HARVEST PARTS",
            "recycle": "RECYCLE (WEEE)", "ok": "OK", "failed": "FAILED", "untested": "untested", "absent": "absent",
-           "sig": "Signed Ed25519, key"},
+           "sig": "Signed Ed25519, key", "operator": "typed from the label by", "dmi": "DMI",
+           "doubtful": "doubtful"},
 }
 
 
 def _latin(text: object) -> str:
     """Core PDF fonts are Latin-1: anything else becomes '?' rather than a broken glyph."""
     return str(text).encode("latin-1", "replace").decode("latin-1")
+
+
+def serial_text(machine: dict[str, Any], labels: dict[str, str]) -> str:
+    """The serial with where it came from: a typed label serial says so and shows what DMI held."""
+    serial = machine.get("serial") or {}
+    dmi = serial.get("dmi") or {}
+    dmi_value = dmi.get("value") or "?"
+    if serial.get("source") == "operator":
+        return (f"{serial.get('value')} ({labels['operator']} {serial.get('entered_by') or '?'}; "
+                f"{labels['dmi']}: {dmi_value})")
+    if serial.get("value"):
+        return str(serial["value"])
+    return f"? ({labels['dmi']}: {dmi_value}, {labels['doubtful']})"
 
 
 def render_pdf(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") -> bytes:
@@ -228,7 +288,7 @@ def render_pdf(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") -> b
     line(labels["title"], 16, True, 20)
     line(f"{record['audit_id']}   {labels['date']}: {record['created_at']}", 9, False, 16)
     line(f"{labels['machine']}: {weee['item_name'] or '?'}  ({machine['chassis_type'] or '?'})", 11, True, 14)
-    line(f"{labels['serial']}: {weee['identification_number'] or '?'}    "
+    line(f"{labels['serial']}: {serial_text(machine, labels)}    "
          f"{labels['year']}: {weee['year_of_production'] or '?'}")
     line(f"{labels['cpu']}: {hardware['cpu'].get('model') or '?'}")
     memory = hardware["memory"]
@@ -254,13 +314,15 @@ def render_pdf(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") -> b
     findings = record["verdict"]["findings"]
     shown = 16
     for finding in findings[:shown]:
-        line(f"- [{finding['id']}] {finding['message']}", 8, False, 10)
+        sentence = describe(finding["id"], finding.get("params") or {}, lang, fallback=finding.get("message"))
+        line(f"- [{finding['id']}] {sentence}", 8, False, 10)
     if len(findings) > shown:
         line(f"(+{len(findings) - shown} {labels['more']})", 8, False, 10)
     y -= 6
     checklist = record["checklist"]
     line(labels["checklist"], 10, True)
-    items = "   ".join(f"{name}: {labels[state]}" for name, state in checklist["items"].items())
+    word = i18n.translations(lang).gettext  # checklist item names are catalog words (the TUI shows them)
+    items = "   ".join(f"{word(name)}: {labels[state]}" for name, state in checklist["items"].items())
     line(items[:110], 8, False, 10)
     if len(items) > 110:
         line(items[110:220], 8, False, 10)

@@ -187,6 +187,22 @@ class YearEstimate:
 
 
 @dataclass(frozen=True)
+class DmidecodeRun:
+    """What `dmidecode` answered, kept as audit evidence like smartctl's JSON: its text even when it
+    failed (the tables it could not read say why), its exit status, and why the tables are missing."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    why_missing: str | None  # None when the SMBIOS tables were read and parsed
+
+    @property
+    def parsed(self) -> bool:
+        return self.why_missing is None
+
+
+@dataclass(frozen=True)
 class DmiInfo:
     manufacturer: DmiValue
     product: DmiValue
@@ -212,6 +228,7 @@ class DmiInfo:
     batteries: tuple[DmiBattery, ...] = ()
     sources: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    dmidecode: DmidecodeRun | None = None  # None when dmidecode was not asked for
 
     @property
     def form_factor(self) -> str:
@@ -337,17 +354,22 @@ def read(host: Host, run_dmidecode: bool = True) -> DmiInfo:
         missing.append("dmi-sysfs: /sys/class/dmi/id absent (no SMBIOS tables, e.g. a VM without them or ARM)")
 
     records: list[DmiRecord] = []
+    run: DmidecodeRun | None = None
     if run_dmidecode:
         result = host.run(["dmidecode"], timeout=20)
+        why: str | None = None
         if result.ok and "Handle 0x" in result.stdout:
             records = parse_dmidecode(result.stdout)
             sources.append("dmidecode")
         elif result.returncode == 127:
-            missing.append("dmidecode: tool not installed or not recorded; memory modules and DMI batteries unknown")
+            why = "tool not installed or not recorded; memory modules and DMI batteries unknown"
         else:
             reason = (result.stderr.strip().splitlines() or ["no SMBIOS data"])[-1]
             hint = "; needs root" if "ermission" in result.stderr else ""
-            missing.append(f"dmidecode: exit {result.returncode} ({reason}){hint}")
+            why = f"exit {result.returncode} ({reason}){hint}"
+        if why is not None:
+            missing.append(f"dmidecode: {why}")
+        run = DmidecodeRun(tuple(result.argv), result.returncode, result.stdout, result.stderr, why)
 
     bios, system = _first(records, 0), _first(records, 1)
     board, chassis = _first(records, 2), _first(records, 3)
@@ -427,6 +449,7 @@ def read(host: Host, run_dmidecode: bool = True) -> DmiInfo:
         batteries=batteries,
         sources=tuple(sources),
         missing=tuple(missing),
+        dmidecode=run,
     )
 
 

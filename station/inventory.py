@@ -18,6 +18,7 @@ from typing import Any
 from station import battery, dmi, hardware, smart
 from station.disk import Disk
 from station.hw import Host
+from station.machine_serial import OperatorSerial
 from station.protect import Reason
 from station.thresholds import Thresholds
 from station.thresholds import default as default_thresholds
@@ -65,6 +66,7 @@ class Inventory:
     disks: list[DiskAudit]
     missing: list[Missing] = field(default_factory=list)
     duration_s: float = 0.0
+    operator_serial: OperatorSerial | None = None  # typed or scanned from the label, see machine_serial
 
     @property
     def gpus(self) -> list[hardware.PciDevice]:
@@ -93,6 +95,7 @@ class Inventory:
             "dmi_batteries": [asdict(b) for b in info.batteries],
             "disks": [d.to_dict() for d in self.disks],
             "missing": [asdict(m) for m in self.missing], "duration_s": round(self.duration_s, 3),
+            "operator_serial": asdict(self.operator_serial) if self.operator_serial else None,
         }
 
 

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from station.inventory import Inventory
+from station.machine_serial import machine_serial
 from station.thresholds import CHECK_STATES, CHECKLIST_ITEMS, OUTCOMES, Thresholds
 from station.thresholds import default as default_thresholds
+from station.verdict_text import Param, describe
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,24 @@ class Checklist:
 
 @dataclass(frozen=True)
 class Finding:
+    """One fired rule. `id`, `value`, `threshold` and `params` are the data; `message` is the English
+    sentence kept for readers without the catalogs; `verdict_text.describe` renders it in any language."""
+
     id: str
     outcome: str  # the outcome this rule alone would give
     subject: str
-    value: int | float | str | bool | None
-    threshold: int | float | str | bool | None
+    value: Param
+    threshold: Param
     message: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        """The sentence in `lang` (None: the current UI language)."""
+        return describe(self.id, self.params, lang, fallback=self.message)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "outcome": self.outcome, "subject": self.subject, "value": self.value,
-                "threshold": self.threshold, "message": self.message}
+                "threshold": self.threshold, "params": dict(self.params), "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -91,86 +101,87 @@ def decide(inventory: Inventory, checklist: Checklist, thresholds: Thresholds | 
     found: list[Finding] = []
     warn = "reuse-with-warnings"
 
-    def add(rule_id: str, outcome: str, subject: str, value: int | float | str | bool | None,
-            threshold: int | float | str | bool | None, message: str) -> None:
-        found.append(Finding(rule_id, outcome, subject, value, threshold, message))
+    def add(rule_id: str, outcome: str, subject: str, value: Param, threshold: Param, **params: Param) -> None:
+        """`params` fill the rule's sentence (verdict_text); the English one is kept as `message`."""
+        found.append(Finding(rule_id, outcome, subject, value, threshold,
+                             describe(rule_id, params, "en"), dict(params)))
 
     info = inventory.dmi
     year = info.year.year
     if year is None:
-        add("machine.year-unknown", warn, "machine", None, machine.min_reuse_year,
-            "year of production unknown (no BIOS date)")
+        add("machine.year-unknown", warn, "machine", None, machine.min_reuse_year)
     elif year < machine.recycle_before_year:
         add("machine.too-old-recycle", "recycle", "machine", year, machine.recycle_before_year,
-            f"produced around {year}, before {machine.recycle_before_year}")
+            year=year, limit=machine.recycle_before_year)
     elif year < machine.min_reuse_year:
         add("machine.too-old-reuse", "harvest-parts", "machine", year, machine.min_reuse_year,
-            f"produced around {year}, before {machine.min_reuse_year}")
+            year=year, limit=machine.min_reuse_year)
 
     cpu = inventory.cpu
     if machine.require_64bit_cpu and cpu.is_64bit is False:
-        add("cpu.not-64bit", "harvest-parts", "cpu", False, True, "32-bit-only CPU: no current OS runs on it")
+        add("cpu.not-64bit", "harvest-parts", "cpu", False, True)
     if cpu.threads is not None and cpu.threads < machine.min_reuse_cpu_threads:
         add("cpu.threads", "harvest-parts", "cpu", cpu.threads, machine.min_reuse_cpu_threads,
-            f"{cpu.threads} CPU thread(s)")
+            threads=cpu.threads, limit=machine.min_reuse_cpu_threads)
     ram = inventory.memory.total_mib
     if ram is not None and ram < machine.min_reuse_ram_mib * 0.9:  # MemTotal hides firmware-reserved memory
-        add("memory.too-small", warn, "memory", ram, machine.min_reuse_ram_mib,
-            f"{ram} MiB of RAM: add memory before reuse")
+        add("memory.too-small", warn, "memory", ram, machine.min_reuse_ram_mib, ram=ram)
 
-    serial = info.best_serial
-    if not serial.usable:
-        add("identity.serial-unusable", warn, "machine", serial.value, ",".join(serial.doubts) or None,
-            "no trustworthy serial in DMI: type or scan the label")
+    serial = machine_serial(inventory)
+    dmi_shown = serial.dmi.value if serial.dmi.value is not None else ",".join(serial.dmi.doubts) or None
+    if serial.source == "operator":
+        add("identity.serial-from-label", "reuse", "machine", serial.value, None, serial=serial.value,
+            operator=serial.entered_by or "?", dmi=dmi_shown)
+    elif serial.value is None:
+        add("identity.serial-unusable", warn, "machine", serial.dmi.value, ",".join(serial.dmi.doubts) or None,
+            dmi=dmi_shown)
 
     for disk in inventory.disks:
         report = disk.smart
         subject = f"disk:{disk.name}"
         if report is None or report.health == "unknown":
-            add("disk.health-unknown", warn, subject, None, None,
-                f"{disk.devnode}: SMART unavailable ({report.error if report else 'not read'})")
+            add("disk.health-unknown", warn, subject, None, None, devnode=disk.devnode,
+                reason=(report.error if report else None) or "not read")
         elif report.health == "failing":
             rules = ", ".join(r.id for r in report.rules if r.severity == "failing")
-            add("disk.failing", warn, subject, "failing", "ok",
-                f"{disk.devnode}: replace this drive ({rules}); the drive goes to destruction/recycling")
+            add("disk.failing", warn, subject, "failing", "ok", devnode=disk.devnode, rules=rules)
         elif report.health == "warning":
             rules = ", ".join(r.id for r in report.rules if r.severity == "warning")
-            add("disk.warning", warn, subject, "warning", "ok", f"{disk.devnode}: {rules}")
+            add("disk.warning", warn, subject, "warning", "ok", devnode=disk.devnode, rules=rules)
         if disk.self_test not in (None, "completed"):
-            add("disk.self-test-incomplete", warn, subject, disk.self_test, "completed",
-                f"{disk.devnode}: short self-test {disk.self_test}")
+            add("disk.self-test-incomplete", warn, subject, disk.self_test, "completed", devnode=disk.devnode,
+                state=disk.self_test)
     if not inventory.disks:
-        add("disk.none", warn, "disks", 0, 1, "no drive found: one must be fitted before reuse")
+        add("disk.none", warn, "disks", 0, 1)
 
     battery_limits = limits.battery
     if info.form_factor == "laptop" and not inventory.batteries:
-        add("battery.none", warn, "battery", 0, 1, "laptop without a battery reported")
+        add("battery.none", warn, "battery", 0, 1)
     for bat in inventory.batteries:
         subject = f"battery:{bat.name}"
         if bat.present is False:
-            add("battery.absent", warn, subject, False, True, f"{bat.name}: battery slot empty or battery dead")
+            add("battery.absent", warn, subject, False, True, battery=bat.name)
         elif bat.wear_percent is None:
-            add("battery.wear-unknown", warn, subject, None, None,
-                f"{bat.name}: wear unknown ({', '.join(bat.doubts) or 'no capacity data'})")
+            add("battery.wear-unknown", warn, subject, None, None, battery=bat.name,
+                reason=", ".join(bat.doubts) or "no capacity data")
         elif bat.wear_percent >= battery_limits.wear_replace_percent:
             add("battery.replace", warn, subject, bat.wear_percent, battery_limits.wear_replace_percent,
-                f"{bat.name}: {bat.wear_percent} % worn, replace before sale")
+                battery=bat.name, wear=bat.wear_percent)
         elif bat.wear_percent >= battery_limits.wear_warn_percent:
             add("battery.worn", warn, subject, bat.wear_percent, battery_limits.wear_warn_percent,
-                f"{bat.name}: {bat.wear_percent} % worn")
+                battery=bat.name, wear=bat.wear_percent)
 
     for item in CHECKLIST_ITEMS:
         state = checklist.state(item)
         if state == "failed":
             outcome = limits.checklist_failed_outcome.get(item, warn)
-            add(f"function.{item}.failed", outcome, f"function:{item}", "failed", "ok", f"{item} does not work")
+            add(f"function.{item}.failed", outcome, f"function:{item}", "failed", "ok", item=item)
         elif state == "untested":
-            add(f"function.{item}.untested", warn, f"function:{item}", "untested", "tested",
-                f"{item} not tested: cannot be sold as 'reconditionné'")
+            add(f"function.{item}.untested", warn, f"function:{item}", "untested", "tested", item=item)
 
     for gap in inventory.missing:
         if gap.what.startswith("smart:"):
             continue  # already a disk.health-unknown finding
-        add("audit.partial", warn, gap.what, None, None, f"{gap.what}: {gap.why}")
+        add("audit.partial", warn, gap.what, None, None, what=gap.what, why=gap.why)
 
     return Verdict(_worst([f.outcome for f in found]), tuple(found), limits.source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -50,3 +51,22 @@ def inventory(tmp_path: Path, *, disks: list[DiskAudit] | None = None, batteries
         batteries=batteries if batteries is not None else [thinkpad_battery(tmp_path)],
         disks=disks if disks is not None else [disk("nvme0n1", "nvme-intel-ssdpeknw010t8-healthy.json")],
         missing=missing or [])
+
+
+JUNK_DMI = FIXTURES / "dmidecode" / "desktop-asus-prime-b450m-a-ii-default-string.txt"
+
+
+def recorded_profile(tmp_path: Path, dmidecode_stdout: Path | None = JUNK_DMI, returncode: int = 0,
+                     stderr: str = "", base: str = "laptop-nvme-usbkey") -> Path:
+    """A recorded machine profile (real udev/sysfs tree of `base`) whose `dmidecode` answers with a
+    recorded dump: by default the ASUS board whose system, chassis and board serials are all junk.
+    `dmidecode_stdout=None` leaves dmidecode unrecorded (the tool is absent)."""
+    profile = tmp_path / "profile"
+    shutil.copytree(FIXTURES / "profiles" / base, profile, symlinks=True)
+    if dmidecode_stdout is not None:
+        (profile / "outputs").mkdir(exist_ok=True)
+        shutil.copy(dmidecode_stdout, profile / "outputs" / "dmidecode.txt")
+        (profile / "commands.json").write_text(json.dumps([
+            {"argv": ["dmidecode"], "returncode": returncode, "stdout_file": "outputs/dmidecode.txt",
+             "stderr": stderr}]))
+    return profile

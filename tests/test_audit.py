@@ -16,20 +16,24 @@ from pypdf import PdfReader
 from station import audit, keys
 from station.cli import main
 from station.datadir import DataDir
+from station.machine_serial import apply_operator_serial
 from station.verdict import Checklist, decide
 
-PROFILES = Path(__file__).parent / "fixtures" / "profiles"
+FIXTURES = Path(__file__).parent / "fixtures"
+PROFILES = FIXTURES / "profiles"
 WHEN = datetime(2025, 3, 14, 9, 30, 0, tzinfo=UTC)
 
 
-def make_record(tmp_path: Path, key: keys.StationKey, **kw: object) -> tuple[dict[str, object], object]:
+def make_record(tmp_path: Path, key: keys.StationKey, label_serial: str | None = None
+                ) -> tuple[dict[str, object], object]:
     inv = inventory(tmp_path, disks=[disk("nvme0n1", "nvme-intel-ssdpeknw010t8-healthy.json"),
                                      disk("sdc", "usbjmicron-hitachi-hds721050dle630-hdd-failed.json")])
+    inv = apply_operator_serial(inv, label_serial, "Camille Martin", WHEN)
     checklist = Checklist.from_pairs(["all=ok", "webcam=failed"], tester="Camille Martin")
     verdict = decide(inv, checklist)
     record = audit.build(inv, verdict, checklist,
                          responsible=audit.Responsible("Atelier Solidaire", "12 rue des Lilas, 75020 Paris", None),
-                         station_name="poste-1", key_fingerprint=key.fingerprint, created=WHEN, lang="fr", **kw)
+                         station_name="poste-1", key_fingerprint=key.fingerprint, created=WHEN, lang="fr")
     return record, inv
 
 
@@ -53,9 +57,18 @@ def test_record_matches_schema_and_annex_vi(tmp_path: Path, key: keys.StationKey
     assert weee["test_date"] == "2025-03-14T09:30:00Z"
 
 
-def test_label_serial_wins(tmp_path: Path, key: keys.StationKey) -> None:
+def test_label_serial_wins_and_says_it_was_typed(tmp_path: Path, key: keys.StationKey) -> None:
     record, _ = make_record(tmp_path, key, label_serial="R9-0ABC12")
-    assert record["weee_annex_vi"]["identification_number"] == "R9-0ABC12"  # type: ignore[index]
+    weee, machine = record["weee_annex_vi"], record["machine"]
+    assert weee["identification_number"] == "R9-0ABC12"  # type: ignore[index]
+    assert weee["identification_number_source"] == "operator"  # type: ignore[index]
+    assert machine["serial"] == {"value": "R9-0ABC12", "source": "operator",  # type: ignore[index]
+                                 "entered_by": "Camille Martin", "entered_at": "2025-03-14T09:30:00Z",
+                                 "dmi": {"value": "PF1ABCDE", "confidence": 1.0, "doubts": []}}
+    assert audit.schema_errors(record) == []
+    plain, _ = make_record(tmp_path, key)
+    assert plain["machine"]["serial"]["source"] == "dmi-system"  # type: ignore[index]
+    assert plain["machine"]["label_serial"] is None  # type: ignore[index]
 
 
 def test_schema_rejects_broken_record(tmp_path: Path, key: keys.StationKey) -> None:
@@ -76,11 +89,13 @@ def test_write_signs_exact_bytes_and_keeps_evidence(tmp_path: Path, key: keys.St
     assert audit.verify(files.json_path, key.public_pem())
     files.json_path.write_bytes(data.replace(b"Camille Martin", b"Someone Else"))
     assert not audit.verify(files.json_path, key.public_pem())
-    # raw smartctl JSON stored byte for byte, its hash in the record
+    # raw smartctl JSON and dmidecode text stored byte for byte, their hashes in the record
     for entry in record["evidence"]:  # type: ignore[attr-defined]
         blob = (out / entry["file"]).read_bytes()
         assert hashlib.sha256(blob).hexdigest() == entry["sha256"]
-    assert len(files.evidence) == 2
+    assert sorted(p.name for p in files.evidence) == ["dmidecode.txt", "smart-nvme0n1.json", "smart-sdc.json"]
+    dump = (FIXTURES / "dmidecode" / "laptop-lenovo-thinkpad-t480-battery-sbds.txt").read_bytes()
+    assert (out / f"{record['audit_id']}.evidence" / "dmidecode.txt").read_bytes() == dump
 
 
 def test_pdf_is_one_page_with_id_verdict_and_qr(tmp_path: Path, key: keys.StationKey) -> None:

@@ -14,7 +14,9 @@ import pytest
 
 from station import i18n
 
-TUI_SOURCES = sorted((Path(i18n.__file__).parent / "tui").rglob("*.py"))
+PACKAGE = Path(i18n.__file__).parent
+# the TUI, plus the library modules whose sentences it shows (verdict findings, refused serials)
+TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "verdict_text.py", PACKAGE / "machine_serial.py"])
 MARKERS = {"_", "N_", "ngettext"}
 
 

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from station import config, keys, thresholds
+from station import config, keys, machine_serial, thresholds
 from station.commands.common import datadir_from_args, host_from_args
 from station.thresholds import CHECK_STATES, CHECKLIST_ITEMS
 
@@ -41,16 +41,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         checklist = Checklist.from_pairs(args.check, args.tester or settings.operator or None)
         limits = thresholds.load(datadir.root / "thresholds.json")
+        if args.serial is not None:
+            machine_serial.clean(args.serial)  # refuse a bad --serial before the audit, not after
     except ValueError as exc:
         print(f"station audit: {exc}", file=sys.stderr)
         return 2
     inventory = collect(host, smart_test=args.smart_test, thresholds=limits)
+    inventory = machine_serial.apply_operator_serial(inventory, args.serial, checklist.tester)
     verdict = decide(inventory, checklist, limits)
     key = keys.load_or_create(datadir)
     responsible = audit.Responsible(settings.organisation, settings.location, settings.operator)
     record = audit.build(inventory, verdict, checklist, responsible=responsible,
                          station_name=settings.station_name, key_fingerprint=key.fingerprint,
-                         created=datetime.now(UTC).replace(microsecond=0), lang=lang, label_serial=args.serial)
+                         created=datetime.now(UTC).replace(microsecond=0), lang=lang)
     files = None
     if not args.no_write:
         out_dir = Path(args.out) if args.out else datadir.audits
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{record['audit_id']}  {record['weee_annex_vi']['item_name'] or '?'}  "
           f"verdict: {verdict.outcome}" + ("  (partial audit)" if inventory.partial else ""))
     for finding in verdict.findings:
-        print(f"  [{finding.outcome}] {finding.id}: {finding.message}")
+        print(f"  [{finding.outcome}] {finding.id}: {finding.text(lang)}")
     for disk in inventory.disks:
         health = disk.smart.health if disk.smart else "unknown"
         print(f"  disk {disk.name}: {disk.model or '?'} SMART {health}")

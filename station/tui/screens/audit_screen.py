@@ -12,10 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from station.i18n import N_, _
 from station.inventory import Inventory
+from station.machine_serial import SerialRefused, apply_operator_serial, machine_serial, needs_label_serial
 from station.thresholds import CHECKLIST_ITEMS
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 from station.verdict import Checklist, Verdict, decide
@@ -26,16 +27,28 @@ if TYPE_CHECKING:
 STATE_KEYS = {"o": "ok", "f": "failed", "u": "untested", "n": "absent"}
 
 
+def serial_line(inventory: Inventory) -> tuple[str, bool]:
+    """The serial as the technician must see it, and whether it still needs the label."""
+    serial = machine_serial(inventory)
+    dmi_value = serial.dmi.value or _("unknown")
+    if serial.source == "operator":
+        return _("Serial: {serial} (typed by operator {operator}; DMI: {dmi})").format(
+            serial=serial.value, operator=serial.entered_by or "?", dmi=dmi_value), False
+    if serial.value is not None:
+        return _("Serial: {serial}").format(serial=serial.value), False
+    doubts = ", ".join(serial.dmi.doubts) or _("doubtful")
+    return _("Serial: DMI says '{dmi}' ({doubts}): type or scan the label serial").format(
+        dmi=dmi_value, doubts=doubts), True
+
+
 def summary_text(inventory: Inventory, verdict: Verdict) -> Text:
     info = inventory.dmi
     out = Text()
-    serial = info.best_serial
-    serial_text = serial.value or _("unknown")
-    if not serial.usable:
-        serial_text += " (" + _("doubtful") + ")"
     model = info.model_name or _("unknown model")
     out.append(f"{model}  ({info.form_factor})\n", style="bold")
-    out.append(_("Serial: {serial}   Year: {year}").format(serial=serial_text, year=info.year.year or "?") + "\n")
+    serial, doubtful = serial_line(inventory)
+    out.append(serial + "\n", style="bold reverse" if doubtful else "")
+    out.append(_("Year: {year}").format(year=info.year.year or "?") + "\n")
     cpu = inventory.cpu
     out.append(_("CPU: {model}, {threads} threads").format(model=cpu.model or "?", threads=cpu.threads or "?") + "\n")
     ram = inventory.memory.total_mib
@@ -53,17 +66,18 @@ def summary_text(inventory: Inventory, verdict: Verdict) -> Text:
     out.append(_("Verdict: {outcome}").format(outcome=_(verdict.outcome)) + "\n", style="bold")
     for finding in verdict.findings:
         outcome = _(finding.outcome)
-        out.append(f" [{outcome}] {finding.message}\n")
+        out.append(f" [{outcome}] {finding.text()}\n")
     for gap in inventory.missing:
         out.append(" " + _("missing: {what}: {why}").format(what=gap.what, why=gap.why) + "\n")
     return out
 
 
 class AuditScreen(Screen[None]):
-    HINTS: ClassVar[list[KeyHint]] = [("o/f/u/n", N_("ok/failed/untested/absent")), ("w", N_("save record")),
-                                      ("r", N_("audit again")), ("Esc", N_("back"))]
+    HINTS: ClassVar[list[KeyHint]] = [("o/f/u/n", N_("ok/failed/untested/absent")), ("s", N_("label serial")),
+                                      ("w", N_("save record")), ("r", N_("audit again")), ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"mark('{state}')", show=False) for key, state in STATE_KEYS.items()),
+        Binding("s", "serial", show=False),
         Binding("w", "save", show=False),
         Binding("r", "collect", show=False),
         Binding("escape", "back", show=False),
@@ -71,12 +85,17 @@ class AuditScreen(Screen[None]):
     DEFAULT_CSS = """
     AuditScreen #summary { width: 1fr; }
     AuditScreen #checklist { width: 28; }
+    AuditScreen #serial-row { height: 1; display: none; }
+    AuditScreen #serial-row.shown { display: block; }
+    AuditScreen #serial-label { width: auto; padding: 0 1 0 0; }
+    AuditScreen #serial-input { width: 1fr; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.inventory: Inventory | None = None
         self.checklist = Checklist()
+        self.typed_serial: str | None = None  # the label serial, re-applied when the audit is run again
 
     @property
     def station(self) -> StationApp:
@@ -84,6 +103,9 @@ class AuditScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")
+        with Horizontal(id="serial-row"):
+            yield Static(id="serial-label")
+            yield Input(id="serial-input")
         with Horizontal():
             with VerticalScroll(id="summary"):
                 yield Static(id="summary-text")
@@ -98,6 +120,8 @@ class AuditScreen(Screen[None]):
 
     def retranslate(self) -> None:
         self.query_one("#title", Static).update(Text(_("Host audit")))
+        self.query_one("#serial-label", Static).update(Text(_("Label serial (type or scan, then Enter):")))
+        self.query_one("#serial-input", Input).placeholder = _("serial number on the machine's label")
         self.query_one(KeyBar).retranslate()
         self.show()
 
@@ -117,7 +141,48 @@ class AuditScreen(Screen[None]):
         self.app.run_worker(work, thread=True, name="audit")
 
     def _collected(self, inventory: Inventory) -> None:
-        self.inventory = inventory
+        try:
+            self.inventory = apply_operator_serial(inventory, self.typed_serial, self.station.settings.operator)
+        except ValueError:  # typed_serial was accepted before: cannot happen, but never lose the audit
+            self.inventory, self.typed_serial = inventory, None
+        self.show()
+        if needs_label_serial(inventory.dmi) and self.typed_serial is None:
+            self.query_one(MessageLine).say(_("The DMI serial is not trustworthy: type or scan the label serial."))
+            self.action_serial()
+
+    def action_serial(self) -> None:
+        """Show the label serial field and give it the keyboard (a barcode scanner types into it)."""
+        self.query_one("#serial-row").add_class("shown")
+        field = self.query_one("#serial-input", Input)
+        if self.typed_serial is not None and not field.value:
+            field.value = self.typed_serial
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "serial-input":
+            return
+        inventory = self.inventory
+        if inventory is None:
+            self.query_one(MessageLine).say(_("The audit is still running."))
+            return
+        try:
+            self.inventory = apply_operator_serial(inventory, event.value, self.station.settings.operator)
+        except SerialRefused as exc:
+            reason = _(exc.template).format(**exc.values)
+            self.query_one(MessageLine).say(_("Serial refused: {reason}").format(reason=reason))
+            event.input.value = ""  # the next scan must not be appended to the refused text
+            return
+        typed = self.inventory.operator_serial
+        self.typed_serial = typed.value if typed else None
+        event.input.value = self.typed_serial or ""
+        if typed is None:
+            self.query_one(MessageLine).say(_("Label serial removed."))
+        else:
+            self.query_one(MessageLine).say(_("Label serial {serial} recorded as typed by the operator.").format(
+                serial=typed.value))
+        if not needs_label_serial(inventory.dmi) and typed is None:
+            self.query_one("#serial-row").remove_class("shown")
+        self.query_one("#checklist", DataTable).focus()
         self.show()
 
     def show(self) -> None:
@@ -174,4 +239,7 @@ class AuditScreen(Screen[None]):
         self.app.run_worker(work, thread=True, name="save audit")
 
     def action_back(self) -> None:
+        if self.query_one("#serial-input", Input).has_focus:
+            self.query_one("#checklist", DataTable).focus()  # Esc leaves the field, not the screen
+            return
         self.dismiss(None)
