@@ -40,6 +40,7 @@ class Bus(StrEnum):
     VIRTIO = "virtio"
     SCSI = "scsi"
     USB = "usb"
+    SATA = "sata"  # ide-hd on an ich9-ahci controller: cold-plugged only (AHCI refuses hot-plug)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Drive:
     image: Path
     throttle_bps: int | None = None  # slows every pass so a pull or a power cut lands mid-pass
     eio_sectors: tuple[int, ...] = ()  # 512-byte sectors whose reads and writes fail with EIO (blkdebug)
+    model: str | None = None  # ide-hd's model string (IDENTIFY words 27-46); QEMU's default otherwise
+    rotation_rate: int | None = None  # ide-hd: 1 = solid state, else RPM (IDENTIFY word 217)
 
     def block_node(self) -> Json:
         """The blockdev-add argument: file, then blkdebug when faulty, then raw."""
@@ -92,6 +95,7 @@ class Rack:
         self._qmp: QMP | None = None
         self._agent: GuestAgent | None = None
         self.ports: dict[str, str] = {}  # drive id -> pcie-root-port it occupies
+        self.cold: list[Drive] = []  # SATA drives on the QEMU command line: present from power-on
         self.boot_seconds = 0.0
         self.timings: list[tuple[str, float]] = []  # (what, seconds): printed with the console tail
 
@@ -134,7 +138,36 @@ class Rack:
             "-device", "qemu-xhci,id=xhci,p2=8,p3=8", "-device", "virtio-scsi-pci,id=scsi0",
             "-virtfs", f"local,path={self.share},mount_tag=src,security_model=none,readonly=on",
             "-virtfs", f"local,path={self.run_dir / 'pycache'},mount_tag=pycache,security_model=none",
+            *self._cold_argv(),
         ]
+
+    def _cold_argv(self) -> list[str]:
+        """One ich9-ahci controller and an ide-hd per cold-plugged drive; nothing at all without them,
+        so the hot-plug scenarios boot the very machine they always did."""
+        if not self.cold:
+            return []
+        argv = ["-device", "ich9-ahci,id=sata0"]
+        for port, drive in enumerate(self.cold):
+            props = [f"bus=sata0.{port}", f"drive={drive.id}-raw", f"serial={drive.serial}", f"id={drive.id}"]
+            if drive.model:
+                props.append(f"model={drive.model}")
+            if drive.rotation_rate is not None:
+                props.append(f"rotation_rate={drive.rotation_rate}")
+            argv += ["-blockdev", json.dumps(drive.block_node()), "-device", "ide-hd," + ",".join(props)]
+        return argv
+
+    def cold_plug(self, drive: Drive) -> None:
+        """Put a SATA drive in the machine before power-on: AHCI cannot be hot-plugged (../shared/vm-rack.md
+        section 7). It stays there across power cycles, like a drive screwed into the chassis."""
+        if drive.bus is not Bus.SATA:
+            raise ValueError(f"{drive.id}: only SATA drives are cold-plugged; use plug() for {drive.bus}")
+        if self.proc is not None and self.proc.poll() is None:
+            raise RuntimeError("cold_plug() before boot(): QEMU is already running")
+        if len(self.cold) >= 6:
+            raise RuntimeError("ich9-ahci has six ports")
+        if "," in drive.serial + (drive.model or ""):
+            raise ValueError("QEMU -device properties cannot hold a comma")
+        self.cold.append(drive)
 
     def boot(self, timeout: float = 240) -> Rack:
         """Start QEMU on a fresh overlay of the root image and wait for the guest agent."""
@@ -172,6 +205,8 @@ class Rack:
     # --- drives -------------------------------------------------------------------------------------
 
     def plug(self, drive: Drive) -> None:
+        if drive.bus is Bus.SATA:
+            raise ValueError(f"{drive.id}: AHCI cannot be hot-plugged; cold_plug() it before boot()")
         self.qmp.execute("blockdev-add", drive.block_node())
         node = f"{drive.id}-raw"
         if drive.throttle_bps:
@@ -200,6 +235,8 @@ class Rack:
 
     def unplug(self, drive: Drive, timeout: float = 30) -> None:
         """Pull the drive: the guest sees a surprise removal (USB, SCSI) or an ACPI eject (PCIe)."""
+        if drive.bus is Bus.SATA:
+            raise ValueError(f"{drive.id}: AHCI cannot be hot-unplugged")
         self.qmp.execute("device_del", {"id": drive.id})
         self.qmp.wait_event("DEVICE_DELETED", device=drive.id, timeout=timeout)
         self.ports.pop(drive.id, None)

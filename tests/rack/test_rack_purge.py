@@ -47,3 +47,44 @@ def test_nvme_format_zeroes_and_is_labelled_clear_scsi_format_unit_lies_and_fail
     assert zeroed.clean, f"NVMe Format left data at {zeroed.surviving[:5]} / {zeroed.off_pattern[:5]}"
     kept = scan(scsi.drive.image, scsi.original, final_byte=None)
     assert len(kept.surviving) > kept.blocks // 2, "FORMAT UNIT is a no-op in QEMU: most blocks must remain"
+
+
+def test_sata_disk_without_sanitize_plans_clear_says_why_and_is_erased(rack: Rack, tmp_path: Path) -> None:
+    """QEMU's AHCI disk advertises neither SANITIZE nor ATA security: `wipe --method purge` must plan Clear
+    and say why, from the drive's real IDENTIFY data (hdparm -I in the guest), then erase it for real."""
+    require_commands("wipe", "drives")
+    sata = dirty_drive(tmp_path, "sata1", Bus.SATA, "RACK-SATA-0001", size_mib=16, model="QEMU SATA SSD",
+                       rotation_rate=1)
+    rack.cold_plug(sata.drive)
+    rack.boot()
+    rack.wait_for_serials([sata.drive.serial])
+    node = devnode(rack, sata.drive.serial)
+
+    listed = {(d.get("serial") or {}).get("value"): d for d in rack.station_json("drives", "--json")["disks"]}
+    disk = listed[sata.drive.serial]
+    assert disk["bus"] == "ata" and not disk["protections"], disk
+    purge = disk["purge"]
+    caps = purge["capabilities"]
+    assert caps["family"] == "ata" and caps["unknown"] is None, caps
+    assert caps["ata"]["sanitize"]["supported"] is False, caps
+    assert caps["ata"]["security"] is None or caps["ata"]["security"]["supported"] is False, caps
+    assert (purge["technique"], purge["nist_category"]) == ("host-overwrite", "clear"), purge
+    assert "does not support any SANITIZE operation" in purge["reason"], purge
+
+    dry = rack.station("--lang", "en", "wipe", node, "--method", "purge", "--dry-run", timeout=600)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert "CLEAR by overwrite" in dry.stderr, dry.stderr[-3000:]
+    assert "does not support any SANITIZE operation" in dry.stderr, dry.stderr[-3000:]
+    untouched = scan(sata.drive.image, sata.original, final_byte=None)
+    assert len(untouched.surviving) == untouched.blocks, "a dry run must not write"
+
+    wiped = rack.station("wipe", node, "--method", "purge", "--yes", "--json", timeout=900)
+    assert wiped.returncode == 0, wiped.stderr[-3000:]
+    result = results_by_serial(wiped.stdout)[sata.drive.serial]
+    assert result["erased"] is True and result["nist_category"] == "clear", result
+    record = json.loads(rack.read_guest_file(result["certificate"]))
+    assert record["sanitization"]["nist_category"] == "clear" and record["result"] == "erased", record
+    rack.power_off()
+
+    zeroed = scan(sata.drive.image, sata.original, final_byte=0)
+    assert zeroed.clean, f"Clear on the SATA disk left data at {zeroed.surviving[:5]} / {zeroed.off_pattern[:5]}"
