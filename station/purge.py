@@ -453,7 +453,9 @@ _SCSI_ARGS = {
 
 def _scsi_progress(s: _Session, dev: str) -> tuple[capabilities.ScsiProgress | None, CommandResult]:
     res = s.run(["sg_requests", "--progress", dev])
-    return (capabilities.parse_sg_progress(res.stdout) if res.ok else None), res
+    report = capabilities.parse_sg_progress(res.stdout)
+    # a progress line is the device's own word whatever the exit status; silence only counts after exit 0
+    return (report if report.in_progress or res.ok else None), res
 
 
 def _scsi(s: _Session, disk: Disk, technique: Technique, job: EraseJob, progress: Progress,

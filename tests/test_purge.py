@@ -306,6 +306,12 @@ def test_scsi_progress_unreadable_after_sending_is_not_success() -> None:
     assert "sg_turs /dev/sdb" not in r.calls
 
 
+def test_scsi_progress_line_counts_even_with_a_nonzero_exit_status() -> None:
+    r = scsi_runner(SG_IDLE, (2, SG_87[1], ""), SG_IDLE).on(SANITIZE_BLOCK, (0, "", ""))
+    outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
+    assert outcome.reported_success and seen == pytest.approx([0.8749, 1.0])
+
+
 def test_scsi_sanitize_refused_is_never_success() -> None:
     r = scsi_runner(SG_IDLE).on(SANITIZE_BLOCK, (5, "", "Sanitize failed: Illegal request, Invalid opcode"))
     outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
