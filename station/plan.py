@@ -19,12 +19,24 @@ from station.capabilities import PurgeCapabilities
 from station.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.erase import EraseRunner, ProgressCallback, VerifySpec, passes_for
 from station.hw import Host
+from station.i18n import N_, _
 from station.jobs import EraseJob, Journal, new_job_id
+from station.notice import Notice, define
 from station.protect import protections_for_path
 from station.purge_plan import TechniqueChoice
 from station.sanitize import SanitizeRunner
 
 OVERWRITE_METHODS = tuple(pattern.METHODS)
+
+define({
+    "plan.ssd-overwrite-is-clear": N_("solid-state drive: a host overwrite is NIST Clear, not Purge (spare and "
+                                      "remapped blocks are out of reach); use a Purge technique where the drive "
+                                      "supports one"),
+    "plan.serial-uncertain": N_("the drive's serial is not certain ({why}): the certificate will say so"),
+    "plan.serial-source": N_("source: {source}"),
+    "plan.hidden-areas": N_("hidden areas (HPA/DCO) are restored to the factory size before erasing; if that "
+                            "fails the job fails"),
+})
 
 
 @dataclass(frozen=True)
@@ -35,8 +47,8 @@ class PlannedAction:
     verify: str
     nist_category: str  # "clear" or "purge"
     technique: str  # IEEE 2883 name
-    warnings: tuple[str, ...] = ()
-    refusal: str | None = None  # set when the target must not be written
+    warnings: tuple[Notice, ...] = ()
+    refusals: tuple[Notice, ...] = ()  # why the target must not be written; empty when it may
     choice: TechniqueChoice | None = None  # a drive command (Purge, Format, SECURITY ERASE); None: host overwrite
     caps: PurgeCapabilities | None = None
 
@@ -45,24 +57,32 @@ class PlannedAction:
         return self.disk.devnode
 
     @property
+    def refusal(self) -> str | None:
+        """The refusal in English (JSON output, errors), or None when the target may be written."""
+        return "; ".join(n.text() for n in self.refusals) or None
+
+    def translated_refusal(self) -> str | None:
+        return "; ".join(n.translated() for n in self.refusals) or None
+
+    @property
     def runnable(self) -> bool:
-        return self.refusal is None
+        return not self.refusals
 
     def summary(self) -> str:
         d = self.disk
         ident = " ".join(x for x in (d.vendor, d.model) if x) or d.kind.value
-        serial = d.serial.value or "serial unknown"
+        serial = d.serial.value or _("serial unknown")
         size = human_size(d.size_bytes)
         head = f"{d.devnode}  {ident}  {serial}  {size}"
-        if self.refusal:
-            return f"{head}\n    REFUSED: {self.refusal}"
+        if self.refusals:
+            return f"{head}\n    " + _("REFUSED: {why}").format(why=self.translated_refusal())
         if self.choice is not None:
             first = "host overwrite, then " if self.passes else ""
             how = f"{first}drive command {self.method}, proven by marker blocks"
         else:
             how = f"{self.method} ({' then '.join(self.passes)}), verify {self.verify}"
         lines = [head, f"    {self.nist_category.upper()} by {self.technique}: {how}"]
-        lines += [f"    warning: {w}" for w in self.warnings]
+        lines += ["    " + _("warning: {text}").format(text=w.translated()) for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -130,9 +150,8 @@ def plan_overwrite(host: Host, disks: Sequence[Disk], method: str, verify: str, 
     VerifySpec.parse(verify)
     actions = []
     for disk in disks:
-        refusal = _refusal(host, disk)
         actions.append(PlannedAction(disk, method, passes, verify, "clear", "overwrite",
-                                     tuple(overwrite_warnings(disk)), refusal))
+                                     tuple(overwrite_warnings(disk)), _refusals(host, disk)))
     return ErasePlan(tuple(actions))
 
 
@@ -144,43 +163,42 @@ def plan_purge(host: Host, disks: Sequence[Disk], want: str, verify: str) -> Era
     """
     actions = []
     for disk in disks:
-        refusal = _refusal(host, disk)
-        if refusal:
-            actions.append(PlannedAction(disk, want, (), verify, "clear", want, (), refusal))
+        refusals = _refusals(host, disk)
+        if refusals:
+            actions.append(PlannedAction(disk, want, (), verify, "clear", want, (), refusals))
             continue
         caps = capabilities.probe(host, disk)
         try:
             choice = purge_plan.choose(disk, caps, want)
         except purge_plan.PlanError as exc:
-            actions.append(PlannedAction(disk, want, (), verify, "clear", want, (), str(exc)))
+            actions.append(PlannedAction(disk, want, (), verify, "clear", want, (), (exc.notice,)))
             continue
         notes = (choice.reason, *choice.warnings)
         if not choice.drive_command:
             actions.append(PlannedAction(disk, "zero", ("zero",), verify, "clear", "overwrite",
-                                         (*notes, *overwrite_warnings(disk)), None, None, caps))
+                                         (*notes, *overwrite_warnings(disk)), (), None, caps))
             continue
         passes = ("zero",) if choice.host_overwrite_first else ()
         actions.append(PlannedAction(disk, choice.technique.value, passes, "markers", choice.nist_category,
-                                     choice.ieee2883, notes, None, choice, caps))
+                                     choice.ieee2883, notes, (), choice, caps))
     return ErasePlan(tuple(actions))
 
 
-def _refusal(host: Host, disk: Disk) -> str | None:
+def _refusals(host: Host, disk: Disk) -> tuple[Notice, ...]:
     live = protections_for_path(host, disk.devnode) if host.is_live else []
-    return "; ".join(p.message() for p in (live or list(disk.protections))) or None
+    return tuple(p.notice() for p in (live or list(disk.protections)))
 
 
-def overwrite_warnings(disk: Disk) -> list[str]:
+def overwrite_warnings(disk: Disk) -> list[Notice]:
     warnings = []
     if disk.solid_state:
-        warnings.append("solid-state drive: a host overwrite is NIST Clear, not Purge (spare and remapped "
-                        "blocks are out of reach); use a Purge technique where the drive supports one")
+        warnings.append(Notice.of("plan.ssd-overwrite-is-clear"))
     if disk.kind is not DiskKind.FILE and not disk.serial.trusted:
-        why = ", ".join(disk.serial.doubts) or f"source: {disk.serial.source.value}"
-        warnings.append(f"the drive's serial is not certain ({why}): the certificate will say so")
+        why: Notice | str = ", ".join(disk.serial.doubts) or Notice.of("plan.serial-source",
+                                                                         source=disk.serial.source.value)
+        warnings.append(Notice.of("plan.serial-uncertain", why=why))
     if disk.bus in ("ata", "sata", "usb"):
-        warnings.append("hidden areas (HPA/DCO) are restored to the factory size before erasing; "
-                        "if that fails the job fails")
+        warnings.append(Notice.of("plan.hidden-areas"))
     return warnings
 
 

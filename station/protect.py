@@ -20,6 +20,8 @@ from pathlib import Path
 
 from station import atomic
 from station.hw import Host
+from station.i18n import N_
+from station.notice import Notice, define
 
 BOOT_MEDIUM_RECORD = "/run/station/boot-medium.json"
 LIVE_MEDIUM_MOUNT = "/run/live/medium"
@@ -34,20 +36,33 @@ class Reason(StrEnum):
     STACK_MEMBER = "stack-member"
 
 
+define({
+    "protect.boot-medium": N_("it is the medium Station booted from"),
+    "protect.system-disk": N_("it holds the running system's root filesystem"),
+    "protect.mounted": N_("it is mounted"),
+    "protect.mounted-partition": N_("one of its partitions is mounted"),
+    "protect.swap": N_("it is in use as swap"),
+    "protect.stack-member": N_("it is a member of a RAID/LVM/device-mapper stack"),
+    "protect.with-detail": N_("{reason} ({detail})"),
+})
+
+
 @dataclass(frozen=True)
 class Protection:
-    reason: Reason
-    detail: str
+    reason: Reason  # the stable code, as stored in records
+    detail: str  # the evidence (device, mount point, holder): technical, never translated
+
+    def notice(self) -> Notice:
+        reason = Notice.of(f"protect.{self.reason.value}")
+        return Notice.of("protect.with-detail", reason=reason, detail=self.detail) if self.detail else reason
 
     def message(self) -> str:
-        return {
-            Reason.BOOT_MEDIUM: "it is the medium Station booted from",
-            Reason.SYSTEM_DISK: "it holds the running system's root filesystem",
-            Reason.MOUNTED: "it is mounted",
-            Reason.MOUNTED_CHILD: "one of its partitions is mounted",
-            Reason.SWAP: "it is in use as swap",
-            Reason.STACK_MEMBER: "it is a member of a RAID/LVM/device-mapper stack",
-        }[self.reason] + (f" ({self.detail})" if self.detail else "")
+        """English, for logs, errors and JSON."""
+        return self.notice().text()
+
+    def translated(self) -> str:
+        """In the technician's language, where it is shown."""
+        return self.notice().translated()
 
 
 class ProtectedDeviceError(Exception):

@@ -15,6 +15,8 @@ from enum import StrEnum
 
 from station.capabilities import PurgeCapabilities
 from station.disk import Disk
+from station.i18n import N_
+from station.notice import Notice, define
 
 
 class Technique(StrEnum):
@@ -63,9 +65,54 @@ TECHNIQUES: dict[Technique, TechniqueInfo] = {
 
 NAMED = tuple(t.value for t in Technique if t is not Technique.HOST_OVERWRITE)
 
+# Why a technique was chosen, what to watch, why a named one cannot apply: codes for records and JSON,
+# English templates translated where shown.
+define({
+    "purge.clear-requested": N_("Clear requested: overwrite every addressable sector"),
+    "purge.capability-note": N_("note: {note}"),
+    "purge.hdd-sanitize-overwrite": N_("HDD, Purge requested: host overwrite, then the drive's SANITIZE overwrite "
+                                       "(also reaches reallocated sectors)"),
+    "purge.hdd-purge-impossible": N_("Purge requested but not possible on this HDD: {why}; Clear by overwrite "
+                                     "instead"),
+    "purge.hdd-clear": N_("HDD: Clear by overwrite"),
+    "purge.media-unknown": N_("media type unknown: treated as flash (host overwrite cannot reach spare blocks)"),
+    "purge.sanitize-overwrite-wears-flash": N_("SANITIZE overwrite wears flash; no block or crypto erase is "
+                                               "offered"),
+    "purge.nvme-all-namespaces": N_("NVMe Sanitize erases all {namespaces} namespaces of the controller"),
+    "purge.usb-bridge-may-block": N_("behind a USB bridge: if the bridge blocks the command, the job fails, "
+                                     "it is never reported as Purge"),
+    "purge.strongest": N_("strongest Purge the drive supports: {technique}"),
+    "purge.flash-purge-impossible": N_("Purge not possible: {why}. Clear only: a host overwrite cannot reach the "
+                                       "flash's spare and remapped blocks"),
+    "purge.nvme-format-available": N_("NVMe Format is available by name (nvme-format-user-data); it is also "
+                                      "Clear"),
+    "purge.fallback-clear": N_("fallback to Clear: {why}"),
+    "purge.why-unreadable": N_("the drive's SANITIZE support could not be read ({unknown}: {detail})"),
+    "purge.why-frozen": N_("the drive is frozen by the computer's firmware (replug it in the rack, or "
+                           "suspend/resume the laptop, then re-check)"),
+    "purge.why-unsupported": N_("the drive does not support any SANITIZE operation"),
+    "purge.unknown-technique": N_("unknown erase technique {technique}; choose one of: purge, clear, {named}"),
+    "purge.wrong-command-set": N_("{technique} is a {family} command; {disk} speaks {speaks}"),
+    "purge.cannot-send": N_("{technique} cannot be sent to {disk}: {detail}"),
+    "purge.not-advertised": N_("the drive does not advertise {technique}; running it because it was named: "
+                               "marker verification decides"),
+    "purge.support-unknown": N_("the drive's support for {technique} is unknown; marker verification decides"),
+    "purge.frozen-named": N_("the drive is frozen: the command will be refused until it is replugged or the "
+                             "laptop is suspended and resumed"),
+    "purge.named-is-clear": N_("{technique} counts as Clear under IEEE 2883 / NIST SP 800-88 Rev.2, not Purge"),
+    "purge.fna-no-crypto": N_("FNA says the drive has no crypto erase in Format: a success answer would be a lie"),
+    "purge.flash-overwrite": N_("overwrite on flash does not reach spare blocks unless done by the drive's "
+                                "SANITIZE"),
+    "purge.named": N_("technique named by the operator: {technique}"),
+})
+
 
 class PlanError(ValueError):
     """A named technique that cannot apply to this drive at all (wrong command set, unknown name)."""
+
+    def __init__(self, notice: Notice):
+        super().__init__(notice.text())
+        self.notice = notice
 
 
 @dataclass(frozen=True)
@@ -73,8 +120,8 @@ class TechniqueChoice:
     technique: Technique
     nist_category: str  # what the technique reaches once it ran and was verified
     command_family: str
-    warnings: tuple[str, ...]
-    reason: str  # why this technique, in words, shown before confirmation
+    warnings: tuple[Notice, ...]
+    reason: Notice  # why this technique, shown before confirmation
     host_overwrite_first: bool = False  # HDD Purge: Clear overwrite, then the drive's SANITIZE overwrite
 
     @property
@@ -86,7 +133,8 @@ class TechniqueChoice:
         return self.technique is not Technique.HOST_OVERWRITE
 
 
-def _make(technique: Technique, reason: str, warnings: list[str], overwrite_first: bool = False) -> TechniqueChoice:
+def _make(technique: Technique, reason: Notice, warnings: list[Notice],
+          overwrite_first: bool = False) -> TechniqueChoice:
     info = TECHNIQUES[technique]
     return TechniqueChoice(technique, info.nist_category, info.family, tuple(warnings), reason, overwrite_first)
 
@@ -146,82 +194,79 @@ def frozen_for(caps: PurgeCapabilities, technique: Technique) -> bool:
     return False
 
 
-def _why_not(caps: PurgeCapabilities) -> str:
+def _why_not(caps: PurgeCapabilities) -> Notice:
     if not caps.known:
-        return f"the drive's SANITIZE support could not be read ({caps.unknown}: {caps.detail})"
+        return Notice.of("purge.why-unreadable", unknown=str(caps.unknown), detail=str(caps.detail))
     if caps.ata is not None and caps.ata.sanitize.supported and caps.ata.sanitize.frozen:
-        return ("the drive is frozen by the computer's firmware (replug it in the rack, or suspend/resume "
-                "the laptop, then re-check)")
-    return "the drive does not support any SANITIZE operation"
+        return Notice.of("purge.why-frozen")
+    return Notice.of("purge.why-unsupported")
+
+
+def _notes(caps: PurgeCapabilities) -> list[Notice]:
+    return [Notice.of("purge.capability-note", note=n) for n in caps.notes]
 
 
 def choose(disk: Disk, caps: PurgeCapabilities, want: str) -> TechniqueChoice:
     """Pick a technique for `want` = "purge" (automatic), "clear", or a named technique."""
     if want == "clear":
-        return _make(Technique.HOST_OVERWRITE, "Clear requested: overwrite every addressable sector", [])
+        return _make(Technique.HOST_OVERWRITE, Notice.of("purge.clear-requested"), [])
     if want == "purge":
         return _auto_purge(disk, caps)
     try:
         technique = Technique(want)
     except ValueError:
-        raise PlanError(f"unknown erase technique {want!r}; choose one of: purge, clear, "
-                        + ", ".join(NAMED)) from None
+        raise PlanError(Notice.of("purge.unknown-technique", technique=repr(want), named=", ".join(NAMED))) from None
     return _named(disk, caps, technique)
 
 
 def _auto_purge(disk: Disk, caps: PurgeCapabilities) -> TechniqueChoice:
-    warnings = [f"note: {n}" for n in caps.notes]
+    warnings = _notes(caps)
     family = caps.family
     if disk.solid_state is False:  # HDD: overwrite reaches the media; SANITIZE overwrite adds the rest
         technique = _HDD_SANITIZE.get(family)
         if technique and supported(caps, technique) and not frozen_for(caps, technique):
-            return _make(technique, "HDD, Purge requested: host overwrite, then the drive's SANITIZE overwrite "
-                         "(also reaches reallocated sectors)", warnings, overwrite_first=True)
-        warnings.append("Purge requested but not possible on this HDD: " + _why_not(caps)
-                        + "; Clear by overwrite instead")
-        return _make(Technique.HOST_OVERWRITE, "HDD: Clear by overwrite", warnings)
+            return _make(technique, Notice.of("purge.hdd-sanitize-overwrite"), warnings, overwrite_first=True)
+        warnings.append(Notice.of("purge.hdd-purge-impossible", why=_why_not(caps)))
+        return _make(Technique.HOST_OVERWRITE, Notice.of("purge.hdd-clear"), warnings)
     if disk.solid_state is None:
-        warnings.append("media type unknown: treated as flash (host overwrite cannot reach spare blocks)")
+        warnings.append(Notice.of("purge.media-unknown"))
     for technique in _PURGE_ORDER_FLASH.get(family, ()):
         if supported(caps, technique) and not frozen_for(caps, technique):
             if technique.endswith("overwrite"):
-                warnings.append("SANITIZE overwrite wears flash; no block or crypto erase is offered")
+                warnings.append(Notice.of("purge.sanitize-overwrite-wears-flash"))
             if family == "nvme" and caps.nvme and (caps.nvme.namespaces or 1) > 1:
-                warnings.append(f"NVMe Sanitize erases all {caps.nvme.namespaces} namespaces of the controller")
+                warnings.append(Notice.of("purge.nvme-all-namespaces", namespaces=caps.nvme.namespaces or 1))
             if disk.bus == "usb":
-                warnings.append("behind a USB bridge: if the bridge blocks the command, the job fails, "
-                                "it is never reported as Purge")
-            return _make(technique, f"strongest Purge the drive supports: {TECHNIQUES[technique].ieee2883}",
+                warnings.append(Notice.of("purge.usb-bridge-may-block"))
+            return _make(technique, Notice.of("purge.strongest", technique=TECHNIQUES[technique].ieee2883),
                          warnings)
     reason = _why_not(caps)
-    warnings.append("Purge not possible: " + reason + ". Clear only: a host overwrite cannot reach the "
-                    "flash's spare and remapped blocks")
+    warnings.append(Notice.of("purge.flash-purge-impossible", why=reason))
     if caps.nvme and caps.nvme.format_supported:
-        warnings.append("NVMe Format is available by name (nvme-format-user-data); it is also Clear")
-    return _make(Technique.HOST_OVERWRITE, "fallback to Clear: " + reason, warnings)
+        warnings.append(Notice.of("purge.nvme-format-available"))
+    return _make(Technique.HOST_OVERWRITE, Notice.of("purge.fallback-clear", why=reason), warnings)
 
 
 def _named(disk: Disk, caps: PurgeCapabilities, technique: Technique) -> TechniqueChoice:
     info = TECHNIQUES[technique]
     if info.bus_family != "any" and caps.family not in (info.bus_family, "none"):
-        raise PlanError(f"{technique.value} is a {info.bus_family.upper()} command; {disk.name} speaks "
-                        f"{caps.family.upper()}")
+        raise PlanError(Notice.of("purge.wrong-command-set", technique=technique.value,
+                                  family=info.bus_family.upper(), disk=disk.name, speaks=caps.family.upper()))
     if caps.family == "none":
-        raise PlanError(f"{technique.value} cannot be sent to {disk.name}: {caps.detail or caps.unknown}")
-    warnings = [f"note: {n}" for n in caps.notes]
+        raise PlanError(Notice.of("purge.cannot-send", technique=technique.value, disk=disk.name,
+                                  detail=str(caps.detail or caps.unknown)))
+    warnings = _notes(caps)
     sup = supported(caps, technique)
     if sup is False:
-        warnings.append(f"the drive does not advertise {technique.value}; running it because it was named: "
-                        "marker verification decides")
+        warnings.append(Notice.of("purge.not-advertised", technique=technique.value))
     elif sup is None:
-        warnings.append(f"the drive's support for {technique.value} is unknown; marker verification decides")
+        warnings.append(Notice.of("purge.support-unknown", technique=technique.value))
     if frozen_for(caps, technique):
-        warnings.append("the drive is frozen: the command will be refused until it is replugged or the laptop "
-                        "is suspended and resumed")
+        warnings.append(Notice.of("purge.frozen-named"))
     if info.nist_category == "clear" and technique is not Technique.HOST_OVERWRITE:
-        warnings.append(f"{technique.value} counts as Clear under IEEE 2883 / NIST SP 800-88 Rev.2, not Purge")
+        warnings.append(Notice.of("purge.named-is-clear", technique=technique.value))
     if technique is Technique.NVME_FORMAT_CRYPTO and caps.nvme and not caps.nvme.format_crypto_erase:
-        warnings.append("FNA says the drive has no crypto erase in Format: a success answer would be a lie")
+        warnings.append(Notice.of("purge.fna-no-crypto"))
     if disk.solid_state and technique.endswith("overwrite"):
-        warnings.append("overwrite on flash does not reach spare blocks unless done by the drive's SANITIZE")
-    return _make(technique, f"technique named by the operator: {technique.value}", warnings)
+        warnings.append(Notice.of("purge.flash-overwrite"))
+    return _make(technique, Notice.of("purge.named", technique=technique.value), warnings)

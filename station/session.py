@@ -21,7 +21,7 @@ from station.datadir import DataDir
 from station.disk import Disk, DiskKind
 from station.erase import ProgressCallback
 from station.hw import Host
-from station.jobs import EraseJob, Journal
+from station.jobs import EraseJob, JobState, Journal
 
 if TYPE_CHECKING:
     from station.certificate import HostIdentity
@@ -102,8 +102,18 @@ class Session:
         except Exception:  # no DMI (a rack, a VM) is normal: the certificate says unknown
             return None
 
-    def restart(self, job_id: str, on_progress: ProgressCallback | None = None) -> Outcome:
-        """Run an interrupted, failed or cancelled job again from the beginning: a new job, linked to the old."""
+    def restartable(self) -> list[EraseJob]:
+        """Interrupted jobs (power loss, kill -9) not yet run again: what the technician is offered to restart."""
+        jobs = self.journal.all()
+        restarted = {j.restart_of for j in jobs if j.restart_of}
+        return [j for j in jobs if j.state is JobState.INTERRUPTED and j.job_id not in restarted]
+
+    def restart_plan(self, job_id: str) -> tuple[EraseJob, planning.ErasePlan]:
+        """The old job and the plan to run it again from the beginning, with the same method and verification.
+
+        The plan goes through the same protection checks as a new wipe and is shown for confirmation
+        the same way; a drive that now carries another serial is refused.
+        """
         old = self.journal.load(job_id)
         if not old.state.final:
             raise ValueError(f"job {job_id} is still {old.state.value}")
@@ -115,12 +125,19 @@ class Session:
         elif old.disk and old.disk.serial.value and current.serial.value != old.disk.serial.value:
             raise ValueError(f"{old.target} now holds serial {current.serial.value or 'unknown'}, "
                              f"not {old.disk.serial.value}: refusing to restart on another drive")
-        new_plan = self.plan([current], old.method, old.verify)
-        if new_plan.refused:
-            raise ValueError(new_plan.refused[0].refusal or "refused")
-        action = new_plan.runnable[0]
-        job = planning.job_for(action, restart_of=old.job_id)
+        return old, self.plan([current], old.method, old.verify)
+
+    def start_restart(self, old: EraseJob, plan: planning.ErasePlan, on_progress: ProgressCallback | None = None,
+                      on_finished: Callable[[Outcome], None] | None = None) -> planning.Execution:
+        """Start a confirmed restart plan: a new job, linked to the old one."""
+        if plan.refused or len(plan.runnable) != 1:
+            raise ValueError(plan.refused[0].refusal or "refused" if plan.refused else "a restart erases one drive")
+        job = planning.job_for(plan.runnable[0], restart_of=old.job_id)
         job.passes = list(old.passes)
-        execution = self.start(new_plan, on_progress, jobs=[job])
-        execution.wait()
+        return self.start(plan, on_progress, on_finished, jobs=[job])
+
+    def restart(self, job_id: str, on_progress: ProgressCallback | None = None) -> Outcome:
+        """Run an interrupted, failed or cancelled job again from the beginning (the CLI: plan, start, wait)."""
+        old, plan = self.restart_plan(job_id)
+        [job] = self.start_restart(old, plan, on_progress).wait()
         return self.outcomes[job.job_id]

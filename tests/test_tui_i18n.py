@@ -15,8 +15,10 @@ import pytest
 from station import i18n
 
 PACKAGE = Path(i18n.__file__).parent
-# the TUI, plus the library modules whose sentences it shows (verdict findings, refused serials)
-TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "verdict_text.py", PACKAGE / "machine_serial.py"])
+# the TUI, plus the library modules whose sentences it shows (verdict findings, refused serials,
+# refusal reasons and plan warnings registered as station.notice templates)
+TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "verdict_text.py", PACKAGE / "machine_serial.py",
+                      PACKAGE / "protect.py", PACKAGE / "plan.py", PACKAGE / "purge_plan.py"])
 MARKERS = {"_", "N_", "ngettext"}
 
 

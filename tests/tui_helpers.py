@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from station import config
 from station.blockio import Opener, open_target
 from station.datadir import DataDir
+from station.detect import HostHint
 from station.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.protect import Protection, Reason
 from station.session import Session
@@ -35,13 +36,14 @@ def drive(path: Path | str, serial: str, model: str, *, size_mib: int = 2, kind:
 
 
 def make_app(tmp_path: Path, disks: list[Disk], *, opener: Opener = open_target, lang: str = "en",
-             healths: dict[str, str] | None = None) -> tuple[StationApp, ManualDriveSource, Session]:
+             healths: dict[str, str] | None = None,
+             host_hints: Sequence[HostHint] = ()) -> tuple[StationApp, ManualDriveSource, Session]:
     datadir = DataDir(tmp_path / "data", "option").ensure()
     settings = config.Settings(organisation="Atelier test", operator="Tester", lot="LOT-1",
                                station_name="bench-1", language=lang)
     config.save(datadir, settings)
     session = Session(datadir, opener=opener, lang=lang)
-    source = ManualDriveSource(disks, healths or {d.devnode: "ok" for d in disks})
+    source = ManualDriveSource(disks, healths or {d.devnode: "ok" for d in disks}, host_hints)
     return StationApp(session, source, settings=settings, language=lang, tick=0.05), source, session
 
 

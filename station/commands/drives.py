@@ -12,6 +12,7 @@ from station import capabilities, detect, i18n, purge_plan
 from station.commands.common import datadir_from_args, host_from_args
 from station.disk import Disk
 from station.hw import Host
+from station.notice import Notice
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +45,7 @@ def line(disk: Disk, lang: str) -> str:
             f"{disk.model or '?'}  S/N {serial} ({disk.serial.source.value}){doubts}{bay}")
     for protection in disk.protections:
         label = "PROTÉGÉ" if lang == "fr" else "PROTECTED"
-        text += f"\n{'':<14} {label}: {protection.reason.value} ({protection.detail})"
+        text += f"\n{'':<14} {label}: {protection.reason.value}: {protection.translated()}"
     for hint in disk.hints:
         text += f"\n{'':<14} ! {detect.hint_text(hint, lang)}"
     return text
@@ -56,16 +57,20 @@ def purge_summary(host: Host, disk: Disk) -> dict[str, Any]:
     try:
         choice = purge_plan.choose(disk, caps, "purge")
         chosen: dict[str, Any] = {"technique": choice.technique.value, "ieee2883": choice.ieee2883,
-                                  "nist_category": choice.nist_category, "reason": choice.reason,
-                                  "warnings": list(choice.warnings)}
+                                  "nist_category": choice.nist_category, "reason": choice.reason.text(),
+                                  "warnings": [w.text() for w in choice.warnings],
+                                  "reason_notice": choice.reason.to_dict(),
+                                  "warning_notices": [w.to_dict() for w in choice.warnings]}
     except purge_plan.PlanError as exc:
-        chosen = {"technique": None, "ieee2883": None, "nist_category": None, "reason": str(exc), "warnings": []}
+        chosen = {"technique": None, "ieee2883": None, "nist_category": None, "reason": str(exc), "warnings": [],
+                  "reason_notice": exc.notice.to_dict(), "warning_notices": []}
     return {**chosen, "capabilities": caps.to_dict()}
 
 
 def run(args: argparse.Namespace) -> int:
     host = host_from_args(args)
     lang = i18n.choose_language(getattr(args, "lang", None), None, host.env)
+    i18n.set_language(lang)  # refusal reasons and Purge choices are rendered through the catalogs
     found = detect.detect(host, include_loops=args.all_loops, bays=load_bays_for(args),
                           identify=not args.no_smartctl)
     probe = not args.no_smartctl
@@ -83,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
         print(line(disk, lang))
         if probe and not disk.protections:
             summary = purge_summary(host, disk)
-            print(f"{'':<14} Purge: {summary['technique']} ({summary['nist_category']}) - {summary['reason']}")
+            reason = Notice.from_dict(summary["reason_notice"]).translated()
+            print(f"{'':<14} Purge: {summary['technique']} ({summary['nist_category']}) - {reason}")
     for hint in found.hints:
         print(f"! {detect.hint_text(hint.code, lang)} ({hint.detail})")
     return 0

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from textual.app import App
 from textual.scrollbar import ScrollBarRender
 
 from station import config, i18n
+from station.detect import HostHint
 from station.disk import Disk
 from station.erase import Progress
 from station.hotplug import DiskAdded, DiskRemoved
 from station.hw import Host
 from station.i18n import _
-from station.jobs import JobState, Phase
+from station.jobs import EraseJob, JobState, Phase
 from station.plan import ErasePlan, Execution
 from station.session import Outcome, Session
-from station.tui.rack import Rack, RackRow
+from station.tui.rack import Rack, RackRow, same_drive
 from station.tui.source import DriveEvent, DriveSource
 
 log = logging.getLogger(__name__)
@@ -96,7 +99,8 @@ class StationApp(App[int]):
 
     def __init__(self, session: Session, source: DriveSource, settings: config.Settings | None = None,
                  language: str | None = None, audit_host: Host | None = None,
-                 tick: float = TICK_S, storage_warning: str | None = None) -> None:
+                 tick: float = TICK_S, storage_warning: str | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         super().__init__()
         self.console_safe_scrollbars()
         self.session = session
@@ -106,6 +110,9 @@ class StationApp(App[int]):
         self.audit_host = audit_host or session.host  # the demo audits the laptop it runs on, read-only
         self.tick = tick
         self.storage_warning = storage_warning  # the data partition is missing, read-only or full
+        self.clock = clock  # "today" on the certificates screen; tests fix it
+        self.host_hints: list[HostHint] = []  # e.g. NVMe hidden by a RAID-mode controller: on the title line
+        self.interrupted: list[EraseJob] = []  # jobs a power loss or crash stopped, offered for restart
         self.rack = Rack()
         self.feed = JobFeed()
         self.executions: dict[str, Execution] = {}
@@ -123,15 +130,45 @@ class StationApp(App[int]):
 
     def _load_initial(self) -> None:
         try:
+            interrupted = self.session.restartable()
+        except Exception as exc:  # an unreadable journal must be visible, not a crash
+            log.exception("reading the job journal failed")
+            self.call_from_thread(self.say, _("Could not read the job journal: {error}").format(error=exc))
+            interrupted = []
+        self.call_from_thread(self._show_interrupted, interrupted)
+        try:
             disks = self.source.initial()
         except Exception as exc:  # a broken detection must be visible, not a crash
             log.exception("drive detection failed")
             self.call_from_thread(self.say, _("Drive detection failed: {error}").format(error=exc))
             disks = []
+        try:
+            hints = self.source.host_hints(disks)
+        except Exception:  # a hint is advice: its failure must not stop the rack
+            log.exception("host hints failed")
+            hints = []
+        if hints:
+            self.call_from_thread(self._show_host_hints, hints)
         for disk in disks:
             self.feed.on_event(DiskAdded(disk))
         self.feed.on_event(Started())
         self.source.start(self.feed.on_event)
+
+    def _show_interrupted(self, jobs: list[EraseJob]) -> None:
+        self.interrupted = jobs
+        for row in self.rack.rows.values():
+            row.interrupted = self.interrupted_job(row)
+        if jobs:
+            self.say(_("{n} erase(s) were interrupted (power loss or crash): select the drive and press r.")
+                     .format(n=len(jobs)))
+        self.refresh_views()
+
+    def interrupted_job(self, row: RackRow) -> EraseJob | None:
+        return next((j for j in reversed(self.interrupted) if same_drive(j, row.disk)), None)
+
+    def _show_host_hints(self, hints: list[HostHint]) -> None:
+        self.host_hints = hints
+        self.refresh_views()
 
     def on_unmount(self) -> None:
         self.source.stop()
@@ -186,6 +223,7 @@ class StationApp(App[int]):
             current.disk = disk  # a change event on a drive being erased: keep its job on screen
             return
         rows[disk.devnode] = RackRow(disk)
+        rows[disk.devnode].interrupted = self.interrupted_job(rows[disk.devnode])
         self.version += 1
         if isinstance(event, DiskAdded) and current is None and self.started:
             self.say(_("New drive: {devnode}").format(devnode=disk.devnode))
@@ -211,21 +249,31 @@ class StationApp(App[int]):
             line.say(text)
 
     # actions the screens dispatch
-    def start_plan(self, plan: ErasePlan) -> None:
-        """Mark the drives busy now, then start the execution off the event loop."""
+    def start_plan(self, plan: ErasePlan, restart_of: EraseJob | None = None) -> None:
+        """Mark the drives busy now, then start the execution off the event loop.
+
+        `restart_of`: the plan runs an interrupted job again (Session.start_restart links the new job to it).
+        """
         for action in plan.runnable:
             row = self.rack.rows.get(action.target)
             if row is not None:
                 row.selected, row.outcome, row.failure, row.removed = False, None, None, False
+                row.interrupted = None
                 row.progress = Progress("", action.target, JobState.PLANNED, Phase.PREPARING, 0,
                                         len(action.passes), 0, action.disk.size_bytes, 0.0, None)
+        if restart_of is not None:
+            self.interrupted = [j for j in self.interrupted if j.job_id != restart_of.job_id]
         self.refresh_views()
-        self.run_worker(lambda: self._start(plan), thread=True, name="start erase")
+        self.run_worker(lambda: self._start(plan, restart_of), thread=True, name="start erase")
 
-    def _start(self, plan: ErasePlan) -> None:
+    def _start(self, plan: ErasePlan, restart_of: EraseJob | None = None) -> None:
         try:
-            execution = self.session.start(plan, on_progress=self.feed.on_progress,
-                                           on_finished=self.feed.on_finished)
+            if restart_of is not None:
+                execution = self.session.start_restart(restart_of, plan, on_progress=self.feed.on_progress,
+                                                       on_finished=self.feed.on_finished)
+            else:
+                execution = self.session.start(plan, on_progress=self.feed.on_progress,
+                                               on_finished=self.feed.on_finished)
         except Exception as exc:
             log.exception("could not start the erase")
             message = _("Could not start: {error}").format(error=exc)

@@ -10,12 +10,35 @@ from dataclasses import dataclass, field
 
 from station.disk import Disk
 from station.erase import Progress
-from station.i18n import _
-from station.jobs import JobState, Phase
+from station.i18n import N_, _
+from station.jobs import EraseJob, JobState, Phase
 from station.plan import human_size
 from station.session import Outcome
 
 BAR_WIDTH = 6
+
+# station.detect's hint codes, in words short enough for one 80-column line (`station drives` has the long text).
+HINT_WORDS = {
+    "behind-intel-vmd": N_("behind Intel VMD (RST): drives missing? set the controller to AHCI"),
+    "raid-metadata": N_("firmware RAID metadata (RST/DDF): erasing destroys the array"),
+    "usb-bridge-no-passthrough": N_("USB bridge blocks ATA commands: no Purge, enclosure's serial"),
+    "usb-bridge-passthrough-unchecked": N_("USB drive: pass-through not checked, enclosure's serial"),
+    "usb-bridge-passthrough": N_("USB bridge passes ATA commands: the drive's own identity"),
+    "block-size-assumed": N_("sector size not published by the kernel: 512 bytes assumed"),
+    "intel-raid-mode-may-hide-nvme": N_("Intel RAID/VMD mode: NVMe drives may be hidden, set AHCI in the BIOS"),
+}
+# Hints that are good news: shown in the details, not marked on the row.
+QUIET_HINTS = frozenset({"usb-bridge-passthrough"})
+# SerialInfo.doubts and SerialSource values, in words.
+DOUBT_WORDS = {
+    "all-zeros": N_("all zeros"), "repeated-character": N_("one repeated character"),
+    "mostly-zeros": N_("mostly zeros"), "placeholder": N_("firmware placeholder"), "too-short": N_("too short"),
+    "bridge-serial": N_("the USB enclosure's serial"), "duplicate": N_("same serial on another drive"),
+}
+SOURCE_WORDS = {
+    "drive-identify": N_("the drive itself"), "udev": N_("the kernel"), "usb-bridge": N_("the USB enclosure"),
+    "technician": N_("typed by the technician"), "none": N_("none"),
+}
 
 
 @dataclass
@@ -27,6 +50,7 @@ class RackRow:
     selected: bool = False
     removed: bool = False  # pulled while a job ran: kept on screen as FAILED
     failure: str | None = None  # why the job failed, when known before its outcome arrives
+    interrupted: EraseJob | None = None  # a job on this drive stopped by a power loss or crash, not yet restarted
 
     @property
     def devnode(self) -> str:
@@ -120,6 +144,8 @@ def status_cell(row: RackRow) -> str:
     if row.disk.protected:
         return _("LOCKED")
     p = row.progress
+    if p is None and row.interrupted is not None:
+        return _("INTERRUPTED") + " " + _("(r: restart)")
     if p is None:
         return _("ready")
     return f"{phase_label(p)} {bar(p.fraction)} {p.fraction * 100:3.0f}% {speed(p.rate)} {duration(p.eta_s)}"
@@ -175,16 +201,37 @@ def size_cell(disk: Disk) -> str:
     return f"{value:.3g}{unit}" if value >= 1 else f"{value:.2f}{unit}"
 
 
+def hint_text(code: str) -> str:
+    """A detection hint in the current language; an unknown code (a newer detector) is shown as is."""
+    words = HINT_WORDS.get(code)
+    return _(words) if words else code
+
+
+def flagged_hints(disk: Disk) -> list[str]:
+    return [h for h in disk.hints if h not in QUIET_HINTS]
+
+
+def hint_lines(disk: Disk) -> list[str]:
+    """Warnings first: with a few lines of room, the one to act on must not be cut."""
+    ordered = [*flagged_hints(disk), *(h for h in disk.hints if h in QUIET_HINTS)]
+    return ["! " + hint_text(h) for h in ordered]
+
+
+def serial_line(disk: Disk) -> str:
+    serial = disk.serial.value or _("unknown")
+    origin = SOURCE_WORDS.get(disk.serial.source.value)
+    source = _("source: {source}").format(source=_(origin) if origin else disk.serial.source.value)
+    words = [_(DOUBT_WORDS[d]) if d in DOUBT_WORDS else d for d in disk.serial.doubts]
+    doubts = (" - " + _("doubtful: {doubts}").format(doubts=", ".join(words))) if words else ""
+    return _("Serial: {serial}").format(serial=serial) + f" ({source}){doubts}"
+
+
 def detail_lines(row: RackRow) -> list[str]:
-    """The highlighted drive in full: identity, serial provenance, and why it is locked or failed."""
+    """The highlighted drive in full: identity, serial provenance, why it is locked or failed, detection hints."""
     d = row.disk
-    lines = [f"{d.devnode}  {identity(d)}  {d.kind.value}/{d.bus}  {human_size(d.size_bytes)}"]
-    serial = d.serial.value or _("unknown")
-    source = _("source: {source}").format(source=d.serial.source.value)
-    doubts = (" - " + _("doubtful: {doubts}").format(doubts=", ".join(d.serial.doubts))) if d.serial.doubts else ""
-    lines.append(_("Serial: {serial}").format(serial=serial) + f" ({source}){doubts}")
+    lines = [f"{d.devnode}  {identity(d)}  {d.kind.value}/{d.bus}  {human_size(d.size_bytes)}", serial_line(d)]
     if d.protected:
-        reasons = "; ".join(p.message() for p in d.protections)
+        reasons = "; ".join(p.translated() for p in d.protections)
         lines.append(_("Locked, never written: {reasons}").format(reasons=reasons))
     elif row.outcome is not None:
         job = row.outcome.job
@@ -203,4 +250,16 @@ def detail_lines(row: RackRow) -> list[str]:
         lines.append(_("{phase}: {done} of {total} at {rate}/s, {eta} left").format(
             phase=phase_label(p), done=human_size(p.bytes_done), total=human_size(p.bytes_total),
             rate=human_size(int(p.rate)), eta=duration(p.eta_s)))
-    return lines
+    elif row.interrupted is not None:
+        job = row.interrupted
+        lines.append(_("Erase {job} ({method}) was interrupted: not erased. Press r to restart it.").format(
+            job=job.job_id, method=job.method))
+    return lines + hint_lines(d)
+
+
+def same_drive(job: EraseJob, disk: Disk) -> bool:
+    """The interrupted job belongs to this row: same node and, when both are known, the same serial."""
+    if job.target != disk.devnode:
+        return False
+    before = job.disk.serial.value if job.disk else None
+    return not (before and disk.serial.value and before != disk.serial.value)

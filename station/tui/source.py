@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from station.detect import HostHint
 from station.disk import Disk
 from station.hotplug import HotplugEvent, HotplugMonitor
 from station.hw import Host
@@ -30,6 +31,10 @@ class DriveSource(Protocol):
 
     def stop(self) -> None: ...
 
+    def host_hints(self, disks: Sequence[Disk]) -> list[HostHint]:
+        """Findings about the machine (a RAID-mode controller hiding NVMe drives); may block."""
+        ...
+
     def health(self, disk: Disk) -> str:
         """SMART health: ok, warning, failing or unknown (may block: called off the event loop)."""
         ...
@@ -38,9 +43,11 @@ class DriveSource(Protocol):
 class ManualDriveSource:
     """A fixed list of drives plus events pushed by the caller (tests) or by a script (the demo)."""
 
-    def __init__(self, disks: Sequence[Disk], healths: dict[str, str] | None = None):
+    def __init__(self, disks: Sequence[Disk], healths: dict[str, str] | None = None,
+                 host_hints: Sequence[HostHint] = ()):
         self._disks = list(disks)
         self.healths = dict(healths or {})
+        self._host_hints = list(host_hints)
         self._sink: EventSink | None = None
         self._pending: list[DriveEvent] = []
         self._lock = threading.Lock()
@@ -58,6 +65,9 @@ class ManualDriveSource:
     def stop(self) -> None:
         with self._lock:
             self._sink = None
+
+    def host_hints(self, disks: Sequence[Disk]) -> list[HostHint]:
+        return list(self._host_hints)
 
     def health(self, disk: Disk) -> str:
         return self.healths.get(disk.devnode, "unknown")
@@ -90,6 +100,11 @@ class UdevDriveSource:
     def stop(self) -> None:
         if self.monitor is not None:
             self.monitor.stop()
+
+    def host_hints(self, disks: Sequence[Disk]) -> list[HostHint]:
+        from station import detect
+
+        return detect.controller_hints(self.host, disks)
 
     def health(self, disk: Disk) -> str:
         from station import smart

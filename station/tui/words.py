@@ -1,4 +1,4 @@
-"""Words other modules hand to the TUI as data (checklist items, verdicts, states, engine warnings).
+"""Words other modules hand to the TUI as data (checklist items, verdicts, states).
 
 Listed here so the catalog extraction sees them; the screens pass them through `_()` when shown.
 """
@@ -18,8 +18,4 @@ VOCABULARY = (
     # certificate results and upload status (station.certificate, station.outbox)
     N_("erased"), N_("destroyed"), N_("cancelled"), N_("interrupted"), N_("sent"), N_("pending"),
     N_("not queued"),
-    # the plan's fixed warnings (station.plan.overwrite_warnings)
-    N_("solid-state drive: a host overwrite is NIST Clear, not Purge (spare and remapped blocks are out of "
-       "reach); use a Purge technique where the drive supports one"),
-    N_("hidden areas (HPA/DCO) are restored to the factory size before erasing; if that fails the job fails"),
 )

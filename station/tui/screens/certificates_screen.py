@@ -49,9 +49,25 @@ def load_lines(app: StationApp) -> list[CertificateLine]:
     return lines
 
 
+def local_date(issued_at: str) -> str:
+    """The day a record was issued on the station's clock (TZ): records are stamped in UTC, but a wipe
+    at 00:30 in Paris belongs to the technician's new day, not to yesterday's."""
+    try:
+        moment = datetime.fromisoformat(issued_at)
+    except ValueError:
+        return issued_at[:10]  # an unreadable stamp is shown as written, never guessed
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().date().isoformat()
+
+
+def local_today(now: datetime) -> str:
+    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone().date().isoformat()
+
+
 def keep(line: CertificateLine, which: str, lot: str, today: str) -> bool:
     if which == "today":
-        return line.issued_at.startswith(today)
+        return local_date(line.issued_at) == today
     if which == "lot":
         return bool(lot) and line.lot == lot
     return True
@@ -108,7 +124,7 @@ class CertificatesScreen(Screen[None]):
         self.show()
 
     def shown(self) -> list[CertificateLine]:
-        today = datetime.now(UTC).date().isoformat()
+        today = local_today(self.station.clock())
         return [line for line in self.lines if keep(line, self.which, self.station.settings.lot, today)]
 
     def show(self) -> None:
@@ -120,7 +136,7 @@ class CertificatesScreen(Screen[None]):
             table.add_column(Text(_(label)), width=width, key=key)
         for line in self.shown():
             kind = _("certificate") if line.is_certificate else _("failure report")
-            cells = [str(line.sequence), line.issued_at[:10], line.serial, _(line.result), _(line.upload), kind]
+            cells = [str(line.sequence), local_date(line.issued_at), line.serial, _(line.result), _(line.upload), kind]
             table.add_row(*[Text(c, no_wrap=True, overflow="crop") for c in cells], key=line.certificate_id)
         if not self.shown():
             self.query_one("#pdf", Static).update(Text(_("No certificate here yet.")))

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from station import plan as planning
 from station.disk import Disk
 from station.i18n import N_, _, ngettext
+from station.jobs import EraseJob
 from station.tui.rack import identity
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
@@ -41,15 +42,15 @@ def plan_text(plan: planning.ErasePlan) -> Text:
         d = action.disk
         serial = d.serial.value or _("serial unknown")
         out.append(f"{d.devnode}  {identity(d)}  {serial}  {planning.human_size(d.size_bytes)}\n")
-        if action.refusal:
-            out.append("  " + _("REFUSED: {why}").format(why=action.refusal) + "\n", style="bold red")
+        if action.refusals:
+            out.append("  " + _("REFUSED: {why}").format(why=action.translated_refusal()) + "\n", style="bold red")
             continue
         category = {"clear": _("CLEAR"), "purge": _("PURGE")}.get(action.nist_category, action.nist_category)
         out.append("  " + _("{category} by {technique}: {passes}, verify {verify}").format(
             category=category, technique=action.technique, passes=" + ".join(action.passes),
             verify=action.verify) + "\n")
         for warning in action.warnings:
-            out.append("  " + _("warning: {text}").format(text=_(warning)) + "\n", style="yellow")
+            out.append("  " + _("warning: {text}").format(text=warning.translated()) + "\n", style="yellow")
     return out
 
 
@@ -68,13 +69,17 @@ class PlanScreen(Screen[object]):
     PlanScreen Input { width: 20; }
     """
 
-    def __init__(self, disks: Sequence[Disk]) -> None:
+    def __init__(self, disks: Sequence[Disk], restart: EraseJob | None = None) -> None:
+        """`restart`: plan an interrupted job again (its method and verification are kept)."""
         super().__init__()
         self.disks = list(disks)
+        self.restart = restart
         self.plan: planning.ErasePlan | None = None
         settings = self.station.settings
         self.method = settings.default_method if settings.default_method in METHODS else METHODS[0]
         self.verify = settings.default_verify if settings.default_verify in VERIFY_MODES else VERIFY_MODES[0]
+        if restart is not None:
+            self.method, self.verify = restart.method, restart.verify
         self.generation = 0
 
     @property
@@ -97,7 +102,10 @@ class PlanScreen(Screen[object]):
         self.query_one(Input).focus()
 
     def retranslate(self) -> None:
-        self.query_one("#title", Static).update(Text(_("Erase plan: check it, then type to confirm")))
+        title = (_("Erase plan: check it, then type to confirm") if self.restart is None else
+                 _("Restart of interrupted erase {job}: check it, then type to confirm").format(
+                     job=self.restart.job_id))
+        self.query_one("#title", Static).update(Text(title))
         self.query_one("#choice", Static).update(Text(_("Method: {method}    Verification: {verify}").format(
             method=self.method, verify=self.verify)))
         self.query_one(KeyBar).retranslate()
@@ -106,13 +114,16 @@ class PlanScreen(Screen[object]):
     def replan(self) -> None:
         self.plan = None
         self.generation += 1
-        generation, method, verify = self.generation, self.method, self.verify
+        generation, method, verify, restart = self.generation, self.method, self.verify, self.restart
         self.query_one("#plan-text", Static).update(Text(_("Planning...")))
         self.query_one("#prompt", Static).update("")
 
         def work() -> None:
             try:
-                plan = self.station.session.plan(self.disks, method, verify)
+                if restart is not None:  # the session re-reads the job and re-checks the drive
+                    _old, plan = self.station.session.restart_plan(restart.job_id)
+                else:
+                    plan = self.station.session.plan(self.disks, method, verify)
             except Exception as exc:  # an unknown method, a missing Purge tool: say it, plan nothing
                 self.app.call_from_thread(self._plan_failed, generation, str(exc))
                 return
@@ -139,12 +150,21 @@ class PlanScreen(Screen[object]):
                   else _("Nothing to erase: every drive was refused."))
         self.query_one("#prompt", Static).update(Text(prompt))
 
+    def fixed(self) -> bool:
+        if self.restart is not None:
+            self.query_one(MessageLine).say(_("A restart keeps the interrupted erase's method and verification."))
+        return self.restart is not None
+
     def action_method(self) -> None:
+        if self.fixed():
+            return
         self.method = next_in(METHODS, self.method)
         self.retranslate()
         self.replan()
 
     def action_verify(self) -> None:
+        if self.fixed():
+            return
         self.verify = next_in(VERIFY_MODES, self.verify)
         self.retranslate()
         self.replan()

@@ -16,6 +16,7 @@ from station.tui import rack as fmt
 from station.tui.widgets import KeyBar, KeyHint, MessageLine, TextBlock
 
 if TYPE_CHECKING:
+    from station.jobs import EraseJob
     from station.tui.app import StationApp
 
 # (key, untranslated header, width): 65 characters of cells + 2 of padding each = 79 columns
@@ -101,7 +102,7 @@ class RackTable(Widget, can_focus=True):
     @staticmethod
     def cells(row: fmt.RackRow) -> list[str]:
         d = row.disk
-        mark = "*" if row.selected else ("!" if d.protected else " ")
+        mark = "*" if row.selected else "!" if d.protected else "?" if fmt.flagged_hints(d) else " "
         return [mark + (d.bay or "-"), d.bus, fmt.model_cell(d), fmt.serial_cell(d), fmt.size_cell(d),
                 fmt.health_cell(row.health), fmt.status_cell(row)]
 
@@ -161,18 +162,21 @@ def status_style(row: fmt.RackRow) -> str:
         return "bold red"
     if row.disk.protected:
         return "yellow"
+    if row.interrupted is not None and row.progress is None:
+        return "bold yellow"
     return ""
 
 
 class RackScreen(Screen[None]):
     HINTS: ClassVar[list[KeyHint]] = [("spc", N_("select")), ("a", N_("all")), ("e", N_("erase")), ("x", N_("stop")),
-                                      ("c", N_("certificates")), ("h", N_("audit")), ("s", N_("settings")),
-                                      ("l", N_("language")), ("q", N_("quit"))]
+                                      ("r", N_("restart")), ("c", N_("certificates")), ("h", N_("audit")),
+                                      ("s", N_("settings")), ("l", N_("language")), ("q", N_("quit"))]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_select", show=False),
         Binding("a", "select_all", show=False),
         Binding("e", "erase", show=False),
         Binding("x", "stop", show=False),
+        Binding("r", "restart", show=False),
         Binding("c", "certificates", show=False),
         Binding("h", "audit", show=False),
         Binding("s", "settings", show=False),
@@ -217,6 +221,7 @@ class RackScreen(Screen[None]):
             parts.append(_("lot {lot}").format(lot=s.lot))
         rows = self.station.rack.rows
         parts.append(_("{n} drive(s), {m} running").format(n=len(rows), m=self.station.running_count()))
+        parts[:0] = ["!! " + fmt.hint_text(h.code) for h in self.station.host_hints]
         if self.station.storage_warning:
             parts.insert(0, "!! " + self.station.storage_warning)
         self.query_one("#title", TextBlock).show(" | ".join(p for p in parts if p))
@@ -247,7 +252,7 @@ class RackScreen(Screen[None]):
         if row is None:
             return
         if row.disk.protected:
-            reasons = "; ".join(p.message() for p in row.disk.protections)
+            reasons = "; ".join(p.translated() for p in row.disk.protections)
             self.say(_("Locked, never written: {reasons}").format(reasons=reasons))
         elif not row.selectable:
             self.say(_("{devnode} is busy.").format(devnode=row.devnode))
@@ -278,12 +283,26 @@ class RackScreen(Screen[None]):
             rows = [current]  # a locked drive still goes to the plan: the library refuses it there
         self.app.push_screen(PlanScreen([r.disk for r in rows]), self._confirmed)
 
-    def _confirmed(self, plan: object) -> None:
+    def _confirmed(self, plan: object, restart_of: EraseJob | None = None) -> None:
         from station.plan import ErasePlan
 
         if isinstance(plan, ErasePlan):
-            self.station.start_plan(plan)
+            self.station.start_plan(plan, restart_of)
             self.say(_("Erasing {n} drive(s).").format(n=len(plan.runnable)))
+
+    def action_restart(self) -> None:
+        """Run the highlighted drive's interrupted job again: same plan screen, checks and typed confirmation."""
+        from station.tui.screens.plan_screen import PlanScreen
+
+        row = self.current()
+        if row is None or row.interrupted is None:
+            self.say(_("No interrupted erase on this drive."))
+            return
+        if row.busy:
+            self.say(_("{devnode} is busy.").format(devnode=row.devnode))
+            return
+        job = row.interrupted
+        self.app.push_screen(PlanScreen([row.disk], restart=job), lambda plan: self._confirmed(plan, job))
 
     def action_stop(self) -> None:
         row = self.current()
