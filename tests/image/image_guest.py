@@ -39,6 +39,9 @@ class BootMode:
     # entry, `toram`. `k` (from the key) would save the ~50 s copy to RAM under TCG, but there the guest
     # hangs as systemd is exec'd (its pages read through loop/iso9660/usb-storage; docs/image.md).
     entry_hotkey: str | None = "r"
+    # the STATIONDATA partition as the host leaves it on the stick before boot: "fresh" (as built),
+    # "full" (filled to under datamount's low-space mark) or "missing" (relabelled, as if reformatted)
+    data: str = "fresh"
 
 
 class GuestError(AssertionError):
@@ -89,6 +92,7 @@ class Guest:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.iso, self.stick)  # the stick is written to (data partition); the ISO stays clean
+        prepare_data_partition(self.stick, self.mode.data)
         smm = ",smm=on" if self.mode.firmware == "uefi-secureboot" else ""
         argv = [
             "qemu-system-x86_64", "-accel", "tcg", "-machine", f"q35{smm}", "-cpu", "max",
@@ -204,3 +208,45 @@ def fat_partition_offset(image: Path, label: str) -> int | None:
             if handle.read(11).decode("ascii", errors="replace").strip() == label:
                 return start
     return None
+
+
+DATA_LABEL = "STATIONDATA"
+FULL_LEAVES_BYTES = 512 * 1024  # under datamount.LOW_SPACE_BYTES (2 MiB), yet room for a test certificate
+MTOOLS_ENV = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+
+
+def _mtools(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, env=MTOOLS_ENV)
+    if done.returncode != 0:
+        raise GuestError(f"{argv} exited {done.returncode}: {done.stderr}")
+    return done.stdout
+
+
+def data_free_bytes(image: Path, offset: int) -> int:
+    """Free bytes on the FAT partition at `offset`, from `mdir`'s last line ("   66 912 256 bytes free")."""
+    found = re.search(r"([\d ]+) bytes free", _mtools(["mdir", "-i", f"{image}@@{offset}", "::"]))
+    if found is None:
+        raise GuestError(f"no free space in mdir's output for {image}@@{offset}")
+    return int(found.group(1).replace(" ", ""))
+
+
+def prepare_data_partition(image: Path, data: str) -> None:
+    """Leave the stick's STATIONDATA partition fresh, nearly full, or relabelled (so not found by label)."""
+    if data == "fresh":
+        return
+    offset = fat_partition_offset(image, DATA_LABEL)
+    if offset is None:
+        raise GuestError(f"no {DATA_LABEL} partition on {image}")
+    target = f"{image}@@{offset}"
+    if data == "missing":
+        _mtools(["mlabel", "-i", target, "::DONNEES"])
+        return
+    if data != "full":
+        raise ValueError(f"unknown data partition state {data!r}")
+    # the data dir a previous session left, so the guest can still write a certificate into it
+    _mtools(["mmd", "-i", target, "::station/certificates"])
+    filler = image.with_name("filler.bin")
+    with filler.open("wb") as handle:
+        handle.truncate(data_free_bytes(image, offset) - FULL_LEAVES_BYTES)
+    _mtools(["mcopy", "-i", target, str(filler), "::REMPLI.BIN"])
+    filler.unlink()

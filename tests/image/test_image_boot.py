@@ -1,10 +1,18 @@
 """Build the live image (cached by input hash) and boot it in QEMU as a USB stick, BIOS and UEFI.
 
-Checks, in the guest: the GRUB entry picked on the serial console really ran; the Station TUI is drawn
-on tty1 (its rack title read from /dev/vcs1, with the extra disk's serial in the table) and never
-restarted; `station drives --json` lists the boot key as protected (`boot-medium`) and the extra disk
-unprotected; the STATIONDATA partition is mounted. On the host after power-off: a file written in the
-guest's data dir is read back from the stick image with mtools.
+Checks, in the guest: the GRUB entry picked on the serial console really ran, and the firmware path
+(BIOS, UEFI, UEFI with Secure Boot enforced); the Station TUI is drawn on tty1 (its rack title read
+from /dev/vcs1, with the extra disk's serial in the table) and never restarted; `station drives --json`
+lists the boot key as protected (`boot-medium`) and the extra disk unprotected; the STATIONDATA
+partition's state (prepared on the host before boot: as built, full, or missing) is the one reported
+and the TUI's title says so. On the host after power-off: a file written in the guest's data dir is
+read back from the stick image with mtools.
+
+Each boot costs ~4-5 min under TCG, so each covers more than one thing: by default the BIOS boot has
+no STATIONDATA partition (relabelled) and the UEFI boot runs with Secure Boot enforced and a full
+partition, which is then emptied (mounted) and remounted from a write-protected device (read-only).
+STATION_IMAGE_MODES=bios,uefi-sb,uefi (comma-separated) picks the boots; `uefi` (Secure Boot off, data
+partition as built) is not in the default set.
 
 Skips (with the reason) when not root, when STATION_SKIP_IMAGE=1, or when the image is not cached and
 the Debian archive cannot be reached. Timing is printed (QEMU start to TUI drawn), never asserted.
@@ -15,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -28,13 +37,20 @@ from image_guest import BootMode, ExtraDisk, Guest, GuestError, fat_partition_of
 pytestmark = pytest.mark.image
 
 REPO = Path(__file__).resolve().parents[2]
-BUILD = REPO / "image" / "build.sh"
-HOST_PACKAGES = {"qemu-system-x86_64": "qemu-system-x86", "mtype": "mtools"}
-MODES = [
-    BootMode("bios", "bios", ExtraDisk("sata", "STNSATA0001")),
-    BootMode("uefi", "uefi", ExtraDisk("nvme", "STNNVME0001")),
-]
 GUEST_PY = "/opt/station/venv/bin/python"
+BUILD = REPO / "image" / "build.sh"
+HOST_PACKAGES = {"qemu-system-x86_64": "qemu-system-x86", "mtype": "mtools", "mlabel": "mtools"}
+ALL_MODES = {
+    "bios": BootMode("bios", "bios", ExtraDisk("sata", "STNSATA0001"), data="missing"),
+    "uefi-sb": BootMode("uefi-sb", "uefi-secureboot", ExtraDisk("nvme", "STNNVME0001"), data="full"),
+    "uefi": BootMode("uefi", "uefi", ExtraDisk("nvme", "STNNVME0002"), data="fresh"),
+}
+MODES = [ALL_MODES[name.strip()] for name in
+         os.environ.get("STATION_IMAGE_MODES", "bios,uefi-sb").split(",") if name.strip()]
+# what station-data.service must report for each state the host left the partition in
+EXPECTED_DATA_STATE = {"fresh": "mounted", "full": "full", "missing": "missing"}
+SECURE_BOOT_VAR = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+MOUNT_DATA = f"{GUEST_PY} -m station.commands.system mount-data --retries 0 --json"
 
 # reduces `station drives --json` in the guest to name -> serial and protection reasons (the serial line is slow)
 DRIVES_REDUCE = """
@@ -108,11 +124,26 @@ def _tty1_text(vm: Guest) -> str:
     return "\n".join(data[r * cols:(r + 1) * cols] for r in range(rows))
 
 
+def _mount_data(vm: Guest) -> dict[str, object]:
+    """Run the boot unit's task again in the guest, as the unit does, and return its status."""
+    result: dict[str, object] = json.loads(vm.run(MOUNT_DATA, timeout=180)[1].strip().splitlines()[-1])
+    return result
+
+
+def _check_storage_warning(screen: str, status: dict[str, str]) -> None:
+    """The rack's title carries the status message, in French or English, unless the partition is fine.
+    Compared up to the first non-ASCII character: /dev/vcs1 holds console font glyphs, not Unicode."""
+    prefixes = [re.match(r"[ -~]*", message).group(0)[:30] for message in  # type: ignore[union-attr]
+                (status["message_fr"], status["message_en"])]
+    shown = any(prefix in screen for prefix in prefixes)
+    assert shown == (status["state"] != "mounted"), f"{status['state']}: {prefixes} on tty1?\n{screen}"
+
+
 def test_live_image_boots_as_usb_stick(guest: Guest) -> None:
     vm = guest
     mode = vm.mode
     vm.choose_boot_entry()
-    shell_s = vm.wait_for_shell(timeout=420)
+    shell_s = vm.wait_for_shell(timeout=600)
     # polled in the guest so the time is when the rack title appears, not when the host next looks
     vm.check(f"until grep -Eq '{RACK_TITLE}' /dev/vcs1; do sleep 0.3; done", timeout=300)
     tui_s = time.monotonic() - vm.started
@@ -128,6 +159,11 @@ def test_live_image_boots_as_usb_stick(guest: Guest) -> None:
     assert ("toram" in cmdline) == (mode.entry_hotkey in (None, "r")), cmdline
     has_efi = vm.run("test -d /sys/firmware/efi")[0] == 0
     assert has_efi == (mode.firmware != "bios")
+    if has_efi:  # the variable's last byte is 1 when Secure Boot is enforced
+        secure_boot = vm.check(f"od -An -tu1 {SECURE_BOOT_VAR}").split()[-1] == "1"
+        assert secure_boot == (mode.firmware == "uefi-secureboot")
+        if secure_boot:
+            assert "Secure boot enabled" in vm.check("dmesg | grep -i 'secure boot' || true")
 
     # the TUI on tty1 (getty@tty1 masked so nothing races for the VT), never restarted, showing the extra disk
     assert vm.check("systemctl is-enabled getty@tty1.service || true").strip() == "masked"
@@ -153,11 +189,24 @@ def test_live_image_boots_as_usb_stick(guest: Guest) -> None:
     assert len(extra) == 1, f"extra disk {mode.extra.serial} not listed: {disks}"
     assert disks[extra[0]]["reasons"] == [], disks
 
-    # the data partition is mounted read-write and holds the data dir; a file written there survives
+    # the data partition's state, as station-data.service found it, and as the TUI's title tells it
     status = json.loads(vm.check("cat /run/station/data-status.json"))
-    assert status["state"] == "mounted", status
+    assert status["state"] == EXPECTED_DATA_STATE[mode.data], status
+    _check_storage_warning(screen, status)
+    if mode.data == "missing":
+        assert vm.run("mountpoint -q /run/station/data")[0] != 0
+        vm.poweroff()
+        return
+    if mode.data == "full":  # emptied by the technician: the same mount now counts as mounted
+        vm.check("rm /run/station/data/REMPLI.BIN")
+        assert _mount_data(vm)["state"] == "mounted"
+
     nonce = f"station-boot-test {mode.name} {time.time_ns()}"
     vm.check(f"echo '{nonce}' > /run/station/data/station/certificates/boot-test.txt && sync")
+    if mode.data == "full":  # a write-protected key: mount(8) falls back to read-only, reported as such
+        vm.check(f"umount /run/station/data && blockdev --setro {status['device']}")
+        assert _mount_data(vm)["state"] == "read-only"
+        assert vm.run("touch /run/station/data/station/x")[0] != 0
 
     vm.poweroff()
     offset = fat_partition_offset(vm.stick, "STATIONDATA")
