@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from station import __version__
 from station.commands import audit, certs, demo, drives, jobs, lot, settings, system, tui, upload, verify, watch, wipe
+from station.commands.common import set_language_from
+from station.i18n import _
 
 # each helper-module adds itself here
 COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, upload, settings]
@@ -33,10 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    set_language_from(args)
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
     return code
 

@@ -26,3 +26,13 @@ def disk_dir() -> Iterator[Path]:
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
+
+
+@pytest.fixture(autouse=True)
+def _restore_language() -> Iterator[None]:
+    """`station.cli.main` chooses the process language; a test calling it must not change the next test's."""
+    from station import i18n
+
+    saved = i18n._current, i18n._language
+    yield
+    i18n._current, i18n._language = saved

@@ -193,7 +193,7 @@ def test_upload_command_uses_the_settings(datadir: DataDir, server: tuple[str, S
     url, _ = server
     save(datadir, Settings(upload_endpoint=url, upload_token=TOKEN))
     issue_two(datadir)
-    assert main(["--data-dir", str(datadir.root), "upload"]) == 0
+    assert main(["--lang", "en", "--data-dir", str(datadir.root), "upload"]) == 0
     assert capsys.readouterr().out.count("sent") == 2
     assert main(["--data-dir", str(datadir.root), "certs", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

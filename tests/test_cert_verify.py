@@ -45,7 +45,7 @@ def test_openssl_rejects_one_changed_byte(datadir: DataDir, tmp_path: Path) -> N
 
 def test_genuine_json_and_pdf_verify(datadir: DataDir, capsys: pytest.CaptureFixture[str]) -> None:
     first, second = issue_two(datadir)
-    code = main(["verify", "--pubkey", _pub(datadir), str(first.json_path), str(first.pdf_path),
+    code = main(["--lang", "en", "verify", "--pubkey", _pub(datadir), str(first.json_path), str(first.pdf_path),
                  str(second.json_path), str(second.pdf_path)])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -83,7 +83,7 @@ def test_swapped_signature_is_rejected(datadir: DataDir, tmp_path: Path) -> None
     first, second = issue_two(datadir)
     copy = _copy(first, tmp_path / "t")
     shutil.copy(second.sig_path, copy.with_name(copy.name + ".sig"))
-    code = main(["verify", "--pubkey", _pub(datadir), str(copy)])
+    code = main(["--lang", "en", "verify", "--pubkey", _pub(datadir), str(copy)])
     assert code == 1
 
 
@@ -166,13 +166,13 @@ def test_renamed_file_is_rejected(datadir: DataDir, tmp_path: Path) -> None:
 
 
 def test_unreadable_inputs_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["verify", str(tmp_path / "absent.json")]) == 2
+    assert main(["--lang", "en", "verify", str(tmp_path / "absent.json")]) == 2
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"%PDF-1.4 truncated nonsense")
-    assert main(["verify", str(junk)]) == 2
+    assert main(["--lang", "en", "verify", str(junk)]) == 2
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    assert main(["verify", str(text)]) == 2
+    assert main(["--lang", "en", "verify", str(text)]) == 2
     assert "UNREADABLE" in capsys.readouterr().out
 
 
@@ -183,14 +183,14 @@ def test_verify_does_not_create_a_data_directory(datadir: DataDir, tmp_path: Pat
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("STATION_DATA", raising=False)
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
-    assert main(["verify", str(first.pdf_path)]) == 0
+    assert main(["--lang", "en", "verify", str(first.pdf_path)]) == 0
     assert not home.exists()
 
 
 def test_chain_intact(datadir: DataDir, capsys: pytest.CaptureFixture[str]) -> None:
     issue_two(datadir)
     certificate.issue(erased_job("20250101T130000Z-0003"), datadir, settings(), None, {}, "en")
-    assert main(["verify", "--pubkey", _pub(datadir), "--chain", str(datadir.certificates)]) == 0
+    assert main(["--lang", "en", "verify", "--pubkey", _pub(datadir), "--chain", str(datadir.certificates)]) == 0
     assert "every link holds" in capsys.readouterr().err
 
 
@@ -209,7 +209,7 @@ def test_chain_detects_a_deleted_certificate(datadir: DataDir, tmp_path: Path,
     history, issued = _history(datadir, tmp_path)
     (history / issued[1].json_path.name).unlink()
     (history / issued[1].sig_path.name).unlink()
-    assert main(["verify", "--pubkey", _pub(datadir), "--chain", str(history)]) == 1
+    assert main(["--lang", "en", "verify", "--pubkey", _pub(datadir), "--chain", str(history)]) == 1
     out = capsys.readouterr().out
     assert "sequence 2 missing (removed)" in out
 
@@ -217,7 +217,7 @@ def test_chain_detects_a_deleted_certificate(datadir: DataDir, tmp_path: Path,
 def test_chain_detects_a_deleted_first_certificate(datadir: DataDir, tmp_path: Path) -> None:
     history, issued = _history(datadir, tmp_path)
     (history / issued[0].json_path.name).unlink()
-    assert main(["verify", "--pubkey", _pub(datadir), "--chain", str(history)]) == 1
+    assert main(["--lang", "en", "verify", "--pubkey", _pub(datadir), "--chain", str(history)]) == 1
 
 
 def test_chain_detects_a_replaced_certificate(datadir: DataDir, tmp_path: Path,
@@ -230,7 +230,7 @@ def test_chain_detects_a_replaced_certificate(datadir: DataDir, tmp_path: Path,
     data = certificate.Certificate.from_dict(record).to_json_bytes()
     (history / issued[2].json_path.name).write_bytes(data)
     (history / issued[2].sig_path.name).write_bytes(key.sign(data))
-    assert main(["verify", "--pubkey", _pub(datadir), "--chain", str(history)]) == 1
+    assert main(["--lang", "en", "verify", "--pubkey", _pub(datadir), "--chain", str(history)]) == 1
     assert "does not match" in capsys.readouterr().out
 
 
@@ -243,10 +243,11 @@ def test_chain_detects_reordering(datadir: DataDir, tmp_path: Path, capsys: pyte
         da, db = pa.read_bytes(), pb.read_bytes()
         pa.write_bytes(db)
         pb.write_bytes(da)
-    assert main(["verify", "--pubkey", _pub(datadir), "--chain", str(history)]) == 1
+    assert main(["--lang", "en", "verify", "--pubkey", _pub(datadir), "--chain", str(history)]) == 1
     assert "file name does not match" in capsys.readouterr().out
 
 
 def test_file_checked_against_the_history(datadir: DataDir, tmp_path: Path) -> None:
     history, issued = _history(datadir, tmp_path)
-    assert main(["verify", "--pubkey", _pub(datadir), "--chain", str(history), str(issued[3].pdf_path)]) == 0
+    assert main(["--lang", "en", "verify", "--pubkey", _pub(datadir), "--chain", str(history),
+                 str(issued[3].pdf_path)]) == 0

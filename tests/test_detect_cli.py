@@ -55,5 +55,6 @@ def test_host_hint_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
 
 
 def test_watch_refuses_a_recorded_profile(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run(capsys, "--profile", str(PROFILES / "virtio-vm"), "--data-dir", str(tmp_path), "watch")
+    code, _, err = run(capsys, "--profile", str(PROFILES / "virtio-vm"), "--data-dir", str(tmp_path), "--lang", "en",
+                       "watch")
     assert code == 2 and "profile" in err

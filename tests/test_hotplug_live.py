@@ -55,7 +55,7 @@ def test_watch_sees_loop_appear_and_disappear(udevd: None, tmp_path: Path) -> No
     with image.open("wb") as f:
         f.truncate(16 * 1024 * 1024)
     watch = subprocess.Popen(
-        [sys.executable, "-m", "station.cli", "--data-dir", str(tmp_path / "data"), "watch", "--json",
+        [sys.executable, "-m", "station.cli", "--lang", "en", "--data-dir", str(tmp_path / "data"), "watch", "--json",
          "--all-loops", "--no-smartctl", "--timeout", "4"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     device = None

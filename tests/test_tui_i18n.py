@@ -15,10 +15,11 @@ import pytest
 from station import i18n
 
 PACKAGE = Path(i18n.__file__).parent
-# the TUI, plus the library modules whose sentences it shows (verdict findings, refused serials,
-# refusal reasons and plan warnings registered as station.notice templates)
+# the TUI, the command line, plus the library modules whose sentences they show (verdict findings, refused
+# serials, refusal reasons and plan warnings registered as station.notice templates)
+CLI_SOURCES = sorted([PACKAGE / "cli.py", *(PACKAGE / "commands").glob("*.py")])
 TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "verdict_text.py", PACKAGE / "machine_serial.py",
-                      PACKAGE / "protect.py", PACKAGE / "plan.py", PACKAGE / "purge_plan.py"])
+                      PACKAGE / "protect.py", PACKAGE / "plan.py", PACKAGE / "purge_plan.py", *CLI_SOURCES])
 MARKERS = {"_", "N_", "ngettext"}
 
 

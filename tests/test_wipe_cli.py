@@ -14,7 +14,8 @@ MIB = 1 << 20
 
 
 def station(*args: str, data: Path, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "station.cli", "--data-dir", str(data), *args],
+    """The English wording is asserted below: the language is pinned (French is the default without LANG)."""
+    return subprocess.run([sys.executable, "-m", "station.cli", "--lang", "en", "--data-dir", str(data), *args],
                           capture_output=True, text=True, timeout=300, **kw)  # type: ignore[call-overload]
 
 
@@ -29,7 +30,7 @@ def test_wipe_json_result_and_exit_code(disk_dir: Path) -> None:
     assert result["passes"] == ["random", "zero"] and result["nist_category"] == "clear"
     assert result["verification"]["passed"] is True
     assert target.read_bytes() == bytes(6 * MIB)
-    assert "Plan: erase 1 drive(s)" in res.stderr
+    assert "Plan: erase 1 drive, 6.3 MB of data will be destroyed." in res.stderr
 
 
 def test_dry_run_and_missing_confirmation_touch_nothing(disk_dir: Path) -> None:

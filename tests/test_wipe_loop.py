@@ -36,7 +36,7 @@ def loop(disk_dir: Path) -> Iterator[tuple[str, Path]]:
 
 
 def station(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "station.cli", "--data-dir", str(data), *args],
+    return subprocess.run([sys.executable, "-m", "station.cli", "--lang", "en", "--data-dir", str(data), *args],
                           capture_output=True, text=True, timeout=300, check=False)
 
 

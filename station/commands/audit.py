@@ -10,6 +10,7 @@ from pathlib import Path
 
 from station import config, keys, machine_serial, thresholds
 from station.commands.common import datadir_from_args, host_from_args
+from station.i18n import _
 from station.thresholds import CHECK_STATES, CHECKLIST_ITEMS
 
 
@@ -65,16 +66,20 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(audit.to_json_bytes(record).decode("utf-8"))
         return 0
+    # the record and its PDF are in `lang` (the document's language); these lines in the technician's (station.cli)
     print(f"{record['audit_id']}  {record['weee_annex_vi']['item_name'] or '?'}  "
-          f"verdict: {verdict.outcome}" + ("  (partial audit)" if inventory.partial else ""))
+          + _("verdict: {outcome}").format(outcome=_(verdict.outcome))
+          + ("  " + _("(partial audit)") if inventory.partial else ""))
     for finding in verdict.findings:
-        print(f"  [{finding.outcome}] {finding.id}: {finding.text(lang)}")
+        print(f"  [{finding.outcome}] {finding.id}: {finding.text()}")
     for disk in inventory.disks:
-        health = disk.smart.health if disk.smart else "unknown"
-        print(f"  disk {disk.name}: {disk.model or '?'} SMART {health}")
+        health = _(disk.smart.health) if disk.smart else _("unknown")
+        print("  " + _("disk {name}: {model} SMART {health}").format(name=disk.name, model=disk.model or "?",
+                                                                    health=health))
     for bat in inventory.batteries:
-        print(f"  battery {bat.name}: wear {bat.wear_percent if bat.wear_percent is not None else 'unknown'}")
-    print(f"  collected in {inventory.duration_s:.2f} s")
+        wear = bat.wear_percent if bat.wear_percent is not None else _("unknown")
+        print("  " + _("battery {name}: wear {wear}").format(name=bat.name, wear=wear))
+    print("  " + _("collected in {seconds:.2f} s").format(seconds=inventory.duration_s))
     if files is not None:
         print(json.dumps({"json": str(files.json_path), "sig": str(files.sig_path), "pdf": str(files.pdf_path)}))
     return 0

@@ -13,6 +13,7 @@ from station import config, outbox
 from station.certificate import DESTROY_TECHNIQUES, CertificateError, all_issued, issue_destruction
 from station.commands.common import datadir_from_args
 from station.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
                 "pdf": str(issued.pdf_path) if issued.pdf_path.exists() else None, "upload": status,
             }, sort_keys=True, ensure_ascii=False))
         else:
-            pdf = str(issued.pdf_path) if issued.pdf_path.exists() else "(no PDF)"
-            print(f"{cert.certificate_id}  {cert.result:<11} {cert.media.serial or '-':<20} "
-                  f"{cert.lot or '-':<12} {status:<8} {pdf}")
+            pdf = str(issued.pdf_path) if issued.pdf_path.exists() else _("(no PDF)")
+            print(f"{cert.certificate_id}  {_(cert.result):<11} {cert.media.serial or '-':<20} "
+                  f"{cert.lot or '-':<12} {_(status):<8} {pdf}")
     return 0
 
 
@@ -64,5 +65,5 @@ def destroy(args: argparse.Namespace) -> int:
     except CertificateError as exc:
         print(f"station certs destroy: {exc}", file=sys.stderr)
         return 2
-    print(f"{issued.certificate_id}  destroyed  {args.serial}  {issued.pdf_path}")
+    print(f"{issued.certificate_id}  {_('destroyed')}  {args.serial}  {issued.pdf_path}")
     return 0

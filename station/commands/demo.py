@@ -8,6 +8,7 @@ from pathlib import Path
 
 from station import config, datadir, i18n
 from station.commands.tui import configured_language
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from station.tui import StationApp
 
     if args.drives < 0 or args.speed <= 0:
-        print("station demo: --drives must be >= 0 and --speed > 0", file=sys.stderr)
+        print("station demo: " + _("--drives must be >= 0 and --speed > 0"), file=sys.stderr)
         return 2
     rack = DemoRack.create(args.drives, args.speed, args.late)
     data = demo_datadir(args, rack.root)
@@ -57,5 +58,5 @@ def run(args: argparse.Namespace) -> int:
         code = app.run() or 0
     finally:
         rack.remove_drives()
-    print(f"station demo: records kept in {data.root}", file=sys.stderr)
+    print("station demo: " + _("records kept in {path}").format(path=data.root), file=sys.stderr)
     return code

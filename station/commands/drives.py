@@ -12,6 +12,7 @@ from station import capabilities, detect, i18n, purge_plan
 from station.commands.common import datadir_from_args, host_from_args
 from station.disk import Disk
 from station.hw import Host
+from station.i18n import _
 from station.notice import Notice
 
 
@@ -29,7 +30,7 @@ def load_bays_for(args: argparse.Namespace) -> dict[str, str]:
     try:
         return detect.load_bays(Path(datadir_from_args(args).root) / detect.BAYS_FILE)
     except detect.BayConfigError as exc:
-        print(f"station: {exc} (bays ignored)", file=sys.stderr)
+        print("station: " + _("{error} (bays ignored)").format(error=exc), file=sys.stderr)
         return {}
 
 
@@ -37,17 +38,17 @@ def _size(n: int) -> str:
     return f"{n / 1e9:.1f} GB" if n < 1e12 else f"{n / 1e12:.2f} TB"
 
 
-def line(disk: Disk, lang: str) -> str:
-    serial = disk.serial.value or ("inconnu" if lang == "fr" else "unknown")
+def line(disk: Disk) -> str:
+    """A drive in the current language (station.i18n); the long hint texts are station.detect's own."""
+    serial = disk.serial.value or _("unknown")
     doubts = f" [{', '.join(disk.serial.doubts)}]" if disk.serial.doubts else ""
-    bay = f"  {'baie' if lang == 'fr' else 'bay'} {disk.bay}" if disk.bay else ""
+    bay = "  " + _("bay {bay}").format(bay=disk.bay) if disk.bay else ""
     text = (f"{disk.devnode:<14} {disk.kind.value:<9} {disk.bus:<6} {_size(disk.size_bytes):>9}  "
             f"{disk.model or '?'}  S/N {serial} ({disk.serial.source.value}){doubts}{bay}")
     for protection in disk.protections:
-        label = "PROTÉGÉ" if lang == "fr" else "PROTECTED"
-        text += f"\n{'':<14} {label}: {protection.reason.value}: {protection.translated()}"
+        text += f"\n{'':<14} {_('PROTECTED')}: {protection.reason.value}: {protection.translated()}"
     for hint in disk.hints:
-        text += f"\n{'':<14} ! {detect.hint_text(hint, lang)}"
+        text += f"\n{'':<14} ! {detect.hint_text(hint, i18n.language())}"
     return text
 
 
@@ -69,8 +70,7 @@ def purge_summary(host: Host, disk: Disk) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     host = host_from_args(args)
-    lang = i18n.choose_language(getattr(args, "lang", None), None, host.env)
-    i18n.set_language(lang)  # refusal reasons and Purge choices are rendered through the catalogs
+    lang = i18n.language()  # chosen once by station.cli for every command
     found = detect.detect(host, include_loops=args.all_loops, bays=load_bays_for(args),
                           identify=not args.no_smartctl)
     probe = not args.no_smartctl
@@ -83,13 +83,14 @@ def run(args: argparse.Namespace) -> int:
         }, indent=2, ensure_ascii=False))
         return 0
     if not found.disks:
-        print("Aucun disque détecté." if lang == "fr" else "No drive detected.")
+        print(_("No drive detected."))
     for disk in found.disks:
-        print(line(disk, lang))
+        print(line(disk))
         if probe and not disk.protections:
             summary = purge_summary(host, disk)
             reason = Notice.from_dict(summary["reason_notice"]).translated()
-            print(f"{'':<14} Purge: {summary['technique']} ({summary['nist_category']}) - {reason}")
+            print(f"{'':<14} " + _("Purge: {technique} ({category}) - {reason}").format(
+                technique=summary["technique"], category=summary["nist_category"], reason=reason))
     for hint in found.hints:
         print(f"! {detect.hint_text(hint.code, lang)} ({hint.detail})")
     return 0

@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
-from station.commands.common import datadir_from_args, host_from_args
-from station.commands.wipe import ProgressDisplay, line_for, result_dict
+from station.commands.common import datadir_from_args, error_text, host_from_args
+from station.commands.wipe import ProgressDisplay, line_for, result_dict, state_word
+from station.i18n import _
 from station.jobs import Journal
 from station.session import Session
 
@@ -36,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(record, sort_keys=True))
         else:
             serial = job.disk.serial.value if job.disk and job.disk.serial.value else "-"
-            print(f"{job.job_id}  {job.state.value:<11} {job.method:<12} {job.target}  serial {serial}"
-                  + (f"  ({job.failure})" if job.failure else ""))
+            print(f"{job.job_id}  {state_word(job.state):<11} {job.method:<12} {job.target}  "
+                  + _("serial {serial}").format(serial=serial) + (f"  ({job.failure})" if job.failure else ""))
     return 0
 
 
@@ -46,18 +47,21 @@ def restart(args: argparse.Namespace) -> int:
     try:
         old = session.journal.load(args.job_id)
     except (OSError, ValueError, KeyError) as exc:
-        print(f"station jobs restart: no readable job {args.job_id}: {exc}", file=sys.stderr)
+        print("station jobs restart: " + _("no readable job {job}: {error}").format(job=args.job_id, error=exc),
+              file=sys.stderr)
         return 2
-    print(f"Restart job {old.job_id} ({old.state.value}) on {old.target}: method {old.method}, "
-          f"verify {old.verify}. All data on it will be destroyed.", file=sys.stderr)
-    if not args.yes and (not sys.stdin.isatty() or input("Type 1 to confirm: ").strip() != "1"):
-        print("Not confirmed: nothing was written.", file=sys.stderr)
+    print(_("Restart job {job} ({state}) on {target}: method {method}, verify {verify}. "
+            "All data on it will be destroyed.").format(job=old.job_id, state=state_word(old.state),
+                                                        target=old.target, method=old.method, verify=old.verify),
+          file=sys.stderr)
+    if not args.yes and (not sys.stdin.isatty() or input(_("Type {n} to confirm: ").format(n=1)).strip() != "1"):
+        print(_("Not confirmed: nothing was written."), file=sys.stderr)
         return 2
     display = ProgressDisplay(sys.stderr)
     try:
         outcome = session.restart(old.job_id, on_progress=display.update)
     except ValueError as exc:
-        print(f"station jobs restart: {exc}", file=sys.stderr)
+        print(f"station jobs restart: {error_text(exc)}", file=sys.stderr)
         return 2
     display.close()
     print(line_for(outcome), file=sys.stderr)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from station import config, keys
 from station.commands.common import datadir_from_args
+from station.i18n import _, ngettext
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,10 +34,12 @@ def run(args: argparse.Namespace) -> int:
 
     report = lots.report(datadir, args.lot, lang, Path(args.out), key, settings.station_name or None)
     for reason in report.skipped:
-        print(f"skipped {reason}", file=sys.stderr)
+        print(_("skipped {reason}").format(reason=reason), file=sys.stderr)
     c = report.counts
-    print(f"lot {args.lot}: {c.machines} machine(s), {c.drives} drive(s): {c.erased} erased, {c.failed} not erased, "
-          f"{c.destroyed} destroyed")
-    print(f"report   {report.pdf_path}")
-    print(f"manifest {report.manifest_path} (+ .sig)")
+    machines = ngettext("{n} machine", "{n} machines", c.machines).format(n=c.machines)
+    drives = ngettext("{n} drive", "{n} drives", c.drives).format(n=c.drives)
+    print(_("lot {lot}: {machines}, {drives}: {erased} erased, {failed} not erased, {destroyed} destroyed").format(
+        lot=args.lot, machines=machines, drives=drives, erased=c.erased, failed=c.failed, destroyed=c.destroyed))
+    print(_("report   {path}").format(path=report.pdf_path))
+    print(_("manifest {path} (+ .sig)").format(path=report.manifest_path))
     return 0 if report.certificates else 1

@@ -7,6 +7,7 @@ import sys
 
 from station import config, keys
 from station.commands.common import datadir_from_args
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     datadir = datadir_from_args(args)
     settings, warnings = config.load_checked(datadir)
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(_("warning: {text}").format(text=warning), file=sys.stderr)
     if args.action == "set":
         try:
             settings = config.with_value(settings, args.key, args.value)
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         config.save(datadir, settings)
     for name, value in settings.to_dict().items():
-        shown = "(set)" if name in config.SECRET_NAMES and value else value
+        shown = _("(set)") if name in config.SECRET_NAMES and value else value
         print(f"{name:<17} {shown}")
     print(f"{'data_dir':<17} {datadir.root} ({datadir.source})")
     if args.action == "show":
@@ -41,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"{'key_fingerprint':<17} {key.fingerprint}")
             print(f"{'public_key':<17} {keys.public_path(datadir)}")
         except keys.KeyFileError as exc:
-            print(f"{'key_fingerprint':<17} unavailable: {exc}")
+            print(f"{'key_fingerprint':<17} " + _("unavailable: {error}").format(error=exc))
     return 0

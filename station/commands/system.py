@@ -11,8 +11,9 @@ import json
 import sys
 import time
 
-from station import bootmedium, datamount
-from station.commands.common import host_from_args
+from station import bootmedium, datamount, i18n
+from station.commands.common import host_from_args, set_language_from
+from station.i18n import _
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,13 +40,14 @@ def _record_boot_medium(args: argparse.Namespace) -> int:
     for attempt in range(max(args.retries, 0) + 1):
         medium = bootmedium.record(host)
         if medium is not None:
-            print(f"boot medium: /dev/{medium.disk} ({medium.devnum}, serial {medium.serial or 'unknown'}, "
-                  f"found by {medium.found_by})")
+            print(_("boot medium: /dev/{disk} ({devnum}, serial {serial}, found by {found_by})").format(
+                disk=medium.disk, devnum=medium.devnum, serial=medium.serial or _("unknown"),
+                found_by=medium.found_by))
             return 0
         if attempt < args.retries:
             time.sleep(1.0)
-    print("boot medium not found: not booted from the Station live image? "
-          "(no /run/live/medium and no disk with this image's ISO UUID)", file=sys.stderr)
+    print(_("boot medium not found: not booted from the Station live image? "
+            "(no /run/live/medium and no disk with this image's ISO UUID)"), file=sys.stderr)
     return 1
 
 
@@ -56,8 +58,10 @@ def _mount_data(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status.to_dict(), ensure_ascii=False))
     else:
-        message = status.message_fr if getattr(args, "lang", None) == "fr" else status.message_en
-        where = f" ({status.device} on {status.mountpoint})" if status.mountpoint else ""
+        # station.datamount words each state in both languages (the TUI shows the same sentence)
+        message = status.message_fr if i18n.language() == "fr" else status.message_en
+        where = " " + _("({device} on {mountpoint})").format(device=status.device, mountpoint=status.mountpoint) \
+            if status.mountpoint else ""
         stream = sys.stdout if status.state is datamount.DataState.MOUNTED else sys.stderr
         print(message + where + (f": {status.detail}" if status.detail else ""), file=stream)
     return datamount.EXIT_CODES[status.state]
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", choices=["fr", "en"])
     _add_tasks(parser.add_subparsers(dest="system_command", required=True, metavar="TASK"))
     args = parser.parse_args(argv)
+    set_language_from(args)
     code: int = args.func(args)
     return code
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from station import config, outbox
 from station import upload as uploading
 from station.commands.common import datadir_from_args
+from station.i18n import _
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     datadir = datadir_from_args(args)
     queued = len(outbox.pending(datadir))
     if queued == 0:
-        print("outbox empty: nothing to send")
+        print(_("outbox empty: nothing to send"))
         return 0
     try:
         if args.to:
@@ -31,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             settings = config.load(datadir)
             if not settings.upload_endpoint:
-                print("station upload: no endpoint; set one with `station settings set upload_endpoint URL` "
-                      "or use --to DIR", file=sys.stderr)
+                print("station upload: " + _("no endpoint; set one with `station settings set upload_endpoint URL` "
+                                             "or use --to DIR"), file=sys.stderr)
                 return 2
             policy = uploading.Policy(attempts=max(1, args.attempts), timeout=args.timeout)
             summary = uploading.upload_http(datadir, settings.upload_endpoint, settings.upload_token, policy)
@@ -40,11 +41,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"station upload: {exc}", file=sys.stderr)
         return 2
     for cid in summary.sent:
-        print(f"sent     {cid}")
+        print(_("sent     {certificate}").format(certificate=cid))
     for cid in summary.already:
-        print(f"sent     {cid} (the server already had it)")
+        print(_("sent     {certificate} (the server already had it)").format(certificate=cid))
     for cid, error in summary.failed.items():
-        print(f"queued   {cid}: {error}")
+        print(_("queued   {certificate}: {error}").format(certificate=cid, error=error))
     if summary.stopped:
-        print(f"stopped: {summary.stopped}", file=sys.stderr)
+        print(_("stopped: {reason}").format(reason=summary.stopped), file=sys.stderr)
     return 0 if summary.ok else 1

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from station import keys
 from station import verify as checks
+from station.i18n import _, ngettext
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,29 +25,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _line(outcome: checks.Outcome) -> str:
+    """One outcome in the current language; the reasons are station.verify's own words."""
     if outcome.status is checks.Status.VALID:
-        what = "lot manifest" if outcome.kind == "lot-manifest" else (
-            "certificate" if outcome.kind == "certificate" else "FAILURE REPORT (not a certificate of erasure)")
+        what = _("lot manifest") if outcome.kind == "lot-manifest" else (
+            _("certificate") if outcome.kind == "certificate" else
+            _("FAILURE REPORT (not a certificate of erasure)"))
         details = f"{what} {outcome.certificate_id or ''}".rstrip()
         if outcome.result:
-            details += f", result {outcome.result}, serial {outcome.serial or 'unknown'}"
-        pin = "pinned key" if outcome.pinned else \
-            "key found beside the file, compare its fingerprint with the published one or pass --pubkey"
-        return f"VALID      {outcome.path}: {details}; signed by {outcome.key_fingerprint} ({pin})"
-    label = "INVALID   " if outcome.status is checks.Status.INVALID else "UNREADABLE"
-    return f"{label} {outcome.path}: " + "; ".join(outcome.reasons)
+            details += _(", result {result}, serial {serial}").format(result=_(outcome.result),
+                                                                      serial=outcome.serial or _("unknown"))
+        pin = _("pinned key") if outcome.pinned else \
+            _("key found beside the file, compare its fingerprint with the published one or pass --pubkey")
+        return f"{_('VALID'):<10} {outcome.path}: " + _("{details}; signed by {key} ({pin})").format(
+            details=details, key=outcome.key_fingerprint, pin=pin)
+    label = _("INVALID") if outcome.status is checks.Status.INVALID else _("UNREADABLE")
+    return f"{label:<10} {outcome.path}: " + "; ".join(outcome.reasons)
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.files and not args.chain:
-        print("station verify: give certificate files, --chain DIR, or both", file=sys.stderr)
+        print("station verify: " + _("give certificate files, --chain DIR, or both"), file=sys.stderr)
         return 2
     pinned = None
     if args.pubkey:
         try:
             pinned = keys.load_public(Path(args.pubkey).read_bytes())
         except (OSError, keys.KeyFileError) as exc:
-            print(f"station verify: cannot use public key {args.pubkey}: {exc}", file=sys.stderr)
+            print("station verify: " + _("cannot use public key {path}: {error}").format(path=args.pubkey, error=exc),
+                  file=sys.stderr)
             return 2
     outcomes = [checks.verify_file(Path(f), pinned) for f in args.files]
     problems: list[str] = []
@@ -62,11 +68,12 @@ def run(args: argparse.Namespace) -> int:
                 outcome.status, outcome.reasons = checks.Status.INVALID, [reason]
         if not problems:
             last = max((o for o in chain_outcomes if o.link), key=lambda o: o.link.sequence if o.link else 0)
-            head = f"{last.certificate_id} sha256 {last.sha256}" if last.link else "none"
-            print(f"history {args.chain}: {len(chain_outcomes)} certificate(s), every link holds; last {head}",
-                  file=sys.stderr)
+            head = f"{last.certificate_id} sha256 {last.sha256}" if last.link else _("none")
+            print(ngettext("history {chain}: {n} certificate, every link holds; last {head}",
+                           "history {chain}: {n} certificates, every link holds; last {head}", len(chain_outcomes))
+                  .format(chain=args.chain, n=len(chain_outcomes), head=head), file=sys.stderr)
     for outcome in outcomes:
         print(json.dumps(outcome.to_dict(), sort_keys=True) if args.json else _line(outcome))
     for problem in problems:
-        print(f"HISTORY    {problem}", file=sys.stderr if args.json else sys.stdout)
+        print(f"{_('HISTORY'):<10} {problem}", file=sys.stderr if args.json else sys.stdout)
     return checks.exit_code(outcomes, problems)

@@ -12,13 +12,21 @@ from typing import Any, TextIO
 from station import hotplug
 from station import plan as planning
 from station.blockio import open_target, throttled_opener
-from station.commands.common import datadir_from_args, host_from_args
+from station.commands.common import datadir_from_args, error_text, host_from_args
 from station.erase import Progress
 from station.hotplug import HotplugMonitor
 from station.hw import Host
-from station.jobs import JobState
-from station.plan import Execution
+from station.i18n import N_, _, ngettext
+from station.jobs import JobState, Phase
+from station.plan import ErasePlan, Execution, PlannedAction
 from station.session import Outcome, Session
+
+# job states and phases in words (translated where shown; JSON keeps the values)
+STATE_WORDS = {JobState.PLANNED: N_("planned"), JobState.RUNNING: N_("running"), JobState.ERASED: N_("erased"),
+               JobState.FAILED: N_("failed"), JobState.CANCELLED: N_("cancelled"),
+               JobState.INTERRUPTED: N_("interrupted")}
+PHASE_WORDS = {Phase.PREPARING: N_("preparing"), Phase.FLUSHING: N_("flushing"), Phase.SANITIZING: N_("sanitizing"),
+               Phase.VERIFYING: N_("verifying"), Phase.DONE: N_("done")}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,16 +51,16 @@ def run(args: argparse.Namespace) -> int:
         disks = [planning.resolve_disk(host, t) for t in args.targets]
         plan = session.plan(disks, args.method, args.verify, args.rounds)
     except (ValueError, ImportError) as exc:
-        print(f"station wipe: {exc}", file=sys.stderr)
+        print(f"station wipe: {error_text(exc)}", file=sys.stderr)
         return 2
-    print(plan.describe(), file=sys.stderr)
+    print(describe(plan), file=sys.stderr)
     if not plan.runnable:
-        print("Nothing to erase: every target was refused.", file=sys.stderr)
+        print(_("Nothing to erase: every target was refused."), file=sys.stderr)
         return 2
     if args.dry_run:
         return 0 if not plan.refused else 1
     if not args.yes and not confirm(len(plan.runnable)):
-        print("Not confirmed: nothing was written.", file=sys.stderr)
+        print(_("Not confirmed: nothing was written."), file=sys.stderr)
         return 2
     display = ProgressDisplay(sys.stderr)
     execution = session.start(plan, on_progress=display.update)
@@ -79,6 +87,36 @@ def run(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def describe(plan: ErasePlan) -> str:
+    """The plan in the technician's language: what will be destroyed, how, Clear or Purge, what is refused."""
+    runnable = plan.runnable
+    total = planning.human_size(sum(a.disk.size_bytes for a in runnable))
+    lines = [ngettext("Plan: erase {n} drive, {size} of data will be destroyed.",
+                      "Plan: erase {n} drives, {size} of data will be destroyed.", len(runnable))
+             .format(n=len(runnable), size=total)]
+    lines += [action_text(a) for a in plan.actions]
+    return "\n".join(lines)
+
+
+def action_text(action: PlannedAction) -> str:
+    d = action.disk
+    ident = " ".join(x for x in (d.vendor, d.model) if x) or d.kind.value
+    head = f"{d.devnode}  {ident}  {d.serial.value or _('serial unknown')}  {planning.human_size(d.size_bytes)}"
+    if action.refusals:
+        return f"{head}\n    " + _("REFUSED: {why}").format(why=action.translated_refusal())
+    if action.choice is not None:
+        how = (_("host overwrite, then drive command {method}, proven by marker blocks") if action.passes else
+               _("drive command {method}, proven by marker blocks")).format(method=action.method)
+    else:
+        how = _("{method} ({passes}), verify {verify}").format(method=action.method, passes=" + ".join(action.passes),
+                                                                verify=action.verify)
+    category = {"clear": _("CLEAR"), "purge": _("PURGE")}.get(action.nist_category, action.nist_category.upper())
+    lines = [head, "    " + _("{category} by {technique}: {how}").format(category=category,
+                                                                          technique=action.technique, how=how)]
+    lines += ["    " + _("warning: {text}").format(text=w.translated()) for w in action.warnings]
+    return "\n".join(lines)
+
+
 def watch_removals(host: Host, execution: Execution, targets: list[str]) -> HotplugMonitor | None:
     """A drive pulled mid-job fails that job at once, even while no I/O is in flight (a drive command)."""
     if not host.is_live or not any(t.startswith("/dev/") for t in targets) or not hotplug.udev_running(host):
@@ -98,19 +136,27 @@ def watch_removals(host: Host, execution: Execution, targets: list[str]) -> Hotp
 
 
 def confirm(count: int) -> bool:
+    """The technician types the number of targets (digits in every language); anything else erases nothing."""
     if not sys.stdin.isatty():
-        print("Refusing to erase without confirmation: no terminal to ask on (use --yes).", file=sys.stderr)
+        print(_("Refusing to erase without confirmation: no terminal to ask on (use --yes)."), file=sys.stderr)
         return False
-    answer = input(f"All data on these {count} target(s) will be destroyed. Type {count} to confirm: ")
+    answer = input(ngettext("All data on this target will be destroyed. Type {n} to confirm: ",
+                            "All data on these {n} targets will be destroyed. Type {n} to confirm: ", count)
+                   .format(n=count))
     return answer.strip() == str(count)
 
 
+def state_word(state: JobState) -> str:
+    return _(STATE_WORDS.get(state, state.value))
+
+
 def line_for(outcome: Outcome) -> str:
+    """One result line; the job's failure text is evidence, shown as recorded."""
     job = outcome.job
-    verdict = "ERASED and verified" if job.erased else f"{job.state.value.upper()}: {job.failure}"
+    verdict = _("ERASED and verified") if job.erased else f"{state_word(job.state).upper()}: {job.failure}"
     where = f" -> {outcome.certificate}" if outcome.certificate else ""
     if outcome.error:
-        where = f" (no certificate: {outcome.error})"
+        where = " " + _("(no certificate: {error})").format(error=outcome.error)
     return f"{job.target}: {verdict}{where}"
 
 
@@ -153,8 +199,9 @@ class ProgressDisplay:
                 print(self._line(progress), file=self.stream, flush=True)
 
     def _line(self, p: Progress) -> str:
-        step = f"pass {p.pass_index + 1}/{p.pass_count}" if p.phase.value == "writing" else p.phase.value
-        eta = f" ETA {int(p.eta_s)}s" if p.eta_s is not None else ""
+        step = (_("pass {index}/{count}").format(index=p.pass_index + 1, count=p.pass_count)
+                if p.phase is Phase.WRITING else _(PHASE_WORDS.get(p.phase, p.phase.value)))
+        eta = " " + _("ETA {seconds}s").format(seconds=int(p.eta_s)) if p.eta_s is not None else ""
         return f"{p.target}: {step} {p.fraction * 100:5.1f}% {p.rate / 1e6:8.1f} MB/s{eta}"
 
     def _redraw(self) -> None:

@@ -15,9 +15,11 @@ def test_hotplug_four_buses_seen_by_watch_and_drives(rack: Rack, tmp_path: Path)
     require_commands("watch", "drives")
     drives = four_buses(tmp_path)
     rack.boot()
-    watcher = rack.agent.spawn(["/bin/sh", "-c", "exec " + " ".join(rack.station_argv("watch", "--json"))
-                                + " >/tmp/watch.jsonl 2>/tmp/watch.err"], capture=False)
-    # `watch` says so on stderr once its udev monitor is open: from then on no add event can be missed.
+    argv = rack.station_argv("--lang", "en", "watch", "--json")
+    watcher = rack.agent.spawn(["/bin/sh", "-c", "exec " + " ".join(argv) + " >/tmp/watch.jsonl 2>/tmp/watch.err"],
+                               capture=False)
+    # `watch` says so on stderr once its udev monitor is open: from then on no add event can be missed
+    # (in English: --lang en, as the guest has no LANG and French is the default).
     # Importing the CLI under TCG takes 20-60 s on a busy 2-core machine.
     wait_until(lambda: rack.sh("grep -q watching /tmp/watch.err").returncode == 0, 300, "station watch listening")
 
