@@ -203,3 +203,28 @@ def test_cli_start_does_not_import_the_tui_or_pdf() -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert res.returncode == 0, res.stderr
     assert "indiquer des fichiers de certificat" in res.stderr
+
+
+@pytest.mark.parametrize(("lang", "medium", "data"), [
+    ("fr", "support de démarrage introuvable", "Partition STATIONDATA introuvable"),
+    ("en", "boot medium not found", "STATIONDATA partition not found"),
+])
+def test_boot_units_entry_point_follows_lang(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             env_lang: pytest.MonkeyPatch, lang: str, medium: str, data: str) -> None:
+    """`python -m station.commands.system` (the systemd units) chooses the language like station.cli."""
+    from station.commands import system
+
+    (tmp_path / "root").mkdir()  # a recorded machine with nothing on it: no boot key, no data partition
+    env_lang.setenv("LANG", f"{lang}_{lang.upper()}.UTF-8")
+    env_lang.setenv("STATION_DATA", str(tmp_path / "data"))
+    assert system.main(["--profile", str(tmp_path), "record-boot-medium"]) == 1
+    assert capsys.readouterr().err.startswith(medium)
+    assert system.main(["--profile", str(tmp_path), "mount-data", "--retries", "0"]) == 3
+    assert capsys.readouterr().err.startswith(data)
+
+
+def test_jobs_restart_sets_the_language(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        env_lang: pytest.MonkeyPatch) -> None:
+    env_lang.setenv("LANG", "fr_FR.UTF-8")
+    code, _, err = run(capsys, "--data-dir", str(tmp_path), "jobs", "restart", "20990101T000000Z-nope")
+    assert code == 2 and "tâche 20990101T000000Z-nope illisible" in err
