@@ -7,6 +7,7 @@ read-only or full (certificates would then only live in RAM and vanish at power-
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -108,7 +109,9 @@ def _status_of_mounted(host: Host, device: str, mountpoint: str, detail: str) ->
     try:
         datadir.DataDir(Path(host.path(mountpoint)) / "station", "partition").ensure()
     except OSError as exc:
-        return DataStatus(DataState.READ_ONLY, device, mountpoint, free, f"cannot create the data dir: {exc}")
+        # no room for the directories themselves (clusters, inodes) is a full partition, not a read-only one
+        state = DataState.FULL if exc.errno == errno.ENOSPC else DataState.READ_ONLY
+        return DataStatus(state, device, mountpoint, free, f"cannot create the data dir: {exc}")
     return DataStatus(DataState.MOUNTED, device, mountpoint, free, detail)
 
 

@@ -196,3 +196,16 @@ def test_mount_data_reports_read_only_when_the_mount_is_read_only(tmp_path: Path
     assert status.state is datamount.DataState.READ_ONLY, status
     assert "fsck.fat exit 4" in status.detail
     assert tuple(RO_ARGV) not in runner.calls
+
+
+def test_mount_data_reports_full_when_the_data_dir_cannot_be_created(tmp_path: Path) -> None:
+    # blocks to spare but no inode left: creating station/ fails with ENOSPC, which is "full", not "read-only"
+    runner = ReplayRunner()
+    runner.add(["fsck.fat", "-a", "-w", DEV])
+    runner.add(MOUNT_ARGV)
+    host = _host(_key_profile(tmp_path), runner)
+    with _tmpfs(host.path(datamount.MOUNT_POINT), "size=8m,nr_inodes=2"):
+        status = datamount.mount_data(host, retries=0)
+    assert status.state is datamount.DataState.FULL, status
+    assert status.free_bytes is not None and status.free_bytes >= datamount.LOW_SPACE_BYTES
+    assert "cannot create the data dir" in status.detail
