@@ -1,10 +1,11 @@
 """The erase engine: NIST SP 800-88 Clear by overwrite, then verification, at device speed.
 
-One worker thread per target. Writes use large aligned O_DIRECT requests; a producer thread
-generates the next random chunk while the current one is written, and verification overlaps
-reading with regenerating and comparing (memcmp, GIL released). A job is ERASED only when every
-pass covered every byte, nothing failed, and verification passed; anything else ends FAILED,
-CANCELLED or (found after a crash) INTERRUPTED, with the reason and the byte ranges.
+One thread per target, plus helpers. Writes use large aligned O_DIRECT requests; a producer thread
+generates the next random chunk while the current one is written, and verification runs two workers
+that each read and compare their own chunk (memcmp, GIL released), so a read is always in flight
+while the other worker compares. A job is ERASED only when every pass covered every byte, nothing
+failed, and verification passed; anything else ends FAILED, CANCELLED or (found after a crash)
+INTERRUPTED, with the reason and the byte ranges.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ CHUNK = 8 << 20
 # Reads are verified in smaller requests than writes: a chunk that stays in cache between the read
 # and the compare is compared almost for free (measured on RAM-backed loops: 2 MiB ~2x faster than 8 MiB).
 VERIFY_CHUNK = 2 << 20
+VERIFY_WORKERS = 2
+# The random stream is handed from the generating thread to the writer in the same cache-sized pieces
+# (measured: 2 MiB 0.96x dd's zero write, 8 MiB 0.80x).
+STREAM_CHUNK = 2 << 20
 WRITE_RETRIES = 2
 MAX_ERROR_RANGES = 64
 JOURNAL_EVERY_S = 5.0
@@ -209,6 +214,7 @@ class EraseRunner:
         self._last_journal = 0.0
         self._rate_window: list[tuple[float, int]] = []
         self._work_done = 0
+        self._lock = threading.Lock()  # verification workers share the job's counters, errors and progress
 
     # control, from any thread
     def cancel(self, reason: str = "cancelled by the operator") -> None:
@@ -286,8 +292,8 @@ class EraseRunner:
         job = self.job
         job.phase, job.bytes_done = Phase.WRITING, 0
         self._emit(0, target.size)
-        work = chunks(0, target.size, self.chunk)
         if pat.static:
+            work = chunks(0, target.size, self.chunk)
             buf = Buffer(self.chunk)
             pat.fill(buf, 0, self.chunk)
             for offset, length in work:
@@ -295,7 +301,8 @@ class EraseRunner:
                 self._write_chunk(target, buf, offset, length)
                 self._advance(length, target.size)
             return
-        fetch = Prefetcher(work, lambda b, o, n: pat.fill(b, o, n), self._pool(self.chunk))
+        size = min(self.chunk, STREAM_CHUNK)
+        fetch = Prefetcher(chunks(0, target.size, size), lambda b, o, n: pat.fill(b, o, n), self._pool(size))
         try:
             for offset, length, buf, _ in fetch:
                 self._check_stop()
@@ -383,49 +390,71 @@ class EraseRunner:
                               expected="zero" if final.static else "random-stream")
         job.verification = result
         self._emit(0, total)
-        # Reads run inline: a reader thread's hand-offs cost more than they overlap (measured: 3.1 vs
-        # 5-6 GB/s); only the random stream is regenerated ahead, on its own thread (AES releases the GIL).
-        got = Buffer(size)
-        expected_static: Buffer | None = None
-        expected_feed: Prefetcher | None = None
-        expected_iter: Iterator[tuple[int, int, Buffer, object]] | None = None
+        zero: Buffer | None = None
         if final.static:
-            expected_static = Buffer(size)
-            final.fill(expected_static, 0, size)
-        else:
-            expected_feed = Prefetcher(work, lambda b, o, n: final.fill(b, o, n), self._pool(size))
-            expected_iter = iter(expected_feed)
-        mismatched_blocks = 0
-        try:
-            for offset, length in work:
-                self._check_stop()
-                exp = expected_static
-                exp_buf: Buffer | None = None
-                if expected_iter is not None:
-                    _, _, exp_buf, _ = next(expected_iter)
-                    exp = exp_buf
-                assert exp is not None
-                try:
-                    self._read_fully(target, got, offset, length)
-                except OSError as exc:
-                    if device_lost(exc, target):
-                        raise DeviceLostError(f"{exc.strerror or exc} while verifying at byte {offset}") from exc
+            zero = Buffer(size)
+            final.fill(zero, 0, size)
+        mismatched = [0]
+
+        def check(item: tuple[int, int], got: Buffer, expected: Buffer) -> None:
+            offset, length = item
+            try:
+                self._read_fully(target, got, offset, length)
+            except OSError as exc:
+                if device_lost(exc, target):
+                    raise DeviceLostError(f"{exc.strerror or exc} while verifying at byte {offset}") from exc
+                with self._lock:
                     self._record("read", offset, length, exc)
-                else:
-                    if not got.equals(exp, length):
-                        mismatched_blocks += self._locate_mismatches(got, exp, offset, length, target.block_size)
+            else:
+                exp = zero if zero is not None else expected
+                if zero is None:
+                    final.fill(expected, offset, length)
+                if not got.equals(exp, length):
+                    blocks = self._locate_mismatches(got, exp, offset, length, target.block_size)
+                    with self._lock:
+                        mismatched[0] += len(blocks)
+                        result.mismatch_offsets = sorted(result.mismatch_offsets + blocks[:16])[:16]
+            with self._lock:
                 result.bytes_verified += length
                 result.regions += 1
-                if expected_feed is not None and exp_buf is not None:
-                    expected_feed.release(exp_buf)
                 self._advance(length, total)
-        finally:
-            if expected_feed is not None:
-                expected_feed.close()
-        result.passed = (mismatched_blocks == 0 and not job.errors and result.bytes_verified == total)
-        if mismatched_blocks:
-            job.notes.append(f"verification: {mismatched_blocks} block(s) of {target.block_size} bytes "
+
+        self._in_parallel(work, check, size)
+        result.passed = (mismatched[0] == 0 and not job.errors and result.bytes_verified == total)
+        if mismatched[0]:
+            job.notes.append(f"verification: {mismatched[0]} block(s) of {target.block_size} bytes "
                              "did not hold the expected pattern")
+
+    def _in_parallel(self, work: list[tuple[int, int]],
+                     check: Callable[[tuple[int, int], Buffer, Buffer], None], size: int) -> None:
+        """Run `check` over the work on VERIFY_WORKERS threads, so a read is in flight while another chunk is
+        compared (measured on RAM-backed loops: 2 workers verify zeros ~1.5x faster than read-then-compare).
+        The first exception stops the others and is raised here; so does a cancel."""
+        items = iter(work)
+        failure: list[BaseException] = []
+
+        def worker() -> None:
+            got, expected = Buffer(size), Buffer(size)
+            try:
+                while not failure:
+                    self._check_stop()
+                    with self._lock:
+                        item = next(items, None)
+                    if item is None:
+                        return
+                    check(item, got, expected)
+            except BaseException as exc:  # handed to the job's thread, which decides what it means
+                with self._lock:
+                    failure.append(exc)
+
+        threads = [threading.Thread(target=worker, daemon=True, name=f"station-verify-{i}")
+                   for i in range(min(VERIFY_WORKERS, max(1, len(work))))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failure:
+            raise failure[0]
 
     def _read_fully(self, target: BlockTarget, buf: Buffer, offset: int, length: int) -> int:
         last: OSError | None = None
@@ -445,16 +474,11 @@ class EraseRunner:
         assert last is not None
         raise last
 
-    def _locate_mismatches(self, got: Buffer, exp: Buffer, offset: int, length: int, block: int) -> int:
-        assert self.job.verification is not None
-        found = self.job.verification.mismatch_offsets
-        count = 0
-        for pos in range(0, length, block):
-            if got.view[pos:pos + block] != exp.view[pos:pos + block]:
-                count += 1
-                if len(found) < 16:
-                    found.append(offset + pos)
-        return count
+    @staticmethod
+    def _locate_mismatches(got: Buffer, exp: Buffer, offset: int, length: int, block: int) -> list[int]:
+        """The offsets of every block that differs (the caller keeps the first few as evidence)."""
+        return [offset + pos for pos in range(0, length, block)
+                if got.view[pos:pos + block] != exp.view[pos:pos + block]]
 
     # bookkeeping
     def _finish(self) -> None:

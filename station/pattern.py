@@ -49,7 +49,7 @@ class RandomPattern(Pattern):
             raise ValueError("random stream offsets must be 16-byte aligned")
         counter = (offset // 16).to_bytes(16, "big")
         encryptor = Cipher(algorithms.AES(self.key), modes.CTR(counter)).encryptor()
-        source = self._zeros if length == len(self._zeros) else bytes(length)
+        source = memoryview(self._zeros)[:length] if length <= len(self._zeros) else bytes(length)
         encryptor.update_into(source, buf.view[: length + 15])
 
 

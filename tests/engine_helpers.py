@@ -68,5 +68,23 @@ class Vanishing(Wrapped):
         return not self.gone
 
 
+class VanishingWhileVerifying(Wrapped):
+    """Writes go through; the drive is pulled after `after` bytes were read back."""
+
+    def __init__(self, inner: BlockTarget, after: int):
+        super().__init__(inner)
+        self.after, self.read, self.gone = after, 0, False
+
+    def read_at(self, data: memoryview, offset: int) -> int:
+        if self.gone or self.read >= self.after:
+            self.gone = True
+            raise OSError(errno.ENODEV, "No such device")
+        self.read += len(data)
+        return super().read_at(data, offset)
+
+    def present(self) -> bool:
+        return not self.gone
+
+
 def opener(wrapper: type[Wrapped], *args: object) -> object:
     return lambda path: wrapper(OsTarget(path), *args)  # type: ignore[arg-type]

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from engine_helpers import BadSectors, LyingDrive, Vanishing, opener
+from engine_helpers import BadSectors, LyingDrive, Vanishing, VanishingWhileVerifying, opener
 
 from station import pattern
-from station.erase import EraseRunner, VerifySpec, passes_for, sample_ranges
-from station.jobs import EraseJob, JobState, Journal, new_job_id
+from station.blockio import throttled_opener
+from station.erase import EraseRunner, Progress, VerifySpec, passes_for, sample_ranges
+from station.jobs import EraseJob, JobState, Journal, Phase, new_job_id
 
 MIB = 1 << 20
 BLOCK = 4096
@@ -133,6 +134,42 @@ def test_cancel_and_abort_never_yield_erased(disk_dir: Path) -> None:
     runner.abort("device removed from bay 3")
     job = runner.run()
     assert job.state is JobState.FAILED and job.failure == "device removed from bay 3"
+
+
+def test_mismatches_found_by_both_verify_workers_are_reported_in_device_order(disk_dir: Path) -> None:
+    """Adjacent verify chunks go to different workers; the evidence must still list the first offsets in order."""
+    target = disk_dir / "drive.img"
+    dirty_file(target, 8 * MIB)
+    start = 3 * MIB - 2 * BLOCK
+    job = EraseRunner(make_job(target), opener=opener(LyingDrive, start, start + 4 * BLOCK),  # type: ignore[arg-type]
+                      chunk=4 * MIB, verify_chunk=MIB).run()
+    assert job.state is JobState.FAILED and job.verification is not None
+    assert job.verification.mismatch_offsets == [start + i * BLOCK for i in range(4)]
+    assert "4 block(s)" in " ".join(job.notes)
+
+
+def test_drive_pulled_while_verifying_fails_as_lost_not_as_bad_sectors(disk_dir: Path) -> None:
+    target = disk_dir / "drive.img"
+    dirty_file(target, 16 * MIB)
+    job = EraseRunner(make_job(target), opener=opener(VanishingWhileVerifying, 5 * MIB),  # type: ignore[arg-type]
+                      chunk=MIB).run()
+    assert job.state is JobState.FAILED and "device lost" in (job.failure or "") and not job.erased
+    assert job.errors == [] and job.verification is not None and not job.verification.passed
+
+
+def test_cancel_during_verification_stops_the_workers_and_is_not_erased(disk_dir: Path) -> None:
+    target = disk_dir / "drive.img"
+    dirty_file(target, 16 * MIB)
+    runner: EraseRunner
+
+    def on_progress(p: Progress) -> None:
+        if p.phase is Phase.VERIFYING and p.bytes_done >= 2 * MIB:
+            runner.cancel()
+
+    runner = EraseRunner(make_job(target), opener=throttled_opener(64 * MIB), chunk=MIB, on_progress=on_progress)
+    job = runner.run()
+    assert job.state is JobState.CANCELLED and not job.erased
+    assert job.verification is not None and 2 * MIB <= job.verification.bytes_verified < 16 * MIB
 
 
 def test_sample_verification_reads_part_and_still_catches_first_and_last_mib(disk_dir: Path) -> None:
