@@ -26,7 +26,7 @@ class Settings:
     operator: str = ""
     donor: str = ""
     lot: str = ""
-    language: str = "fr"
+    language: str = ""  # "" = not chosen yet: LANG decides, then French (station.i18n.choose_language)
     default_method: str = "zero"
     default_verify: str = "full"
     upload_endpoint: str = ""
@@ -53,8 +53,8 @@ class SettingError(ValueError):
 
 
 def _check(name: str, value: str) -> str:
-    if name == "language" and value not in LANGUAGES:
-        raise SettingError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}")
+    if name == "language" and value not in (*LANGUAGES, ""):
+        raise SettingError(f"language must be one of {', '.join(LANGUAGES)} (or empty: follow LANG), not {value!r}")
     if name == "default_verify" and not (value in ("full", "markers") or _valid_sample(value)):
         raise SettingError(f"default_verify must be full, markers or sample:P (0<P<=100), not {value!r}")
     if name == "upload_endpoint" and value and not value.startswith(("https://", "http://")):
@@ -70,6 +70,17 @@ def _valid_sample(value: str) -> bool:
     except ValueError:
         return False
     return 0 < percent <= 100
+
+
+def document_language(settings: Settings, option: str | None = None) -> str:
+    """The language of a certificate or report: the option, then the saved setting, then the process's language
+    (which the CLI and the TUI chose from LANG when the technician never picked one)."""
+    from station import i18n
+
+    for candidate in (option, settings.language):
+        if candidate in LANGUAGES:
+            return str(candidate)
+    return i18n.language()
 
 
 def with_value(settings: Settings, name: str, value: str) -> Settings:

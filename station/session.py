@@ -85,7 +85,7 @@ class Session:
             settings = config.load(self.datadir)
             evidence = {"job-journal.json": json.dumps(job.to_dict(), indent=2, sort_keys=True).encode()}
             issued = certificate.issue(job, self.datadir, settings, self._host_identity(), evidence,
-                                       self.lang or settings.language)
+                                       config.document_language(settings, self.lang))
             outcome.certificate, outcome.pdf = issued.json_path, issued.pdf_path
         except Exception as exc:  # the job record stays; the operator must see why there is no certificate
             log.exception("could not issue the record for job %s", job.job_id)

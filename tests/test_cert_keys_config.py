@@ -67,10 +67,23 @@ def test_settings_round_trip(datadir: DataDir) -> None:
     assert stat.S_IMODE(datadir.config_file.stat().st_mode) == 0o600
 
 
+def test_document_language_option_then_setting_then_the_process_language(datadir: DataDir) -> None:
+    from station import i18n
+
+    i18n.set_language("en")
+    assert config.document_language(config.Settings()) == "en"  # never chosen: what LANG gave the process
+    chosen = config.with_value(config.Settings(), "language", "fr")
+    assert config.document_language(chosen) == "fr"
+    assert config.document_language(chosen, "en") == "en"
+    assert config.with_value(chosen, "language", "").language == ""  # back to following LANG
+    with pytest.raises(config.SettingError):
+        config.with_value(chosen, "language", "de")
+
+
 def test_missing_settings_are_defaults(datadir: DataDir) -> None:
     settings, warnings = config.load_checked(datadir)
     assert settings == config.Settings() and warnings == []
-    assert settings.language == "fr" and settings.default_method == "zero" and settings.default_verify == "full"
+    assert settings.language == "" and settings.default_method == "zero" and settings.default_verify == "full"
 
 
 def test_corrupt_settings_give_defaults_and_a_warning(datadir: DataDir, caplog: pytest.LogCaptureFixture) -> None:
@@ -83,7 +96,7 @@ def test_corrupt_settings_give_defaults_and_a_warning(datadir: DataDir, caplog: 
 def test_bad_values_keep_defaults_and_say_so(datadir: DataDir) -> None:
     datadir.config_file.write_text(json.dumps({"language": "de", "operator": "Sam", "lot": 12, "colour": "red"}))
     settings, warnings = config.load_checked(datadir)
-    assert settings.operator == "Sam" and settings.language == "fr" and settings.lot == ""
+    assert settings.operator == "Sam" and settings.language == "" and settings.lot == ""
     assert len(warnings) == 3
     assert any("language" in w for w in warnings) and any("colour" in w for w in warnings)
 

@@ -170,7 +170,6 @@ def test_messages_in_french_and_english(capsys: pytest.CaptureFixture[str], tmp_
                                         env_lang: pytest.MonkeyPatch) -> None:
     for lang, words in (("fr", ("boîte d'envoi vide", "(défini)", "ILLISIBLE", "un profil enregistré")),
                         ("en", ("outbox empty", "(set)", "UNREADABLE", "a recorded profile"))):
-        # a saved settings file records a language (French by default), which would then win over LANG
         data = ["--data-dir", str(tmp_path / lang)]
         env_lang.setenv("LANG", f"{lang}_{lang.upper()}.UTF-8")
         assert run(capsys, *data, "upload")[1].startswith(words[0])
@@ -179,8 +178,10 @@ def test_messages_in_french_and_english(capsys: pytest.CaptureFixture[str], tmp_
         assert code == 2 and out.startswith(words[2] + " ")
         code, _, err = run(capsys, *data, "--profile", str(PROFILES / "virtio-vm"), "watch")
         assert code == 2 and words[3] in err
-        assert main([*data, "settings", "set", "upload_token", "t0k"]) == 0  # (saves the language too: last)
+        assert main([*data, "settings", "set", "upload_token", "t0k"]) == 0
         assert f"upload_token      {words[1]}" in capsys.readouterr().out
+        # saving other settings does not pin a language: LANG still decides afterwards
+        assert run(capsys, *data, "upload")[1].startswith(words[0])
 
 
 def test_dry_run_in_a_french_process(disk_dir: Path) -> None:

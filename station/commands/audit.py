@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     settings, warnings = config.load_checked(datadir)
     for warning in warnings:
         print(f"station audit: {warning}", file=sys.stderr)
-    lang = args.lang or settings.language or "fr"
+    lang = config.document_language(settings, args.lang)
     try:
         checklist = Checklist.from_pairs(args.check, args.tester or settings.operator or None)
         limits = thresholds.load(datadir.root / "thresholds.json")

@@ -61,7 +61,7 @@ def destroy(args: argparse.Namespace) -> int:
                 serial=SerialInfo(args.serial.strip(), SerialSource.USER), model=args.model.strip())
     try:
         issued = issue_destruction(disk, datadir, settings, None, args.technique,
-                                   getattr(args, "lang", None) or settings.language, note=args.note)
+                                   config.document_language(settings, getattr(args, "lang", None)), note=args.note)
     except CertificateError as exc:
         print(f"station certs destroy: {exc}", file=sys.stderr)
         return 2

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     datadir = datadir_from_args(args)
     settings = config.load(datadir)
-    lang = args.report_lang or getattr(args, "lang", None) or settings.language
+    lang = config.document_language(settings, args.report_lang or getattr(args, "lang", None))
     try:
         key = keys.load_or_create(datadir)
     except keys.KeyFileError as exc:

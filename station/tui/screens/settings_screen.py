@@ -95,7 +95,7 @@ class SettingsScreen(Screen[None]):
         language_changed = settings.language != self.station.settings.language
         self.station.settings = settings
         self.app.run_worker(lambda: self.station.save_settings(settings), thread=True, name="save settings")
-        if language_changed:
+        if language_changed and settings.language in config.LANGUAGES:
             self.station.set_language(settings.language)
         self.query_one(MessageLine).say(_("Saved."))
 
