@@ -48,3 +48,10 @@ for dir in "$R"/lib/modules/*/kernel; do
     "$dir/drivers/staging"
 done
 for kver in $(ls "$R/lib/modules"); do in_root depmod "$kver"; done
+# the initrd again, now with the read-ahead udev rule (image/rootfs/etc/initramfs-tools/hooks/station-readahead)
+# and without the removed modules; fail the build if the rule did not make it in
+in_root update-initramfs -u -k all >/dev/null
+for initrd in "$R"/boot/initrd.img-*; do
+  in_root lsinitramfs "${initrd#"$R"}" | grep -q 'lib/udev/rules.d/61-station-readahead.rules$' \
+    || { echo "read-ahead rule missing from $initrd" >&2; exit 1; }
+done

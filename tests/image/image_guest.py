@@ -36,8 +36,8 @@ class BootMode:
     extra: ExtraDisk
     memory_mb: int = 2048
     # GRUB menu hotkey pressed on the serial console (None waits out the 3 s timeout): `r` is the default
-    # entry, `toram`. `k` (from the key) would save the ~50 s copy to RAM under TCG, but there the guest
-    # hangs as systemd is exec'd (its pages read through loop/iso9660/usb-storage; docs/image.md).
+    # entry, `toram`; `k` runs from the key (squashfs pages read over USB, usable under TCG only thanks to
+    # the image's 4 MiB read-ahead udev rule; docs/image.md).
     entry_hotkey: str | None = "r"
     # the STATIONDATA partition as the host leaves it on the stick before boot: "fresh" (as built),
     # "full" (filled to under datamount's low-space mark) or "missing" (relabelled, as if reformatted)
