@@ -249,7 +249,7 @@ def record_boot_medium(host: Host) -> dict[str, str] | None:
                 continue
             devnum = _devnum(host, disk) or ""
             serial = udev_property(host, devnum, "ID_SERIAL_SHORT") or udev_property(host, devnum, "ID_SERIAL") or ""
-            record = {"disk": disk, "devnum": devnum, "serial": serial}
+            record = {"disk": disk, "devnum": devnum, "serial": serial, "found_by": "live-mount"}
             atomic.write_text(Path(host.path(BOOT_MEDIUM_RECORD)), json.dumps(record) + "\n")
             return record
     return None

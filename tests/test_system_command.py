@@ -133,6 +133,17 @@ def test_boot_key_stays_protected_after_toram(tmp_path: Path) -> None:
     assert reasons == [protect.Reason.BOOT_MEDIUM]
 
 
+def test_boot_key_still_mounted_is_recorded_as_found_by_its_live_mount(tmp_path: Path) -> None:
+    """Booted from the key (no toram): /run/live/medium is the key's partition, and the record says so."""
+    profile = _key_profile(tmp_path, "40 25 8:3 / /run/live/medium ro,relatime - iso9660 /dev/sda3 ro\n")
+    _write(profile / "root", "/run/udev/data/b8:0", "E:ID_SERIAL_SHORT=KEY0042\nE:ID_BUS=usb\n")
+    host = _host(profile, ReplayRunner())
+    medium = bootmedium.record(host)
+    assert medium is not None and (medium.disk, medium.found_by, medium.serial) == ("sda", "live-mount", "KEY0042")
+    written = json.loads(host.path(protect.BOOT_MEDIUM_RECORD).read_text())
+    assert written == {"disk": "sda", "devnum": "8:0", "serial": "KEY0042", "found_by": "live-mount"}
+
+
 def test_no_medium_when_uuid_disk_absent_or_image_info_corrupt(tmp_path: Path) -> None:
     profile = _toram_profile(tmp_path)
     root = profile / "root"

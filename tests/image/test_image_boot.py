@@ -183,8 +183,7 @@ def test_live_image_boots_as_usb_stick(guest: Guest) -> None:
 
     # the boot key is recorded, and `station drives` lists it as protected and the extra disk as erasable
     record = json.loads(vm.check("cat /run/station/boot-medium.json"))
-    # station.protect.record_boot_medium (medium still mounted) writes no found_by; bootmedium's iso-uuid path does
-    assert record.get("found_by", "live-mount") == ("iso-uuid" if "toram" in cmdline else "live-mount"), record
+    assert record.get("found_by") == ("iso-uuid" if "toram" in cmdline else "live-mount"), record
     script = base64.b64encode(DRIVES_REDUCE.encode()).decode()
     vm.check(f"echo {script} | base64 -d > /tmp/drives_reduce.py")
     disks = json.loads(vm.check(f"station drives --json | {GUEST_PY} /tmp/drives_reduce.py", timeout=180)
