@@ -51,35 +51,26 @@ class LyingDrive(Wrapped):
 
 
 class Vanishing(Wrapped):
-    """The drive is pulled after `after` bytes were written: ENODEV from then on, and it is gone."""
+    """The drive is pulled after `after` bytes were written (or read back): ENODEV from then on, and it is gone."""
 
-    def __init__(self, inner: BlockTarget, after: int):
+    def __init__(self, inner: BlockTarget, after: int, op: str = "write"):
         super().__init__(inner)
-        self.after, self.written, self.gone = after, 0, False
+        self.after, self.done, self.op, self.gone = after, 0, op, False
+
+    def _count(self, op: str, nbytes: int) -> None:
+        if op != self.op:
+            return
+        if self.gone or self.done >= self.after:
+            self.gone = True
+            raise OSError(errno.ENODEV, "No such device")
+        self.done += nbytes
 
     def write_at(self, data: memoryview, offset: int) -> int:
-        if self.gone or self.written >= self.after:
-            self.gone = True
-            raise OSError(errno.ENODEV, "No such device")
-        self.written += len(data)
+        self._count("write", len(data))
         return super().write_at(data, offset)
 
-    def present(self) -> bool:
-        return not self.gone
-
-
-class VanishingWhileVerifying(Wrapped):
-    """Writes go through; the drive is pulled after `after` bytes were read back."""
-
-    def __init__(self, inner: BlockTarget, after: int):
-        super().__init__(inner)
-        self.after, self.read, self.gone = after, 0, False
-
     def read_at(self, data: memoryview, offset: int) -> int:
-        if self.gone or self.read >= self.after:
-            self.gone = True
-            raise OSError(errno.ENODEV, "No such device")
-        self.read += len(data)
+        self._count("read", len(data))
         return super().read_at(data, offset)
 
     def present(self) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from engine_helpers import BadSectors, LyingDrive, Vanishing, VanishingWhileVerifying, opener
+from engine_helpers import BadSectors, LyingDrive, Vanishing, opener
 
 from station import pattern
 from station.blockio import throttled_opener
@@ -151,7 +151,7 @@ def test_mismatches_found_by_both_verify_workers_are_reported_in_device_order(di
 def test_drive_pulled_while_verifying_fails_as_lost_not_as_bad_sectors(disk_dir: Path) -> None:
     target = disk_dir / "drive.img"
     dirty_file(target, 16 * MIB)
-    job = EraseRunner(make_job(target), opener=opener(VanishingWhileVerifying, 5 * MIB),  # type: ignore[arg-type]
+    job = EraseRunner(make_job(target), opener=opener(Vanishing, 5 * MIB, "read"),  # type: ignore[arg-type]
                       chunk=MIB).run()
     assert job.state is JobState.FAILED and "device lost" in (job.failure or "") and not job.erased
     assert job.errors == [] and job.verification is not None and not job.verification.passed
