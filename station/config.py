@@ -11,7 +11,7 @@ import logging
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from station import atomic
+from station import atomic, i18n
 from station.datadir import DataDir
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,6 @@ def _valid_sample(value: str) -> bool:
 def document_language(settings: Settings, option: str | None = None) -> str:
     """The language of a certificate or report: the option, then the saved setting, then the process's language
     (which the CLI and the TUI chose from LANG when the technician never picked one)."""
-    from station import i18n
-
     for candidate in (option, settings.language):
         if candidate in LANGUAGES:
             return str(candidate)

@@ -20,19 +20,23 @@ def datadir_from_args(args: argparse.Namespace) -> datadir.DataDir:
     return datadir.resolve(getattr(args, "data_dir", None)).ensure()
 
 
-def saved_language(args: argparse.Namespace) -> str | None:
-    """The language saved in the settings of the data directory the command would use, or None.
+def configured_language(data: datadir.DataDir) -> str | None:
+    """The language saved in the settings file, or None when the technician never chose one (then LANG).
 
-    Read without creating the data directory (`station verify` runs on a donor's machine and needs none);
-    a missing, unreadable or junk file means the technician never chose one, so LANG decides.
+    A missing, unreadable or junk file means no choice; read raw, so a broken file is not reported twice.
     """
     try:
-        path = datadir.resolve(getattr(args, "data_dir", None)).config_file
-        data = json.loads(path.read_text(encoding="utf-8"))
+        saved = json.loads(data.config_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    value = data.get("language") if isinstance(data, dict) else None
+    value = saved.get("language") if isinstance(saved, dict) else None
     return value if value in i18n.LANGUAGES else None
+
+
+def saved_language(args: argparse.Namespace) -> str | None:
+    """The saved language of the data directory the command would use, read without creating it
+    (`station verify` runs on a donor's machine and needs none)."""
+    return configured_language(datadir.resolve(getattr(args, "data_dir", None)))
 
 
 def set_language_from(args: argparse.Namespace) -> str:

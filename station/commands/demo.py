@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from station import config, datadir, i18n
-from station.commands.tui import configured_language
+from station.commands.common import configured_language
 from station.i18n import _
 
 

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from station import config, datamount, i18n
-from station.commands.common import datadir_from_args, host_from_args
-from station.datadir import DataDir
+from station.commands.common import configured_language, datadir_from_args, host_from_args
 from station.hw import Host
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("tui", help="the interactive rack view: detect, audit, erase and certify")
     p.set_defaults(func=run)
-
-
-def configured_language(datadir: DataDir) -> str | None:
-    """The language saved in the settings file, or None when the technician never chose one (then LANG)."""
-    try:
-        data = json.loads(datadir.config_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    value = data.get("language") if isinstance(data, dict) else None
-    return value if value in i18n.LANGUAGES else None
 
 
 def storage_warning(host: Host, lang: str) -> str | None:
