@@ -12,11 +12,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from station import audit, keys
-from station.datadir import DataDir
+from station.certify import keys
 from station.hw import Host
-from station.inventory import collect
-from station.verdict import Checklist, decide
+from station.inventory import record as audit
+from station.inventory.machine import collect
+from station.inventory.verdict import Checklist, decide
+from station.store.datadir import DataDir
 
 TARGET_S = 3.0
 

@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from cert_helpers import SSD_FIXTURE, erased_job, host, settings
 
-from station import certificate, keys, lot, verify
-from station.datadir import DataDir
+from station.certify import certificate, keys, lot
+from station.certify import check as verify
+from station.store.datadir import DataDir
 
 TARGET_S = 0.5
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from station.erase import EraseRunner, Progress, passes_for
-from station.jobs import EraseJob, Phase, new_job_id
+from station.erase.engine import EraseRunner, Progress, passes_for
+from station.erase.jobs import EraseJob, Phase, new_job_id
 
 
 def losetup(path: Path) -> str:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from station import config
-from station.datadir import DataDir
 from station.demo import DemoRack, demo_drives
 from station.session import Session
+from station.store import config
+from station.store.datadir import DataDir
 from station.tui import StationApp
 from station.tui.screens.plan_screen import PlanScreen
 from station.tui.screens.rack_screen import RackScreen

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from station.blockio import BlockTarget, Opener, OsTarget, TargetWrapper, throttled_opener
-from station.disk import Disk, DiskKind, SerialInfo, SerialSource
-from station.hotplug import DiskAdded, DiskRemoved
-from station.protect import Protection, Reason
+from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.detect.hotplug import DiskAdded, DiskRemoved
+from station.detect.protect import Protection, Reason
+from station.erase.blockio import BlockTarget, Opener, OsTarget, TargetWrapper, throttled_opener
 from station.tui.source import EventSink, ManualDriveSource
 
 MIB = 1 << 20

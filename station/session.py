@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from station import plan as planning
-from station.blockio import Opener, open_target
-from station.datadir import DataDir
-from station.disk import Disk, DiskKind
-from station.erase import ProgressCallback
+from station.detect.disk import Disk, DiskKind
+from station.erase import plan as planning
+from station.erase.blockio import Opener, open_target
+from station.erase.engine import ProgressCallback
+from station.erase.jobs import EraseJob, JobState, Journal
 from station.hw import Host
-from station.jobs import EraseJob, JobState, Journal
+from station.store.datadir import DataDir
 
 if TYPE_CHECKING:
-    from station.certificate import HostIdentity
+    from station.certify.certificate import HostIdentity
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Session:
     def plan(self, disks: Sequence[Disk], method: str, verify: str, rounds: int = 1) -> planning.ErasePlan:
         if method in planning.OVERWRITE_METHODS:
             return planning.plan_overwrite(self.host, disks, method, verify, rounds)
-        from station import purge_plan
+        from station.erase.purge import choose as purge_plan
 
         if method != "purge" and method not in purge_plan.NAMED:
             raise ValueError(f"unknown method {method!r}: choose {', '.join(planning.OVERWRITE_METHODS)}, "
@@ -80,7 +80,8 @@ class Session:
         """Issue the signed record for a finished job; a failure to issue is reported, never hidden."""
         outcome = Outcome(job)
         try:
-            from station import certificate, config
+            from station.certify import certificate
+            from station.store import config
 
             settings = config.load(self.datadir)
             evidence = {"job-journal.json": json.dumps(job.to_dict(), indent=2, sort_keys=True).encode()}
@@ -96,7 +97,7 @@ class Session:
 
     def _host_identity(self) -> HostIdentity | None:
         try:
-            from station import dmi
+            from station.inventory import dmi
 
             return dmi.host_identity(self.host)
         except Exception:  # no DMI (a rack, a VM) is normal: the certificate says unknown

@@ -7,10 +7,10 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from station import battery, dmi, smart
-from station.hardware import Cpu, Memory
 from station.hw import Host, ReplayRunner
-from station.inventory import DiskAudit, Inventory, Missing
+from station.inventory import battery, dmi, smart
+from station.inventory.cpu_ram_pci import Cpu, Memory
+from station.inventory.machine import DiskAudit, Inventory, Missing
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

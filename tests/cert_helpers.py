@@ -6,11 +6,11 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from station.certificate import HostIdentity, IssuedCertificate, issue
-from station.config import Settings
-from station.datadir import DataDir
-from station.disk import Disk, DiskKind, SerialInfo, SerialSource
-from station.jobs import EraseJob, IORange, JobState, Phase, Verification
+from station.certify.certificate import HostIdentity, IssuedCertificate, issue
+from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.erase.jobs import EraseJob, IORange, JobState, Phase, Verification
+from station.store.config import Settings
+from station.store.datadir import DataDir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "smartctl"
 SSD_FIXTURE = FIXTURES / "sat-samsung-860evo-ssd-healthy-xall.json"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from station.datadir import DataDir
+from station.store.datadir import DataDir
 
 
 @pytest.fixture

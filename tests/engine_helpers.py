@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 
-from station.blockio import BlockTarget, OsTarget, TargetWrapper
+from station.erase.blockio import BlockTarget, OsTarget, TargetWrapper
 
 Wrapped = TargetWrapper
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from station.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.hw import CommandResult, Host
 
 FIX = Path(__file__).parent / "fixtures" / "purge"

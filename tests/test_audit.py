@@ -13,11 +13,12 @@ import pytest
 from audit_helpers import disk, inventory
 from pypdf import PdfReader
 
-from station import audit, keys
+from station.certify import keys
 from station.cli import main
-from station.datadir import DataDir
-from station.machine_serial import apply_operator_serial
-from station.verdict import Checklist, decide
+from station.inventory import record as audit
+from station.inventory.machine_serial import apply_operator_serial
+from station.inventory.verdict import Checklist, decide
+from station.store.datadir import DataDir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROFILES = FIXTURES / "profiles"

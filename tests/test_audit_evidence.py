@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from audit_helpers import FIXTURES, JUNK_DMI, recorded_profile
 
-from station import audit, keys
+from station.certify import keys
 from station.cli import main
-from station.datadir import DataDir
+from station.inventory import record as audit
+from station.store.datadir import DataDir
 
 CONTAINER = FIXTURES / "dmidecode" / "container-no-smbios-dmidecode-3.4"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from station import hardware
 from station.hw import Host, ReplayRunner
-from station.inventory import collect
+from station.inventory import cpu_ram_pci as hardware
+from station.inventory.machine import collect
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROFILES = FIXTURES / "profiles"

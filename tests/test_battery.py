@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from station import battery
 from station.hw import Host
+from station.inventory import battery
 
 FIXTURES = Path(__file__).parent / "fixtures" / "power_supply"
 PS = "sys/class/power_supply"

@@ -6,8 +6,8 @@ import json
 
 from purge_helpers import ScriptedRunner, fixture, host_with, make_disk
 
-from station import capabilities as cap
-from station.disk import DiskKind
+from station.detect.disk import DiskKind
+from station.erase.purge import capabilities as cap
 
 TESLA = "hdparm/sata-ssd-tesla-2tb-frozen-sanitize-block-erase.txt"
 HGST = "hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt"
@@ -159,7 +159,7 @@ QEMU_SATA = "qemu-rack/hdparm-I-qemu-ahci-ide-hd-ssd.txt"
 
 def test_qemu_sata_disk_has_neither_sanitize_nor_security_and_plans_clear_with_the_reason() -> None:
     """QEMU's ide-hd on AHCI, as `hdparm -I` printed it inside the rack guest."""
-    from station.purge_plan import Technique, choose
+    from station.erase.purge.choose import Technique, choose
 
     ident = cap.parse_hdparm_identify(fixture(QEMU_SATA))
     assert ident is not None and ident.security is None
@@ -177,7 +177,7 @@ def test_qemu_sata_disk_has_neither_sanitize_nor_security_and_plans_clear_with_t
 
 def test_qemu_sata_smartctl_agrees_there_is_no_ata_security() -> None:
     """smartctl -x of the same drive: no ata_security block at all (smartctl prints "Unavailable")."""
-    from station import smart
+    from station.inventory import smart
 
     report = smart.parse(fixture("qemu-rack/smartctl-json-x-qemu-ahci-ide-hd-ssd-exit4.json"), "/dev/sda")
     assert (report.model, report.serial, report.rotation_rate) == ("QEMU SATA SSD", "RACK-SATA-0001", 0)

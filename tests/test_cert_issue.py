@@ -9,10 +9,11 @@ import jsonschema
 import pytest
 from cert_helpers import HDD_FIXTURE, SSD_FIXTURE, erased_job, failed_job, host, issue_two, settings
 
-from station import certificate, chain, outbox
-from station.certificate import CertificateError, issue, schema
-from station.datadir import DataDir
-from station.jobs import JobState, Verification
+from station.certify import certificate, chain
+from station.certify.certificate import CertificateError, issue, schema
+from station.erase.jobs import JobState, Verification
+from station.store import outbox
+from station.store.datadir import DataDir
 
 
 def _record(issued: certificate.IssuedCertificate) -> dict[str, object]:
@@ -182,7 +183,7 @@ def test_certificate_reads_back_as_the_same_record(datadir: DataDir) -> None:
 def test_unknown_serial_is_explicit(datadir: DataDir) -> None:
     from cert_helpers import disk_from_smartctl
 
-    from station.disk import DiskKind, SerialInfo, SerialSource
+    from station.detect.disk import DiskKind, SerialInfo, SerialSource
 
     disk = replace(disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD),
                    serial=SerialInfo("152D00539000", SerialSource.BRIDGE, ("bridge-serial",)), bus="usb")
@@ -205,8 +206,8 @@ def test_concurrent_issues_do_not_fork_the_chain(datadir: DataDir) -> None:
 
 
 def test_settings_command(datadir: DataDir, capsys: pytest.CaptureFixture[str]) -> None:
-    from station import config
     from station.cli import main
+    from station.store import config
 
     base = ["--data-dir", str(datadir.root), "settings"]
     assert main([*base, "set", "organisation", "Envie Lyon"]) == 0

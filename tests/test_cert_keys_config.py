@@ -9,8 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from station import config, keys
-from station.datadir import DataDir
+from station.certify import keys
+from station.store import config
+from station.store.datadir import DataDir
 
 
 def test_key_created_once_private_0600_and_stable(datadir: DataDir) -> None:

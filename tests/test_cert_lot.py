@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from cert_helpers import HDD_FIXTURE, disk_from_smartctl, erased_job, failed_job, host, issue_two, settings
 
-from station import certificate, keys, lot
-from station.certificate import HostIdentity
+from station.certify import certificate, keys, lot
+from station.certify.certificate import HostIdentity
+from station.certify.check import Status, verify_file
 from station.cli import main
-from station.datadir import DataDir
-from station.disk import DiskKind
-from station.verify import Status, verify_file
+from station.detect.disk import DiskKind
+from station.store.datadir import DataDir
 
 
 def _populate(datadir: DataDir) -> None:
@@ -108,7 +108,7 @@ def test_empty_lot_exits_1(datadir: DataDir, tmp_path: Path) -> None:
 
 def test_destroyed_drive_is_certified_and_counted(datadir: DataDir, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from station import config
+    from station.store import config
 
     config.save(datadir, settings())
     issue_two(datadir)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from cert_helpers import issue_two
 
-from station import keys, pdf
-from station.datadir import DataDir
+from station.certify import keys, pdf
+from station.store.datadir import DataDir
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
                                    reason="poppler-utils (pdftotext, pdftoppm) not installed")

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from cert_helpers import issue_two
 
-from station import keys, outbox, upload
+from station.certify import keys
 from station.cli import main
-from station.config import Settings, save
-from station.datadir import DataDir
+from station.store import outbox, upload
+from station.store.config import Settings, save
+from station.store.datadir import DataDir
 
 TOKEN = "s3cret-token"
 FAST = upload.Policy(attempts=4, backoff=0.01, max_backoff=0.05, timeout=1.0)

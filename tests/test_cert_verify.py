@@ -11,10 +11,10 @@ import pytest
 from cert_helpers import erased_job, issue_two, settings
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from station import certificate, keys, pdf
+from station.certify import certificate, keys, pdf
+from station.certify.check import Status, verify_file
 from station.cli import main
-from station.datadir import DataDir
-from station.verify import Status, verify_file
+from station.store.datadir import DataDir
 
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from station.detect import (
+from station.detect.disk import Disk, DiskKind, SerialSource
+from station.detect.drives import (
     BayConfigError,
     Detection,
     bay_for,
@@ -17,9 +18,8 @@ from station.detect import (
     parse_identify,
     serial_doubts,
 )
-from station.disk import Disk, DiskKind, SerialSource
+from station.detect.protect import Reason
 from station.hw import Host, ReplayRunner
-from station.protect import Reason
 
 PROFILES = Path(__file__).parent / "fixtures" / "profiles"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from station.detect import detect
+from station.detect.drives import detect
+from station.detect.protect import ProtectedDeviceError, Reason, check_writable
 from station.hw import Host
-from station.protect import ProtectedDeviceError, Reason, check_writable
 
 pytestmark = [
     pytest.mark.root,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from station import dmi
 from station.hw import Host, ReplayRunner
+from station.inventory import dmi
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dmidecode"
 

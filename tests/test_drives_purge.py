@@ -10,7 +10,7 @@ from pathlib import Path
 from purge_helpers import ScriptedRunner, fixture, host_with, make_disk
 
 from station.commands.drives import purge_summary
-from station.disk import DiskKind
+from station.detect.disk import DiskKind
 
 PROFILES = Path(__file__).parent / "fixtures" / "profiles"
 

@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from engine_helpers import BadSectors, LyingDrive, Vanishing, opener
 
-from station import pattern
-from station.blockio import throttled_opener
-from station.erase import EraseRunner, Progress, VerifySpec, passes_for, sample_ranges
-from station.jobs import EraseJob, JobState, Journal, Phase, new_job_id
+from station.erase import pattern
+from station.erase.blockio import throttled_opener
+from station.erase.engine import EraseRunner, Progress, VerifySpec, passes_for, sample_ranges
+from station.erase.jobs import EraseJob, JobState, Journal, Phase, new_job_id
 
 MIB = 1 << 20
 BLOCK = 4096

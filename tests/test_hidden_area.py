@@ -10,8 +10,8 @@ from pathlib import Path
 
 from purge_helpers import ScriptedRunner, host_with, make_disk
 
-from station import hidden_area
-from station.disk import DiskKind
+from station.detect.disk import DiskKind
+from station.erase import hidden_area
 
 YES = "--yes-i-know-what-i-am-doing"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from station.hotplug import (
+from station.detect.hotplug import (
     DiskAdded,
     DiskChanged,
     DiskRemoved,

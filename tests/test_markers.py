@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from skips import needs_root
 
-from station import markers
+from station.erase import markers
 
 SIZE = 8 << 20
 

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from station import i18n, notice, protect, purge_plan
-from station import plan as planning
-from station.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station import i18n, notice
+from station.detect import protect
+from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.detect.protect import Protection, Reason
+from station.erase import plan as planning
+from station.erase.purge import choose as purge_plan
 from station.hw import Host
 from station.notice import Notice
-from station.protect import Protection, Reason
 from tests.test_tui_i18n import po_entries
 
 MODULES = (protect, planning, purge_plan)  # importing them registers their templates

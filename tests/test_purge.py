@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from purge_helpers import ScriptedRunner, fixture, host_with, make_disk, security_variant
 
-from station import capabilities as cap
-from station import markers, purge
-from station.disk import DiskKind
-from station.jobs import EraseJob
-from station.purge_plan import choose
+from station.detect.disk import DiskKind
+from station.erase import markers
+from station.erase.jobs import EraseJob
+from station.erase.purge import capabilities as cap
+from station.erase.purge import drive_commands as purge
+from station.erase.purge.choose import choose
 
 HGST = fixture("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt")
 TESLA = fixture("hdparm/sata-ssd-tesla-2tb-frozen-sanitize-block-erase.txt")

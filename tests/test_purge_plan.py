@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from purge_helpers import fixture, make_disk
 
-from station import capabilities as cap
-from station.disk import DiskKind
-from station.purge_plan import PlanError, Technique, choose
+from station.detect.disk import DiskKind
+from station.erase.purge import capabilities as cap
+from station.erase.purge.choose import PlanError, Technique, choose
 
 
 def ata_caps(rel: str, sanitize_frozen: bool | None = None) -> cap.PurgeCapabilities:

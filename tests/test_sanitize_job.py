@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from purge_helpers import ScriptedRunner, fixture, make_disk
 
-from station.datadir import DataDir
-from station.disk import DiskKind
-from station.erase import Progress
+from station.detect.disk import DiskKind
+from station.erase.engine import Progress
+from station.erase.jobs import Phase
+from station.erase.purge.runner import SanitizeRunner
 from station.hw import Host
-from station.jobs import Phase
-from station.sanitize import SanitizeRunner
 from station.session import Session
+from station.store.datadir import DataDir
 
 SIZE = 4 << 20
 SG_IDLE = fixture("sg3-utils/qemu-scsi-hd-sg_requests-progress-idle.txt")

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from station import smart, thresholds
 from station.hw import CommandResult, Host, ReplayRunner
+from station.inventory import smart, thresholds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "smartctl"
 

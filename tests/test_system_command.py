@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from station import bootmedium, datamount, protect
 from station.cli import main
+from station.detect import bootmedium, protect
 from station.hw import Host, ReplayRunner
+from station.store import datamount
 
 DEV = "/dev/sda3"
 MOUNT_ARGV = ["mount", "-t", "vfat", "-o", "rw,noatime,flush,errors=remount-ro", DEV, datamount.MOUNT_POINT]

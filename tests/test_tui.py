@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from station import config, i18n
-from station.blockio import BlockTarget, OsTarget, throttled_opener
+from station import i18n
 from station.demo import BadSectors
-from station.disk import DiskKind, SerialSource
-from station.hotplug import DiskAdded, DiskRemoved
-from station.jobs import JobState, Phase
+from station.detect.disk import DiskKind, SerialSource
+from station.detect.hotplug import DiskAdded, DiskRemoved
+from station.erase.blockio import BlockTarget, OsTarget, throttled_opener
+from station.erase.jobs import JobState, Phase
+from station.store import config
 from station.tui.screens.certificates_screen import CertificatesScreen
 from station.tui.screens.plan_screen import PlanScreen
 from station.tui.screens.rack_screen import RackScreen, RackTable
@@ -211,8 +212,8 @@ async def test_settings_are_saved_to_the_data_directory(tmp_path: Path) -> None:
 
 def test_storage_warning_comes_from_the_boot_time_data_mount(tmp_path: Path) -> None:
     from station.commands.tui import storage_warning
-    from station.datamount import STATUS_FILE, DataState, DataStatus
     from station.hw import Host
+    from station.store.datamount import STATUS_FILE, DataState, DataStatus
 
     host = Host(root=tmp_path, env={})
     assert storage_warning(host, "fr") is None  # not the live image: nothing to say

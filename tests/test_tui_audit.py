@@ -13,8 +13,10 @@ from audit_helpers import JUNK_DMI, recorded_profile
 from pypdf import PdfReader
 from textual.widgets import DataTable, Input, Static
 
-from station import audit, i18n, keys
+from station import i18n
+from station.certify import keys
 from station.hw import Host
+from station.inventory import record as audit
 from station.tui.screens.audit_screen import AuditScreen
 from station.tui.widgets import MessageLine
 from tests.tui_helpers import make_app, run_async, wait_for

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from station import certificate, config
+from station.certify import certificate
+from station.store import config
 from station.tui.screens.certificates_screen import CertificatesScreen, local_date
 from tests.tui_helpers import drive, make_app, run_async, wait_for
 

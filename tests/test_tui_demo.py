@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from station import config
-from station.datadir import DataDir
 from station.demo import BOOT_KEY, DemoBoundaryError, DemoRack, demo_drives
-from station.hotplug import DiskAdded
+from station.detect.hotplug import DiskAdded
 from station.session import Session
+from station.store import config
+from station.store.datadir import DataDir
 from station.tui import StationApp
 from station.tui.screens.plan_screen import PlanScreen
 from station.tui.screens.rack_screen import RackScreen

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from station import detect, i18n
-from station.detect import HostHint
-from station.disk import SerialInfo, SerialSource
+from station import i18n
+from station.detect import drives as detect
+from station.detect.disk import SerialInfo, SerialSource
+from station.detect.drives import HostHint
 from station.tui import rack
 from station.tui.screens.rack_screen import RackScreen, RackTable
 from tests.tui_helpers import drive, make_app, run_async, wait_for

@@ -18,8 +18,9 @@ PACKAGE = Path(i18n.__file__).parent
 # the TUI, the command line, plus the library modules whose sentences they show (verdict findings, refused
 # serials, refusal reasons and plan warnings registered as station.notice templates)
 CLI_SOURCES = sorted([PACKAGE / "cli.py", *(PACKAGE / "commands").glob("*.py")])
-TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "verdict_text.py", PACKAGE / "machine_serial.py",
-                      PACKAGE / "protect.py", PACKAGE / "plan.py", PACKAGE / "purge_plan.py", *CLI_SOURCES])
+TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "inventory/verdict_text.py",
+                      PACKAGE / "inventory/machine_serial.py", PACKAGE / "detect/protect.py",
+                      PACKAGE / "erase/plan.py", PACKAGE / "erase/purge/choose.py", *CLI_SOURCES])
 MARKERS = {"_", "N_", "ngettext"}
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from station import i18n
-from station.datadir import DataDir
-from station.disk import Disk
-from station.jobs import EraseJob, JobState, Journal, Phase
+from station.detect.disk import Disk
+from station.erase.jobs import EraseJob, JobState, Journal, Phase
+from station.store.datadir import DataDir
 from station.tui.screens.plan_screen import PlanScreen
 from station.tui.screens.rack_screen import RackScreen, RackTable
 from tests.tui_helpers import MIB, drive, make_app, run_async, status, wait_for

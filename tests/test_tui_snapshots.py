@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from station import config
-from station.datadir import DataDir
-from station.disk import DiskKind, SerialInfo, SerialSource
+from station.detect.disk import DiskKind, SerialInfo, SerialSource
 from station.session import Session
+from station.store import config
+from station.store.datadir import DataDir
 from station.tui import StationApp
 from station.tui.screens.rack_screen import RackScreen
 from station.tui.source import ManualDriveSource

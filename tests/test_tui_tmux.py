@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from station import certificate
-from station.datadir import DataDir
+from station.certify import certificate
+from station.store.datadir import DataDir
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (scripts/setup adds it)")
 

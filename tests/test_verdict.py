@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from audit_helpers import disk, inventory, thinkpad_battery, thinkpad_dmi
 
-from station import dmi, thresholds
-from station.inventory import Missing
-from station.verdict import Checklist, decide
+from station.inventory import dmi, thresholds
+from station.inventory.machine import Missing
+from station.inventory.verdict import Checklist, decide
 
 ALL_OK = Checklist.from_pairs(["all=ok"], tester="Camille")
 

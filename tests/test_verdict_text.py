@@ -15,10 +15,13 @@ import pytest
 from audit_helpers import disk, inventory
 from pypdf import PdfReader
 
-from station import audit, i18n, keys, verdict, verdict_text
-from station.datadir import DataDir
-from station.thresholds import CHECKLIST_ITEMS
-from station.verdict import Checklist, decide
+from station import i18n
+from station.certify import keys
+from station.inventory import record as audit
+from station.inventory import verdict, verdict_text
+from station.inventory.thresholds import CHECKLIST_ITEMS
+from station.inventory.verdict import Checklist, decide
+from station.store.datadir import DataDir
 
 
 def emitted_rules() -> dict[str, set[str]]:

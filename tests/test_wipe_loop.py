@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from station.erase import EraseRunner, passes_for
+from station.detect.protect import Reason, protections_for_path
+from station.erase.engine import EraseRunner, passes_for
+from station.erase.jobs import EraseJob, JobState, new_job_id
 from station.hw import Host
-from station.jobs import EraseJob, JobState, new_job_id
-from station.protect import Reason, protections_for_path
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="loop devices need root (CI runs as root)")
 MIB = 1 << 20

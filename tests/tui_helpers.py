@@ -9,13 +9,13 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from station import config
-from station.blockio import Opener, open_target
-from station.datadir import DataDir
-from station.detect import HostHint
-from station.disk import Disk, DiskKind, SerialInfo, SerialSource
-from station.protect import Protection, Reason
+from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.detect.drives import HostHint
+from station.detect.protect import Protection, Reason
+from station.erase.blockio import Opener, open_target
 from station.session import Session
+from station.store import config
+from station.store.datadir import DataDir
 from station.tui import StationApp
 from station.tui.source import ManualDriveSource
 

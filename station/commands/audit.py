@@ -8,10 +8,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from station import config, keys, machine_serial, thresholds
+from station.certify import keys
 from station.commands.common import datadir_from_args, host_from_args
 from station.i18n import _
-from station.thresholds import CHECK_STATES, CHECKLIST_ITEMS
+from station.inventory import machine_serial, thresholds
+from station.inventory.thresholds import CHECK_STATES, CHECKLIST_ITEMS
+from station.store import config
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,9 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from station import audit  # reportlab, for the PDF: only when auditing
-    from station.inventory import collect
-    from station.verdict import Checklist, decide
+    from station.inventory import record as audit
+    from station.inventory.machine import collect
+    from station.inventory.verdict import Checklist, decide
 
     host = host_from_args(args)
     datadir = datadir_from_args(args)

@@ -9,11 +9,11 @@ import argparse
 import json
 import sys
 
-from station import config, outbox
-from station.certificate import DESTROY_TECHNIQUES, CertificateError, all_issued, issue_destruction
+from station.certify.certificate import DESTROY_TECHNIQUES, CertificateError, all_issued, issue_destruction
 from station.commands.common import datadir_from_args
-from station.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.i18n import _
+from station.store import config, outbox
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

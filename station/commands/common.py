@@ -6,9 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
-from station import datadir, i18n
+from station import i18n
 from station.hw import Host
 from station.notice import Notice
+from station.store import datadir
 
 
 def host_from_args(args: argparse.Namespace) -> Host:

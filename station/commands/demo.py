@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from station import config, datadir, i18n
+from station import i18n
 from station.commands.common import configured_language
 from station.i18n import _
+from station.store import config, datadir
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from station import capabilities, detect, i18n, purge_plan
+from station import i18n
 from station.commands.common import datadir_from_args, host_from_args
-from station.disk import Disk
+from station.detect import drives as detect
+from station.detect.disk import Disk
+from station.erase.purge import capabilities
+from station.erase.purge import choose as purge_plan
 from station.hw import Host
 from station.i18n import _
 from station.notice import Notice
@@ -39,7 +42,7 @@ def _size(n: int) -> str:
 
 
 def line(disk: Disk) -> str:
-    """A drive in the current language (station.i18n); the long hint texts are station.detect's own."""
+    """A drive in the current language (station.i18n); the long hint texts are station.detect.drives's own."""
     serial = disk.serial.value or _("unknown")
     doubts = f" [{', '.join(disk.serial.doubts)}]" if disk.serial.doubts else ""
     bay = "  " + _("bay {bay}").format(bay=disk.bay) if disk.bay else ""

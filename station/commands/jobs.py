@@ -8,8 +8,8 @@ import sys
 
 from station.commands.common import datadir_from_args, error_text, host_from_args
 from station.commands.wipe import ProgressDisplay, line_for, result_dict, state_word
+from station.erase.jobs import Journal
 from station.i18n import _
-from station.jobs import Journal
 from station.session import Session
 
 

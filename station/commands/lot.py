@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from station import config, keys
+from station.certify import keys
 from station.commands.common import datadir_from_args
 from station.i18n import _, ngettext
+from station.store import config
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     except keys.KeyFileError as exc:
         print(f"station lot: {exc}", file=sys.stderr)
         return 2
-    from station import lot as lots  # reportlab: only when a report is made
+    from station.certify import lot as lots
 
     report = lots.report(datadir, args.lot, lang, Path(args.out), key, settings.station_name or None)
     for reason in report.skipped:

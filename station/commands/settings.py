@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from station import config, keys
+from station.certify import keys
 from station.commands.common import datadir_from_args
 from station.i18n import _
+from station.store import config
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,9 +11,11 @@ import json
 import sys
 import time
 
-from station import bootmedium, datamount, i18n
+from station import i18n
 from station.commands.common import host_from_args, set_language_from
+from station.detect import bootmedium
 from station.i18n import _
+from station.store import datamount
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

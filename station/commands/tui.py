@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from station import config, datamount, i18n
+from station import i18n
 from station.commands.common import configured_language, datadir_from_args, host_from_args
 from station.hw import Host
+from station.store import config, datamount
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from station import config, outbox
-from station import upload as uploading
 from station.commands.common import datadir_from_args
 from station.i18n import _
+from station.store import config, outbox
+from station.store import upload as uploading
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

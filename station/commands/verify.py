@@ -10,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from station import keys
-from station import verify as checks
+from station.certify import check as checks
+from station.certify import keys
 from station.i18n import _, ngettext
 
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _line(outcome: checks.Outcome) -> str:
-    """One outcome in the current language; the reasons are station.verify's own words."""
+    """One outcome in the current language; the reasons are station.certify.check's own words."""
     if outcome.status is checks.Status.VALID:
         what = _("lot manifest") if outcome.kind == "lot-manifest" else (
             _("certificate") if outcome.kind == "certificate" else

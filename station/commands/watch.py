@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from station import hotplug
 from station.commands.drives import load_bays_for
+from station.detect import hotplug
 from station.hw import Host
 from station.i18n import _, ngettext
 

@@ -9,16 +9,16 @@ import threading
 import time
 from typing import Any, TextIO
 
-from station import hotplug
-from station import plan as planning
-from station.blockio import open_target, throttled_opener
 from station.commands.common import datadir_from_args, error_text, host_from_args
-from station.erase import Progress
-from station.hotplug import HotplugMonitor
+from station.detect import hotplug
+from station.detect.hotplug import HotplugMonitor
+from station.erase import plan as planning
+from station.erase.blockio import open_target, throttled_opener
+from station.erase.engine import Progress
+from station.erase.jobs import JobState, Phase
+from station.erase.plan import ErasePlan, Execution, PlannedAction
 from station.hw import Host
 from station.i18n import N_, _, ngettext
-from station.jobs import JobState, Phase
-from station.plan import ErasePlan, Execution, PlannedAction
 from station.session import Outcome, Session
 
 # job states and phases in words (translated where shown; JSON keeps the values)

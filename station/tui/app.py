@@ -16,16 +16,17 @@ from datetime import UTC, datetime
 from textual.app import App
 from textual.scrollbar import ScrollBarRender
 
-from station import config, i18n
-from station.detect import HostHint
-from station.disk import Disk
-from station.erase import Progress
-from station.hotplug import DiskAdded, DiskRemoved
+from station import i18n
+from station.detect.disk import Disk
+from station.detect.drives import HostHint
+from station.detect.hotplug import DiskAdded, DiskRemoved
+from station.erase.engine import Progress
+from station.erase.jobs import EraseJob, JobState, Phase
+from station.erase.plan import ErasePlan, Execution
 from station.hw import Host
 from station.i18n import _
-from station.jobs import EraseJob, JobState, Phase
-from station.plan import ErasePlan, Execution
 from station.session import Outcome, Session
+from station.store import config
 from station.tui.rack import Rack, RackRow, same_drive
 from station.tui.source import DriveEvent, DriveSource
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from station.disk import Disk
-from station.erase import Progress
+from station.detect.disk import Disk
+from station.erase.engine import Progress
+from station.erase.jobs import EraseJob, JobState, Phase
+from station.erase.plan import human_size
 from station.i18n import N_, _
-from station.jobs import EraseJob, JobState, Phase
-from station.plan import human_size
 from station.session import Outcome
 
 BAR_WIDTH = 6
 
-# station.detect's hint codes, in words short enough for one 80-column line (`station drives` has the long text).
+# station.detect.drives's hint codes, in words short enough for one 80-column line (`station drives` has the long text).
 HINT_WORDS = {
     "behind-intel-vmd": N_("behind Intel VMD (RST): drives missing? set the controller to AHCI"),
     "raid-metadata": N_("firmware RAID metadata (RST/DDF): erasing destroys the array"),

@@ -11,9 +11,9 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from station.detect import HostHint
-from station.disk import Disk
-from station.hotplug import HotplugEvent, HotplugMonitor
+from station.detect.disk import Disk
+from station.detect.drives import HostHint
+from station.detect.hotplug import HotplugEvent, HotplugMonitor
 from station.hw import Host
 
 DriveEvent = HotplugEvent
@@ -102,11 +102,11 @@ class UdevDriveSource:
             self.monitor.stop()
 
     def host_hints(self, disks: Sequence[Disk]) -> list[HostHint]:
-        from station import detect
+        from station.detect import drives as detect
 
         return detect.controller_hints(self.host, disks)
 
     def health(self, disk: Disk) -> str:
-        from station import smart
+        from station.inventory import smart
 
         return smart.read(self.host, disk.devnode, disk.bus).health

@@ -15,11 +15,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from station.i18n import N_, _
-from station.inventory import Inventory
-from station.machine_serial import SerialRefused, apply_operator_serial, machine_serial, needs_label_serial
-from station.thresholds import CHECKLIST_ITEMS
+from station.inventory.machine import Inventory
+from station.inventory.machine_serial import SerialRefused, apply_operator_serial, machine_serial, needs_label_serial
+from station.inventory.thresholds import CHECKLIST_ITEMS
+from station.inventory.verdict import Checklist, Verdict, decide
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
-from station.verdict import Checklist, Verdict, decide
 
 if TYPE_CHECKING:
     from station.tui.app import StationApp
@@ -129,7 +129,7 @@ class AuditScreen(Screen[None]):
         self.query_one("#summary-text", Static).update(Text(_("Auditing this computer...")))
 
         def work() -> None:
-            from station.inventory import collect
+            from station.inventory.machine import collect
 
             try:
                 inventory = collect(self.station.audit_host)
@@ -220,7 +220,8 @@ class AuditScreen(Screen[None]):
         lang = language()
 
         def work() -> None:
-            from station import audit, keys
+            from station.certify import keys
+            from station.inventory import record as audit
 
             try:
                 verdict = decide(inventory, checklist)

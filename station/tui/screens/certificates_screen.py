@@ -37,7 +37,8 @@ class CertificateLine:
 
 def load_lines(app: StationApp) -> list[CertificateLine]:
     """Read every issued record and its upload status (runs on a worker thread)."""
-    from station import certificate, outbox
+    from station.certify import certificate
+    from station.store import outbox
 
     lines = []
     datadir = app.session.datadir

@@ -12,10 +12,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from station import plan as planning
-from station.disk import Disk
+from station.detect.disk import Disk
+from station.erase import plan as planning
+from station.erase.jobs import EraseJob
 from station.i18n import N_, _, ngettext
-from station.jobs import EraseJob
 from station.tui.rack import identity
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 

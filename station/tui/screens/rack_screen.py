@@ -16,7 +16,7 @@ from station.tui import rack as fmt
 from station.tui.widgets import KeyBar, KeyHint, MessageLine, TextBlock
 
 if TYPE_CHECKING:
-    from station.jobs import EraseJob
+    from station.erase.jobs import EraseJob
     from station.tui.app import StationApp
 
 # (key, untranslated header, width): 65 characters of cells + 2 of padding each = 79 columns
@@ -284,7 +284,7 @@ class RackScreen(Screen[None]):
         self.app.push_screen(PlanScreen([r.disk for r in rows]), self._confirmed)
 
     def _confirmed(self, plan: object, restart_of: EraseJob | None = None) -> None:
-        from station.plan import ErasePlan
+        from station.erase.plan import ErasePlan
 
         if isinstance(plan, ErasePlan):
             self.station.start_plan(plan, restart_of)

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from station import config
 from station.i18n import N_, _
+from station.store import config
 from station.tui.screens.plan_screen import METHODS
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 

@@ -1,0 +1,1 @@
+"""Certification: signed certificate records, keys, the hash chain, PDF rendering, checks, lot reports."""

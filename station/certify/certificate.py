@@ -1,0 +1,551 @@
+"""Per-drive certificates: the signed JSON record of one erase job, its PDF, its evidence, its place in the chain.
+
+The JSON file is the source of truth; its detached Ed25519 signature covers its exact bytes, and
+every record carries the sha256 of the station's previous one, so history cannot be edited quietly.
+A job that did not fully erase and verify yields a *failure report* (kind "failure-report"), which
+shares the format but never reads as a certificate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import hashlib
+import json
+import re
+import types
+import typing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from station import TOOL_NAME, __version__
+from station.certify import chain, keys
+from station.detect.disk import Disk, DiskKind
+from station.erase.jobs import EraseJob, JobState, new_job_id, now_iso
+from station.store import atomic, outbox
+from station.store.config import Settings
+from station.store.datadir import DataDir
+
+FORMAT = "station-certificate/1"
+HOST_OVERWRITE_METHODS = frozenset({"zero", "random", "random+zero", "one", "ones"})
+DESTROY_TECHNIQUES = ("shred", "disintegrate", "pulverize", "drill", "melt", "incinerate")
+HIDDEN_AREA_STATUSES = ("not-checked", "none", "removed", "present-not-erased")
+FAILED_RESULTS = {JobState.FAILED: "failed", JobState.CANCELLED: "cancelled",
+                  JobState.INTERRUPTED: "interrupted", JobState.ERASED: "failed"}
+_EVIDENCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+
+
+class CertificateError(Exception):
+    """A certificate cannot be issued (job not finished, bad evidence name, invalid record)."""
+
+
+@dataclass(frozen=True)
+class HostIdentity:
+    """The computer a drive was erased in, from DMI: the NIST 'media source'."""
+
+    manufacturer: str | None
+    product: str | None
+    serial: str | None
+    serial_trusted: bool  # False for junk DMI serials ("To Be Filled By O.E.M.", "0123456789")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str | None
+    title: str | None
+    organisation: str | None
+    location: str | None
+    contact: str | None
+
+
+@dataclass(frozen=True)
+class MediaSource:
+    kind: str  # "host": erased inside the donated computer; "rack": erased on a station bay
+    host: HostIdentity | None
+    station_name: str | None
+    bay: str | None
+
+
+@dataclass(frozen=True)
+class Media:
+    manufacturer: str | None
+    model: str | None
+    serial: str | None
+    serial_source: str
+    serial_trusted: bool
+    serial_doubts: tuple[str, ...]
+    kind: str  # station.disk.DiskKind value
+    media_type: str  # NIST wording: magnetic, flash, unknown
+    bus: str
+    size_bytes: int
+    firmware: str | None
+    wwn: str | None
+    property_number: str | None
+    source: MediaSource
+    classification: str | None
+    data_backed_up: str  # "yes", "no", "unknown"
+
+
+@dataclass(frozen=True)
+class HiddenArea:
+    status: str  # one of HIDDEN_AREA_STATUSES
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class ErrorRange:
+    op: str
+    offset: int
+    length: int
+    errno: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Sanitization:
+    nist_category: str  # clear, purge, destroy
+    technique: str  # IEEE 2883 technique name
+    method: str
+    passes: tuple[str, ...]
+    passes_done: int
+    method_details: str
+    tool: Tool
+    started_at: str | None
+    ended_at: str | None
+    bytes_total: int
+    errors: tuple[ErrorRange, ...]
+    performed_by: Person
+    post_sanitization_destination: str | None
+    post_sanitization_classification: str | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VerificationRecord:
+    method: str  # full, sample, markers, none; visual for a destroyed medium
+    requested: str
+    percent: float
+    bytes_verified: int
+    regions: int
+    passed: bool
+    expected: str | None
+    mismatch_offsets: tuple[int, ...]
+    performed_by: Person
+
+
+@dataclass(frozen=True)
+class Signature:
+    algorithm: str
+    key_fingerprint: str
+    file: str  # the detached signature file, beside the JSON
+
+
+@dataclass(frozen=True)
+class Validation:
+    person: Person
+    date: str
+    signature: Signature
+
+
+@dataclass(frozen=True)
+class Evidence:
+    name: str
+    file: str  # relative to the data directory
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    name: str | None
+    key_fingerprint: str
+    software: Tool
+
+
+@dataclass(frozen=True)
+class JobRef:
+    job_id: str
+    restart_of: str | None
+    created: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Certificate:
+    format: str
+    certificate_id: str
+    sequence: int
+    kind: str  # "certificate" or "failure-report"
+    result: str  # erased, destroyed, failed, cancelled, interrupted
+    result_reason: str | None
+    issued_at: str
+    language: str
+    station: StationInfo
+    organisation: str | None
+    operator: str | None
+    donor: str | None
+    lot: str | None
+    media: Media
+    hidden_area: HiddenArea
+    sanitization: Sanitization
+    verification: VerificationRecord
+    validation: Validation
+    evidence: tuple[Evidence, ...]
+    job: JobRef
+    previous_certificate_sha256: str | None
+
+    @property
+    def is_certificate(self) -> bool:
+        return self.kind == "certificate" and self.result in ("erased", "destroyed")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json_bytes(self) -> bytes:
+        """The exact bytes that are signed and stored."""
+        return (json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Certificate:
+        result: Certificate = _decode(cls, data)
+        return result
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    certificate: Certificate
+    json_path: Path
+    sig_path: Path
+    pdf_path: Path
+    sha256: str
+
+    @property
+    def certificate_id(self) -> str:
+        return self.certificate.certificate_id
+
+
+def _decode(tp: Any, value: Any) -> Any:
+    """Rebuild nested frozen dataclasses from parsed JSON (already schema-checked)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return None if value is None else _decode(args[0], value)
+    if origin is tuple:
+        return tuple(_decode(typing.get_args(tp)[0], v) for v in value)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = typing.get_type_hints(tp)
+        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(tp)})
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+@cache
+def schema(name: str = "certificate") -> dict[str, Any]:
+    text = resources.files("station").joinpath(f"schemas/{name}.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def schema_errors(data: Any, name: str = "certificate") -> list[str]:
+    """Every schema violation, as `path: message`; empty when valid."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema(name))
+    found = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in found]
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def media_type(kind: DiskKind) -> str:
+    if kind is DiskKind.HDD:
+        return "magnetic"
+    if kind in (DiskKind.SSD, DiskKind.NVME, DiskKind.EMMC, DiskKind.SD, DiskKind.USB_FLASH):
+        return "flash"
+    return "unknown"
+
+
+def verify_mode(requested: str) -> str:
+    base = requested.split(":", 1)[0]
+    return base if base in ("full", "sample", "markers") else "none"
+
+
+def hidden_area_of(job: EraseJob) -> HiddenArea:
+    """From the job's `hidden_area` fields (set by the HPA/DCO step), else notes `hidden-area:<status>[:detail]`."""
+    if job.hidden_area != "not-checked":
+        if job.hidden_area not in HIDDEN_AREA_STATUSES:
+            return HiddenArea("not-checked", f"unrecognised hidden-area status {job.hidden_area!r}")
+        return HiddenArea(job.hidden_area, job.hidden_area_detail)
+    status, detail = "not-checked", job.hidden_area_detail
+    for note in job.notes:
+        if note.startswith("hidden-area:"):
+            parts = note.split(":", 2)
+            if parts[1] in HIDDEN_AREA_STATUSES:
+                status, detail = parts[1], (parts[2] if len(parts) > 2 else None)
+    return HiddenArea(status, detail)
+
+
+def _nist_category(job: EraseJob) -> tuple[str, list[str]]:
+    """Host overwrite is Clear on every medium (SP 800-88 Table A); never let it read as Purge."""
+    category = job.nist_category.lower()
+    if category not in ("clear", "purge"):
+        raise CertificateError(f"job {job.job_id}: unknown NIST category {job.nist_category!r}")
+    if category == "purge" and job.method in HOST_OVERWRITE_METHODS:
+        return "clear", [f"recorded as Clear: host overwrite ({job.method}) cannot be Purge"]
+    return category, []
+
+
+def result_of(job: EraseJob, hidden: HiddenArea) -> tuple[str, str | None]:
+    if not job.state.final:
+        raise CertificateError(f"job {job.job_id} is {job.state.value}: no certificate for an unfinished job")
+    if job.erased and hidden.status != "present-not-erased":
+        return "erased", None
+    result = FAILED_RESULTS[job.state]
+    reasons = []
+    if job.failure:
+        reasons.append(job.failure)
+    if job.state is JobState.ERASED:  # the engine said erased but the proof is incomplete
+        if job.passes_done != len(job.passes):
+            reasons.append(f"only {job.passes_done} of {len(job.passes)} passes ran")
+        if job.errors:
+            reasons.append(f"{len(job.errors)} I/O error range(s)")
+        if job.verification is None or not job.verification.passed:
+            reasons.append("verification did not pass")
+    if hidden.status == "present-not-erased":
+        reasons.append("a hidden area (HPA/DCO) is present and was not erased")
+    return result, "; ".join(reasons) or result
+
+
+def _method_details(job: EraseJob) -> str:
+    if job.method in HOST_OVERWRITE_METHODS:
+        passes = ", ".join(job.passes) or job.method
+        return f"host overwrite of every addressable block, {len(job.passes)} pass(es): {passes}"
+    return f"drive-internal command: {job.technique} ({job.method})"
+
+
+def _person(name: str, title: str, settings: Settings) -> Person:
+    return Person(name or None, title or None, settings.organisation or None, settings.location or None,
+                  settings.contact or None)
+
+
+def _media(disk: Disk | None, host: HostIdentity | None, settings: Settings) -> Media:
+    if host is not None:
+        source = MediaSource("host", host, settings.station_name or None, disk.bay if disk else None)
+    else:
+        source = MediaSource("rack", None, settings.station_name or None, disk.bay if disk else None)
+    if disk is None:
+        return Media(None, None, None, "none", False, ("no-disk-record",), DiskKind.UNKNOWN.value, "unknown",
+                     "unknown", 0, None, None, None, source, None, "unknown")
+    return Media(
+        manufacturer=disk.vendor, model=disk.model, serial=disk.serial.value,
+        serial_source=disk.serial.source.value, serial_trusted=disk.serial.trusted,
+        serial_doubts=tuple(disk.serial.doubts), kind=disk.kind.value, media_type=media_type(disk.kind),
+        bus=disk.bus, size_bytes=disk.size_bytes, firmware=disk.firmware, wwn=disk.wwn,
+        property_number=disk.extra.get("property_number"), source=source, classification=None,
+        data_backed_up="unknown",
+    )
+
+
+def build(job: EraseJob, settings: Settings, host_identity: HostIdentity | None, evidence: tuple[Evidence, ...],
+          *, certificate_id: str, sequence: int, previous_sha256: str | None, fingerprint: str, lang: str,
+          issued_at: str | None = None) -> Certificate:
+    """The Certificate for a finished job; pure, so it is easy to test."""
+    hidden = hidden_area_of(job)
+    result, reason = result_of(job, hidden)
+    category, category_notes = _nist_category(job)
+    issued = issued_at or now_iso()
+    operator = _person(settings.operator, settings.operator_title, settings)
+    validator = _person(settings.validator or settings.operator,
+                        settings.validator_title if settings.validator else settings.operator_title, settings)
+    ver = job.verification
+    verification = VerificationRecord(
+        method=verify_mode(ver.mode if ver else "none"), requested=job.verify,
+        percent=float(ver.percent) if ver else 0.0, bytes_verified=ver.bytes_verified if ver else 0,
+        regions=ver.regions if ver else 0, passed=bool(ver and ver.passed), expected=(ver.expected or None) if ver
+        else None, mismatch_offsets=tuple(ver.mismatch_offsets[:32]) if ver else (), performed_by=operator)
+    sanitization = Sanitization(
+        nist_category=category, technique=job.technique, method=job.method, passes=tuple(job.passes),
+        passes_done=job.passes_done, method_details=_method_details(job), tool=Tool(TOOL_NAME, __version__),
+        started_at=job.started, ended_at=job.ended, bytes_total=job.bytes_total,
+        errors=tuple(ErrorRange(e.op, e.offset, e.length, e.errno, e.message) for e in job.errors),
+        performed_by=operator, post_sanitization_destination=settings.destination or None,
+        post_sanitization_classification=None,
+        notes=tuple(n for n in job.notes if not n.startswith("hidden-area:")) + tuple(category_notes))
+    return Certificate(
+        format=FORMAT, certificate_id=certificate_id, sequence=sequence,
+        kind="certificate" if result == "erased" else "failure-report", result=result, result_reason=reason,
+        issued_at=issued, language=lang,
+        station=StationInfo(settings.station_name or None, fingerprint, Tool(TOOL_NAME, __version__)),
+        organisation=settings.organisation or None, operator=settings.operator or None,
+        donor=settings.donor or None, lot=settings.lot or None, media=_media(job.disk, host_identity, settings),
+        hidden_area=hidden, sanitization=sanitization, verification=verification,
+        validation=Validation(validator, issued, Signature("Ed25519", fingerprint, f"{certificate_id}.json.sig")),
+        evidence=evidence,
+        job=JobRef(job.job_id, job.restart_of, job.created, job.state.value),
+        previous_certificate_sha256=previous_sha256,
+    )
+
+
+def paths(datadir: DataDir, certificate_id: str) -> tuple[Path, Path, Path]:
+    base = datadir.certificates / certificate_id
+    return base.with_name(f"{certificate_id}.json"), base.with_name(f"{certificate_id}.json.sig"), \
+        base.with_name(f"{certificate_id}.pdf")
+
+
+@contextmanager
+def _issuing(datadir: DataDir) -> Iterator[None]:
+    """One issuer at a time per data directory: sequence numbers and chain links must not fork."""
+    datadir.certificates.mkdir(parents=True, exist_ok=True)
+    with open(datadir.certificates / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _store_evidence(datadir: DataDir, certificate_id: str, evidence: dict[str, bytes]) -> tuple[Evidence, ...]:
+    stored = []
+    for name in sorted(evidence):
+        if not _EVIDENCE_NAME.match(name) or name in (".", ".."):
+            raise CertificateError(f"evidence name {name!r} is not a plain file name")
+        data = evidence[name]
+        path = datadir.evidence / certificate_id / name
+        atomic.write_bytes(path, data)
+        stored.append(Evidence(name, path.relative_to(datadir.root).as_posix(), sha256_hex(data), len(data)))
+    return tuple(stored)
+
+
+def _job_marker(datadir: DataDir, job_id: str) -> Path:
+    return datadir.certificates / "by-job" / f"{job_id}.txt"
+
+
+def load_issued(datadir: DataDir, certificate_id: str) -> IssuedCertificate:
+    json_path, sig_path, pdf_path = paths(datadir, certificate_id)
+    data = json_path.read_bytes()
+    return IssuedCertificate(Certificate.from_dict(json.loads(data)), json_path, sig_path, pdf_path,
+                             sha256_hex(data))
+
+
+def _finish(datadir: DataDir, issued: IssuedCertificate) -> None:
+    """Steps after the JSON commit point; idempotent, so recovery after a power cut can redo them."""
+    atomic.write_text(_job_marker(datadir, issued.certificate.job.job_id), issued.certificate_id + "\n")
+    outbox.enqueue(datadir, issued.certificate_id)
+    chain.save_head(datadir, chain.ChainHead(issued.certificate.sequence, issued.sha256, issued.certificate_id,
+                                             issued.certificate.station.key_fingerprint))
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where the next record goes: its id, sequence and the hash it must link to."""
+
+    certificate_id: str
+    sequence: int
+    previous_sha256: str | None
+    fingerprint: str
+
+
+def _issue(datadir: DataDir, record_key: str, evidence: dict[str, bytes], lang: str, key: keys.StationKey | None,
+           make: Callable[[_Slot, tuple[Evidence, ...]], Certificate]) -> IssuedCertificate:
+    """The one issuing pipeline: lock, recover, allocate the next sequence, store, sign, render, commit, queue."""
+    from station.certify import pdf
+
+    if lang not in ("fr", "en"):
+        raise CertificateError(f"language must be fr or en, not {lang!r}")
+    datadir.ensure()
+    station_key = key or keys.load_or_create(datadir)
+    with _issuing(datadir):
+        for recovered in chain.roll_forward(datadir, station_key.fingerprint):
+            _finish(datadir, load_issued(datadir, recovered))
+        marker = _job_marker(datadir, record_key)
+        if marker.exists():
+            return load_issued(datadir, marker.read_text().strip())
+        head = chain.current_head(datadir, station_key.fingerprint)
+        sequence = head.sequence + 1 if head else 1
+        slot = _Slot(chain.certificate_id(station_key.fingerprint, sequence), sequence,
+                     head.sha256 if head else None, station_key.fingerprint)
+        cert = make(slot, _store_evidence(datadir, slot.certificate_id, evidence))
+        data = cert.to_json_bytes()
+        problems = schema_errors(json.loads(data))
+        if problems:
+            raise CertificateError(f"certificate {slot.certificate_id} does not match its schema: {problems[0]}")
+        signature = station_key.sign(data)
+        json_path, sig_path, pdf_path = paths(datadir, slot.certificate_id)
+        atomic.write_bytes(pdf_path, pdf.render_certificate(cert, data, signature, station_key.public_pem(), lang))
+        atomic.write_bytes(sig_path, signature)
+        atomic.write_bytes(json_path, data)  # the commit point: the JSON exists only with its sig and PDF
+        issued = IssuedCertificate(cert, json_path, sig_path, pdf_path, sha256_hex(data))
+        _finish(datadir, issued)
+        return issued
+
+
+def issue(job: EraseJob, datadir: DataDir, settings: Settings, host_identity: HostIdentity | None,
+          evidence: dict[str, bytes], lang: str, *, key: keys.StationKey | None = None) -> IssuedCertificate:
+    """Issue the certificate (or failure report) of a finished job; calling again for a job returns the first."""
+    result_of(job, hidden_area_of(job))  # refuse an unfinished job before touching anything
+    all_evidence = dict(evidence)
+    all_evidence.setdefault("job-journal.json", json.dumps(job.to_dict(), indent=2, sort_keys=True).encode())
+    return _issue(datadir, job.job_id, all_evidence, lang, key, lambda slot, stored: build(
+        job, settings, host_identity, stored, certificate_id=slot.certificate_id, sequence=slot.sequence,
+        previous_sha256=slot.previous_sha256, fingerprint=slot.fingerprint, lang=lang))
+
+
+def issue_destruction(disk: Disk, datadir: DataDir, settings: Settings, host_identity: HostIdentity | None,
+                      technique: str, lang: str, *, note: str | None = None, evidence: dict[str, bytes] | None = None,
+                      key: keys.StationKey | None = None) -> IssuedCertificate:
+    """Record a NIST Destroy (shredded, drilled...): attested by the operator, verified by looking, signed."""
+    if technique not in DESTROY_TECHNIQUES:
+        raise CertificateError(f"destruction technique must be one of {', '.join(DESTROY_TECHNIQUES)}")
+    record_id = f"destroy-{new_job_id()}"
+    now = now_iso()
+    operator = _person(settings.operator, settings.operator_title, settings)
+    validator = _person(settings.validator or settings.operator,
+                        settings.validator_title if settings.validator else settings.operator_title, settings)
+
+    def make(slot: _Slot, stored: tuple[Evidence, ...]) -> Certificate:
+        sanitization = Sanitization(
+            nist_category="destroy", technique=technique, method="destroy", passes=(), passes_done=0,
+            method_details=f"physical destruction ({technique}), attested by the operator",
+            tool=Tool(TOOL_NAME, __version__), started_at=now, ended_at=now, bytes_total=disk.size_bytes,
+            errors=(), performed_by=operator, post_sanitization_destination="recycling",
+            post_sanitization_classification=None, notes=(note,) if note else ())
+        verification = VerificationRecord("visual", "visual", 0.0, 0, 0, True, None, (), operator)
+        return Certificate(
+            format=FORMAT, certificate_id=slot.certificate_id, sequence=slot.sequence, kind="certificate",
+            result="destroyed", result_reason=None, issued_at=now, language=lang,
+            station=StationInfo(settings.station_name or None, slot.fingerprint, Tool(TOOL_NAME, __version__)),
+            organisation=settings.organisation or None, operator=settings.operator or None,
+            donor=settings.donor or None, lot=settings.lot or None, media=_media(disk, host_identity, settings),
+            hidden_area=HiddenArea("not-checked", "not applicable: the medium was destroyed"),
+            sanitization=sanitization, verification=verification,
+            validation=Validation(validator, now, Signature("Ed25519", slot.fingerprint,
+                                                            f"{slot.certificate_id}.json.sig")),
+            evidence=stored, job=JobRef(record_id, None, now, "destroyed"),
+            previous_certificate_sha256=slot.previous_sha256)
+
+    return _issue(datadir, record_id, dict(evidence or {}), lang, key, make)
+
+
+def all_issued(datadir: DataDir) -> list[IssuedCertificate]:
+    """Every readable certificate in the data directory, in sequence order; unreadable files are skipped."""
+    found = []
+    for path in sorted(datadir.certificates.glob("*.json")):
+        try:
+            found.append(load_issued(datadir, path.name[:-len(".json")]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return sorted(found, key=lambda i: (i.certificate.station.key_fingerprint, i.certificate.sequence))

@@ -1,0 +1,531 @@
+"""PDF renderings for people: the one-page per-drive certificate and the lot report, in French or English.
+
+The PDF is a view of the signed JSON, never the source of truth: the JSON, its signature and the
+public key travel inside it as file attachments so the PDF alone is enough to verify. A failure
+report is marked on every line that could be mistaken for a certificate.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from station.certify.certificate import Certificate, sha256_hex
+
+# One table for every user-facing string in documents, so translation stays in one place.
+STRINGS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Certificat d'effacement de données",
+        "subtitle": "NIST SP 800-88 Rév. 1 - un support, une opération",
+        "failure_title": "RAPPORT D'ÉCHEC - CE N'EST PAS UN CERTIFICAT D'EFFACEMENT",
+        "failure_banner": "Les données de ce support N'ONT PAS été effacées de façon prouvée.",
+        "watermark": "NON EFFACÉ",
+        "result": "Résultat",
+        "result.erased": "EFFACÉ ET VÉRIFIÉ",
+        "result.destroyed": "DÉTRUIT",
+        "result.failed": "ÉCHEC",
+        "result.cancelled": "ANNULÉ",
+        "result.interrupted": "INTERROMPU",
+        "short.erased": "Effacé",
+        "short.destroyed": "Détruit",
+        "short.failed": "ÉCHEC",
+        "short.cancelled": "ANNULÉ",
+        "short.interrupted": "INTERROMPU",
+        "reason": "Motif",
+        "sec.media": "Support",
+        "sec.sanitization": "Effacement",
+        "sec.verification": "Vérification",
+        "sec.people": "Personnes et destination",
+        "sec.record": "Enregistrement signé",
+        "manufacturer": "Fabricant",
+        "model": "Modèle",
+        "serial": "N° de série",
+        "serial_source": "Provenance du n° de série",
+        "serial_untrusted": "(non fiable)",
+        "media_type": "Type de support",
+        "size": "Capacité",
+        "bus": "Interface / firmware",
+        "source": "Source du support",
+        "source.rack": "Station {station}, baie {bay}",
+        "hidden": "Zone cachée (HPA/DCO)",
+        "hidden.not-checked": "non vérifiée",
+        "hidden.none": "aucune",
+        "hidden.removed": "retirée avant effacement",
+        "hidden.present-not-erased": "PRÉSENTE ET NON EFFACÉE",
+        "category": "Catégorie NIST",
+        "technique": "Technique (IEEE 2883)",
+        "method": "Méthode",
+        "tool": "Outil et version",
+        "started": "Début",
+        "ended": "Fin",
+        "errors": "Erreurs d'E/S",
+        "none": "aucune",
+        "ver_method": "Méthode de vérification",
+        "ver_share": "Part relue",
+        "ver_result": "Résultat de la vérification",
+        "passed": "réussie",
+        "not_passed": "NON RÉUSSIE",
+        "operator": "Opérateur",
+        "organisation": "Organisation",
+        "location": "Lieu / contact",
+        "donor": "Donateur / lot",
+        "destination": "Destination après effacement",
+        "validated": "Validé par",
+        "cert_id": "N° de certificat",
+        "report_id": "N° de rapport d'échec",
+        "issued": "Émis le",
+        "key": "Empreinte de la clé de la station",
+        "json_sha": "SHA-256 du JSON signé",
+        "previous": "SHA-256 du certificat précédent",
+        "first": "(premier de la station)",
+        "unknown": "inconnu",
+        "verify_help": "Vérifier : le JSON signé, sa signature et la clé publique sont joints à ce PDF. "
+                       "station verify {id}.pdf, ou : openssl pkeyutl -verify -pubin -inkey station.pub.pem "
+                       "-rawin -in {id}.json -sigfile {id}.json.sig. Comparez l'empreinte de la clé "
+                       "avec celle publiée par {org}.",
+        "signed": "signé électroniquement (Ed25519)",
+        "lot_title": "Rapport de lot {lot}",
+        "lot_machines": "Machines",
+        "lot_drives": "Supports",
+        "lot_erased": "Effacés",
+        "lot_failed": "Non effacés",
+        "lot_destroyed": "Détruits",
+        "lot_where": "Lieu d'effacement",
+        "lot_date": "Date",
+        "lot_generated": "Généré le {date} par la station {station} (clé {fingerprint}).",
+        "lot_manifest": "Le manifeste signé {manifest} liste le SHA-256 de chaque certificat de ce lot.",
+        "lot_certificates": "Certificats",
+        "lot_empty": "Aucun certificat dans ce lot.",
+    },
+    "en": {
+        "title": "Data sanitization certificate",
+        "subtitle": "NIST SP 800-88 Rev. 1 - one medium, one operation",
+        "failure_title": "FAILURE REPORT - THIS IS NOT A CERTIFICATE OF ERASURE",
+        "failure_banner": "The data on this medium was NOT proven erased.",
+        "watermark": "NOT ERASED",
+        "result": "Result",
+        "result.erased": "ERASED AND VERIFIED",
+        "result.destroyed": "DESTROYED",
+        "result.failed": "FAILED",
+        "result.cancelled": "CANCELLED",
+        "result.interrupted": "INTERRUPTED",
+        "short.erased": "Erased",
+        "short.destroyed": "Destroyed",
+        "short.failed": "FAILED",
+        "short.cancelled": "CANCELLED",
+        "short.interrupted": "INTERRUPTED",
+        "reason": "Reason",
+        "sec.media": "Medium",
+        "sec.sanitization": "Sanitization",
+        "sec.verification": "Verification",
+        "sec.people": "People and destination",
+        "sec.record": "Signed record",
+        "manufacturer": "Manufacturer",
+        "model": "Model",
+        "serial": "Serial number",
+        "serial_source": "Serial provenance",
+        "serial_untrusted": "(not trusted)",
+        "media_type": "Media type",
+        "size": "Capacity",
+        "bus": "Interface / firmware",
+        "source": "Media source",
+        "source.rack": "Station {station}, bay {bay}",
+        "hidden": "Hidden area (HPA/DCO)",
+        "hidden.not-checked": "not checked",
+        "hidden.none": "none",
+        "hidden.removed": "removed before erasure",
+        "hidden.present-not-erased": "PRESENT AND NOT ERASED",
+        "category": "NIST category",
+        "technique": "Technique (IEEE 2883)",
+        "method": "Method",
+        "tool": "Tool and version",
+        "started": "Started",
+        "ended": "Ended",
+        "errors": "I/O errors",
+        "none": "none",
+        "ver_method": "Verification method",
+        "ver_share": "Share read back",
+        "ver_result": "Verification result",
+        "passed": "passed",
+        "not_passed": "NOT PASSED",
+        "operator": "Operator",
+        "organisation": "Organisation",
+        "location": "Location / contact",
+        "donor": "Donor / lot",
+        "destination": "Post-sanitization destination",
+        "validated": "Validated by",
+        "cert_id": "Certificate no.",
+        "report_id": "Failure report no.",
+        "issued": "Issued",
+        "key": "Station key fingerprint",
+        "json_sha": "SHA-256 of the signed JSON",
+        "previous": "SHA-256 of the previous certificate",
+        "first": "(first of this station)",
+        "unknown": "unknown",
+        "verify_help": "To verify: the signed JSON, its signature and the public key are attached to this PDF. "
+                       "station verify {id}.pdf, or: openssl pkeyutl -verify -pubin -inkey station.pub.pem "
+                       "-rawin -in {id}.json -sigfile {id}.json.sig. Compare the key fingerprint with the one "
+                       "published by {org}.",
+        "signed": "signed electronically (Ed25519)",
+        "lot_title": "Lot report {lot}",
+        "lot_machines": "Machines",
+        "lot_drives": "Drives",
+        "lot_erased": "Erased",
+        "lot_failed": "Not erased",
+        "lot_destroyed": "Destroyed",
+        "lot_where": "Erased in / on",
+        "lot_date": "Date",
+        "lot_generated": "Generated {date} by station {station} (key {fingerprint}).",
+        "lot_manifest": "The signed manifest {manifest} lists the SHA-256 of every certificate in this lot.",
+        "lot_certificates": "Certificates",
+        "lot_empty": "No certificate in this lot.",
+    },
+}
+
+GREEN = colors.HexColor("#1f6f43")
+RED = colors.HexColor("#b3261e")
+GREY = colors.HexColor("#555555")
+
+
+def tr(lang: str, name: str, **values: str) -> str:
+    text = STRINGS.get(lang, STRINGS["en"]).get(name) or STRINGS["en"][name]
+    return text.format(**values) if values else text
+
+
+def latin(text: str) -> str:
+    """The standard PDF fonts cover cp1252; anything else becomes '?' rather than an invisible glyph."""
+    return text.encode("cp1252", errors="replace").decode("cp1252")
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if value < 1000 or unit == "PB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+def human_time(stamp: str | None, lang: str) -> str:
+    if not stamp:
+        return tr(lang, "unknown")
+    text = stamp.replace("T", " ")
+    return text[:-6] + " UTC" if text.endswith("+00:00") else text
+
+
+def source_text(cert: Certificate, lang: str) -> str:
+    source = cert.media.source
+    unknown = tr(lang, "unknown")
+    if source.kind == "host" and source.host is not None:
+        host = source.host
+        serial = host.serial or unknown
+        if not host.serial_trusted:
+            serial += " " + tr(lang, "serial_untrusted")
+        return f"{host.manufacturer or unknown} {host.product or ''} - S/N {serial}".replace("  ", " ")
+    return tr(lang, "source.rack", station=source.station_name or cert.station.name or unknown,
+              bay=source.bay or unknown)
+
+
+@dataclass
+class _Writer:
+    """Left column label/value rows with wrapping, top to bottom."""
+
+    c: canvas.Canvas
+    y: float
+    x: float = 18 * mm
+    label_w: float = 58 * mm
+    value_w: float = 112 * mm
+
+    def section(self, title: str) -> None:
+        self.y -= 3 * mm
+        self.c.setFillColor(GREY)
+        self.c.setFont("Helvetica-Bold", 10)
+        self.c.drawString(self.x, self.y, latin(title.upper()))
+        self.c.setStrokeColor(colors.lightgrey)
+        self.c.line(self.x, self.y - 1.2 * mm, A4[0] - self.x, self.y - 1.2 * mm)
+        self.c.setFillColor(colors.black)
+        self.y -= 5 * mm
+
+    def row(self, label: str, value: str, bold: bool = False, color: colors.Color | None = None) -> None:
+        self.c.setFont("Helvetica", 8.5)
+        self.c.setFillColor(GREY)
+        self.c.drawString(self.x, self.y, latin(label))
+        font = "Helvetica-Bold" if bold else "Helvetica"
+        lines = simpleSplit(latin(value), font, 8.5, self.value_w) or [""]
+        self.c.setFillColor(color or colors.black)
+        self.c.setFont(font, 8.5)
+        for line in lines:
+            self.c.drawString(self.x + self.label_w, self.y, line)
+            self.y -= 3.9 * mm
+        self.c.setFillColor(colors.black)
+
+
+def _qr(c: canvas.Canvas, value: str, x: float, y: float, size: float, border: int = 2) -> None:
+    """reportlab's QR encoder, drawn as row runs straight on the canvas (the widget encodes it three times)."""
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(value)
+    qr.make()
+    count = qr.getModuleCount()
+    box = size / (count + 2 * border)
+    c.saveState()
+    c.setFillColor(colors.black)
+    for r, row in enumerate(qr.modules):
+        col = 0
+        for dark, run in itertools.groupby(bool(m) for m in row):
+            length = len(list(run))
+            if dark:
+                c.rect(x + (col + border) * box, y + size - (r + border + 1) * box, length * box, box,
+                       stroke=0, fill=1)
+            col += length
+    c.restoreState()
+
+
+def qr_payload(certificate_id: str, json_sha256: str) -> str:
+    return f"STATION-CERT:{certificate_id};SHA256:{json_sha256}"
+
+
+def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
+    buffer = io.BytesIO()
+    width, height = A4
+    c = canvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
+    ok = cert.is_certificate
+    t = functools.partial(tr, lang)
+    unknown = t("unknown")
+    c.setTitle(latin(f"{t('title') if ok else t('failure_title')} {cert.certificate_id}"))
+    c.setAuthor(latin(cert.organisation or "Station"))
+    if not ok:
+        c.saveState()
+        c.setFillColor(colors.Color(0.7, 0.15, 0.12, alpha=0.10))
+        c.setFont("Helvetica-Bold", 80)
+        c.translate(width / 2, height / 2)
+        c.rotate(35)
+        c.drawCentredString(0, 0, latin(t("watermark")))
+        c.restoreState()
+    band = GREEN if ok else RED
+    c.setFillColor(band)
+    c.rect(0, height - 30 * mm, width, 30 * mm, stroke=0, fill=1)
+    c.setFillColor(colors.white)
+    if ok:
+        c.setFont("Helvetica-Bold", 18)
+        c.drawString(18 * mm, height - 14 * mm, latin(t("title")))
+        c.setFont("Helvetica", 10)
+        c.drawString(18 * mm, height - 21 * mm, latin(t("subtitle")))
+    else:
+        c.setFont("Helvetica-Bold", 12.5)
+        c.drawString(18 * mm, height - 13 * mm, latin(t("failure_title")))
+        c.setFont("Helvetica", 10)
+        c.drawString(18 * mm, height - 21 * mm, latin(t("failure_banner")))
+    c.setFont("Helvetica", 9)
+    id_label = t("cert_id") if ok else t("report_id")
+    c.drawString(18 * mm, height - 27 * mm, latin(f"{id_label} {cert.certificate_id}   {cert.organisation or ''}"))
+
+    _qr(c, qr_payload(cert.certificate_id, json_sha256), width - 48 * mm, height - 72 * mm, 34 * mm)
+    c.setFont("Helvetica", 6.5)
+    c.setFillColor(GREY)
+    c.drawCentredString(width - 31 * mm, height - 75 * mm, cert.certificate_id)
+
+    c.setFillColor(band)
+    c.setFont("Helvetica-Bold", 15)
+    result_text = f"{t('result')} : " if lang == "fr" else f"{t('result')}: "
+    c.drawString(18 * mm, height - 42 * mm, latin(result_text + t(f"result.{cert.result}")))
+    w = _Writer(c, height - 49 * mm, value_w=78 * mm)
+    if cert.result_reason:
+        w.row(t("reason"), cert.result_reason, bold=True, color=RED)
+    m = cert.media
+    serial = m.serial or unknown
+    if not m.serial_trusted:
+        serial += " " + t("serial_untrusted")
+    w.section(t("sec.media"))
+    w.row(t("serial"), serial, bold=True)
+    w.row(t("model"), m.model or unknown, bold=True)
+    w.value_w = 112 * mm
+    w.row(t("manufacturer"), m.manufacturer or unknown)
+    w.row(t("serial_source"), m.serial_source + (f" ({', '.join(m.serial_doubts)})" if m.serial_doubts else ""))
+    w.row(t("media_type"), f"{m.media_type} ({m.kind})")
+    w.row(t("size"), f"{human_size(m.size_bytes)} ({m.size_bytes} B)")
+    w.row(t("bus"), f"{m.bus} / {m.firmware or unknown}")
+    w.row(t("source"), source_text(cert, lang))
+    hidden = t(f"hidden.{cert.hidden_area.status}")
+    w.row(t("hidden"), hidden + (f" - {cert.hidden_area.detail}" if cert.hidden_area.detail else ""),
+          color=RED if cert.hidden_area.status == "present-not-erased" else None)
+
+    s = cert.sanitization
+    w.section(t("sec.sanitization"))
+    w.row(t("category"), s.nist_category.capitalize(), bold=True)
+    w.row(t("technique"), s.technique)
+    w.row(t("method"), f"{s.method} - {s.method_details} ({s.passes_done}/{len(s.passes)})")
+    w.row(t("tool"), f"{s.tool.name} {s.tool.version}")
+    w.row(t("started"), human_time(s.started_at, lang))
+    w.row(t("ended"), human_time(s.ended_at, lang))
+    errors = t("none") if not s.errors else "; ".join(
+        f"{e.op} @{e.offset} +{e.length}: {e.message}" for e in s.errors[:4]) + (
+        f" (+{len(s.errors) - 4})" if len(s.errors) > 4 else "")
+    w.row(t("errors"), errors, color=RED if s.errors else None)
+
+    v = cert.verification
+    w.section(t("sec.verification"))
+    w.row(t("ver_method"), f"{v.method} ({v.requested})")
+    w.row(t("ver_share"), f"{v.percent:.1f} % - {human_size(v.bytes_verified)}")
+    w.row(t("ver_result"), t("passed") if v.passed else t("not_passed"), bold=True,
+          color=None if v.passed else RED)
+
+    w.section(t("sec.people"))
+    person = s.performed_by
+    w.row(t("operator"), " - ".join(p for p in (person.name, person.title) if p) or unknown)
+    w.row(t("organisation"), cert.organisation or unknown)
+    w.row(t("location"), " - ".join(p for p in (person.location, person.contact) if p) or unknown)
+    w.row(t("donor"), f"{cert.donor or unknown} / {cert.lot or unknown}")
+    w.row(t("destination"), s.post_sanitization_destination or unknown)
+    validator = cert.validation.person
+    w.row(t("validated"), f"{' - '.join(p for p in (validator.name, validator.title) if p) or unknown}, "
+          f"{human_time(cert.validation.date, lang)}, {t('signed')}")
+
+    w.section(t("sec.record"))
+    w.row(id_label, f"{cert.certificate_id} (#{cert.sequence})", bold=True)
+    w.row(t("issued"), human_time(cert.issued_at, lang))
+    w.row(t("key"), cert.station.key_fingerprint, bold=True)
+    w.row(t("json_sha"), json_sha256)
+    w.row(t("previous"), cert.previous_certificate_sha256 or t("first"))
+
+    help_text = t("verify_help", id=cert.certificate_id, org=cert.organisation or "Station")
+    c.setFont("Helvetica", 7)
+    c.setFillColor(GREY)
+    y = 22 * mm
+    for line in simpleSplit(latin(help_text), "Helvetica", 7, width - 36 * mm):
+        c.drawString(18 * mm, y, line)
+        y -= 3.2 * mm
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def attach(pdf: bytes, files: Sequence[tuple[str, bytes]]) -> bytes:
+    """Embed files (pypdf: reportlab has no embedded-file API) and return the new PDF bytes."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for name, data in files:
+        writer.add_attachment(name, data)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def attachments(pdf: bytes) -> dict[str, bytes]:
+    """Embedded files by name; raises ValueError when the bytes are not a readable PDF."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        found: dict[str, bytes] = {}
+        for name, contents in reader.attachments.items():
+            if len(contents) != 1:
+                raise ValueError(f"attachment {name!r} appears {len(contents)} times")
+            found[name] = contents[0]
+        return found
+    except PdfReadError as exc:
+        raise ValueError(f"not a readable PDF: {exc}") from exc
+
+
+def page_text(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def render_certificate(cert: Certificate, json_bytes: bytes, signature: bytes, public_pem: bytes,
+                       lang: str) -> bytes:
+    page = _page(cert, sha256_hex(json_bytes), lang)
+    return attach(page, [(f"{cert.certificate_id}.json", json_bytes),
+                         (f"{cert.certificate_id}.json.sig", signature),
+                         ("station.pub.pem", public_pem)])
+
+
+@dataclass(frozen=True)
+class LotRow:
+    serial: str
+    model: str
+    method: str
+    category: str
+    result: str
+    date: str
+    where: str
+    certificate_id: str
+
+
+@dataclass(frozen=True)
+class LotCounts:
+    machines: int
+    drives: int
+    erased: int
+    failed: int
+    destroyed: int
+
+
+def render_lot_report(lot: str, organisation: str | None, donor: str | None, counts: LotCounts,
+                      rows: Sequence[LotRow], lang: str, *, generated: str, station: str, key: str,
+                      manifest_name: str) -> bytes:
+    t = functools.partial(tr, lang)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
+                            bottomMargin=14 * mm, title=latin(t("lot_title", lot=lot)), invariant=True)
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=7.5, leading=9)
+    story: list[object] = [
+        Paragraph(_escape(t("lot_title", lot=lot)), styles["Title"]),
+        Paragraph(_escape(" - ".join(p for p in (organisation, donor) if p)), styles["Heading3"]),
+        Spacer(1, 4 * mm),
+    ]
+    summary = Table([[t("lot_machines"), t("lot_drives"), t("lot_erased"), t("lot_failed"), t("lot_destroyed")],
+                     [str(counts.machines), str(counts.drives), str(counts.erased), str(counts.failed),
+                      str(counts.destroyed)]], colWidths=[36 * mm] * 5)
+    summary.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, 0), "Helvetica", 9), ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 16),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
+        ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+        ("TEXTCOLOR", (3, 1), (3, 1), RED if counts.failed else colors.black),
+        ("TOPPADDING", (0, 1), (-1, 1), 5), ("BOTTOMPADDING", (0, 1), (-1, 1), 5),
+    ]))
+    story += [summary, Spacer(1, 6 * mm), Paragraph(_escape(t("lot_certificates")), styles["Heading2"])]
+    if rows:
+        header = [t("serial"), t("model"), t("method"), t("category"), t("result"), t("lot_date"),
+                  t("lot_where"), t("cert_id")]
+        data = [[Paragraph(_escape(h), small) for h in header]]
+        for row in rows:
+            data.append([Paragraph(_escape(v), small) for v in (
+                row.serial, row.model, row.method, row.category, t(f"short.{row.result}"), row.date, row.where,
+                row.certificate_id)])
+        table = Table(data, colWidths=[32 * mm, 30 * mm, 15 * mm, 13 * mm, 17 * mm, 18 * mm, 35 * mm, 22 * mm],
+                      repeatRows=1)
+        style = [("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]
+        for index, row in enumerate(rows, start=1):
+            if row.result not in ("erased", "destroyed"):
+                style.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#fbe9e7")))
+        table.setStyle(TableStyle(style))
+        story.append(table)
+    else:
+        story.append(Paragraph(_escape(t("lot_empty")), styles["BodyText"]))
+    story += [Spacer(1, 6 * mm),
+              Paragraph(_escape(t("lot_generated", date=generated, station=station, fingerprint=key)), small),
+              Paragraph(_escape(t("lot_manifest", manifest=manifest_name)), small)]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _escape(text: str) -> str:
+    return latin(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

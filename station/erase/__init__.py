@@ -1,0 +1,1 @@
+"""Erasure: the plan, the overwrite engine, block I/O, patterns, the job journal, hidden areas, markers."""

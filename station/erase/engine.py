@@ -1,0 +1,545 @@
+"""The erase engine: NIST SP 800-88 Clear by overwrite, then verification, at device speed.
+
+One thread per target, plus helpers. Writes use large aligned O_DIRECT requests; a producer thread
+generates the next random chunk while the current one is written, and verification runs two workers
+that each read and compare their own chunk (memcmp, GIL released), so a read is always in flight
+while the other worker compares. A job is ERASED only when every pass covered every byte, nothing
+failed, and verification passed; anything else ends FAILED, CANCELLED or (found after a crash)
+INTERRUPTED, with the reason and the byte ranges.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from station.detect.disk import DiskKind
+from station.detect.protect import ProtectedDeviceError, check_writable
+from station.erase import pattern
+from station.erase.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
+from station.erase.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id, now_iso
+from station.hw import Host
+
+CHUNK = 8 << 20
+# Reads are verified in smaller requests than writes: a chunk still in cache between the read and the
+# compare is compared almost for free (measured on RAM-backed loops, two workers: 2 MiB 1.3x faster than 8 MiB).
+VERIFY_CHUNK = 2 << 20
+VERIFY_WORKERS = 2
+# The random stream is handed from the generating thread to the writer in the same cache-sized pieces
+# (measured: 2 MiB 0.96x dd's zero write, 8 MiB 0.80x).
+STREAM_CHUNK = 2 << 20
+WRITE_RETRIES = 2
+MAX_ERROR_RANGES = 64
+JOURNAL_EVERY_S = 5.0
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class VerifySpec:
+    mode: str  # "full" or "sample"
+    percent: float = 100.0
+
+    @classmethod
+    def parse(cls, text: str) -> VerifySpec:
+        """'full', 'sample:P' with 0 < P <= 100, or 'markers' (a drive command proven by marker blocks)."""
+        if text == "full":
+            return cls("full", 100.0)
+        if text == "markers":
+            return cls("markers", 0.0)
+        if text.startswith("sample:"):
+            try:
+                percent = float(text.split(":", 1)[1])
+            except ValueError:
+                percent = -1.0
+            if 0 < percent <= 100:
+                return cls("sample", percent)
+        raise ValueError(f"verification must be 'full' or 'sample:P' with 0 < P <= 100, not {text!r}")
+
+    def __str__(self) -> str:
+        return self.mode if self.mode in ("full", "markers") else f"sample:{self.percent:g}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    job_id: str
+    target: str
+    state: JobState
+    phase: Phase
+    pass_index: int  # 0-based pass being written; == len(passes) while verifying
+    pass_count: int
+    bytes_done: int  # within the current phase
+    bytes_total: int  # of the current phase
+    rate: float  # bytes per second over the last seconds
+    eta_s: float | None  # for the whole job
+
+    @property
+    def fraction(self) -> float:
+        return self.bytes_done / self.bytes_total if self.bytes_total else 0.0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class DeviceLostError(Exception):
+    pass
+
+
+class TooManyErrors(Exception):
+    pass
+
+
+class Cancelled(Exception):
+    pass
+
+
+class HiddenAreaLeft(Exception):
+    """An HPA/DCO hides sectors the host cannot reach: erasing the rest would not erase the drive."""
+
+
+def passes_for(method: str, rounds: int = 1) -> list[str]:
+    if method not in pattern.METHODS:
+        raise ValueError(f"unknown overwrite method {method!r}; choose from {', '.join(pattern.METHODS)}")
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    return list(pattern.METHODS[method]) * rounds
+
+
+def chunks(start: int, end: int, size: int = CHUNK) -> Iterator[tuple[int, int]]:
+    offset = start
+    while offset < end:
+        length = min(size, end - offset)
+        yield offset, length
+        offset += length
+
+
+def sample_ranges(size: int, percent: float, block: int, seed: int, chunk: int = CHUNK) -> list[tuple[int, int]]:
+    """NIST "quick sampling": P% of the device in pseudo-random chunks, one in every 1/1000th,
+    plus the first and last MiB. Returns sorted, merged, block-aligned (offset, length) ranges."""
+    rng = random.Random(seed)
+    ranges = [(0, min(MIB, size)), (max(0, size - MIB), min(MIB, size))]
+    region = size // 1000
+    if region >= block:
+        want = max(block, int(region * percent / 100) // block * block)  # at least one block per region
+        for i in range(1000):
+            slack = (region - want) // block
+            ranges.append((i * region + rng.randint(0, max(0, slack)) * block, want))
+    else:
+        ranges.append((0, size))  # too small to sample: read it all
+    merged: list[tuple[int, int]] = []
+    for off, length in sorted(ranges):
+        off = off // block * block
+        end = min(size, off + length)
+        if merged and off <= merged[-1][0] + merged[-1][1]:
+            prev_off, prev_len = merged[-1]
+            merged[-1] = (prev_off, max(prev_len, end - prev_off))
+        else:
+            merged.append((off, end - off))
+    result: list[tuple[int, int]] = []
+    for off, length in merged:
+        result.extend(chunks(off, off + length, chunk))
+    return result
+
+
+class Prefetcher:
+    """Runs `fill(buffer, offset, length)` ahead of the consumer on a small pool of buffers, in order."""
+
+    _DONE = object()
+
+    def __init__(self, work: Iterable[tuple[int, int]], fill: Callable[[Buffer, int, int], object],
+                 buffers: list[Buffer]):
+        self._free: queue.Queue[Buffer | None] = queue.Queue()
+        for buf in buffers:
+            self._free.put(buf)
+        self._out: queue.Queue[object] = queue.Queue()
+        self._stop = threading.Event()
+        self._work, self._fill = work, fill
+        self._thread = threading.Thread(target=self._run, daemon=True, name="station-prefetch")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for offset, length in self._work:
+                buf = self._free.get()
+                if buf is None or self._stop.is_set():
+                    return
+                try:
+                    result: object = self._fill(buf, offset, length)
+                except OSError as exc:
+                    result = exc
+                self._out.put((offset, length, buf, result))
+        finally:
+            self._out.put(self._DONE)
+
+    def __iter__(self) -> Iterator[tuple[int, int, Buffer, object]]:
+        while True:
+            item = self._out.get()
+            if item is self._DONE:
+                return
+            yield item  # type: ignore[misc]
+
+    def release(self, buf: Buffer) -> None:
+        self._free.put(buf)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._free.put(None)  # wakes a producer waiting for a free buffer
+        self._thread.join(timeout=60)
+
+
+class EraseRunner:
+    """Runs one EraseJob on one target. `cancel()` stops it as CANCELLED; `abort(reason)` as FAILED."""
+
+    def __init__(self, job: EraseJob, host: Host | None = None, journal: Journal | None = None,
+                 opener: Opener = open_target, on_progress: ProgressCallback | None = None,
+                 chunk: int = CHUNK, seed: bytes | None = None, verify_chunk: int = VERIFY_CHUNK):
+        self.job = job
+        self.host = host or Host()
+        self.journal = journal
+        self.opener = opener
+        self.on_progress = on_progress
+        self.chunk = chunk
+        self.verify_chunk = min(chunk, verify_chunk)
+        self.seed = seed or secrets.token_bytes(32)
+        self.verify = VerifySpec.parse(job.verify)
+        self._stop = threading.Event()
+        self._stop_reason: str | None = None
+        self._stop_fails = False
+        self._last_journal = 0.0
+        self._rate_window: list[tuple[float, int]] = []
+        self._work_done = 0
+        self._lock = threading.Lock()  # verification workers share the job's counters, errors and progress
+
+    # control, from any thread
+    def cancel(self, reason: str = "cancelled by the operator") -> None:
+        self._stop_reason, self._stop_fails = reason, False
+        self._stop.set()
+
+    def abort(self, reason: str) -> None:
+        """The device went away or must not be trusted any more: the job ends FAILED."""
+        self._stop_reason, self._stop_fails = reason, True
+        self._stop.set()
+
+    def run(self) -> EraseJob:
+        job = self.job
+        job.state, job.phase = JobState.RUNNING, Phase.PREPARING
+        job.started, job.ended, job.failure = now_iso(), None, None
+        job.pid, job.boot_id = os.getpid(), current_boot_id()
+        job.passes_done, job.errors, job.verification = 0, [], None
+        target: BlockTarget | None = None
+        try:
+            check_writable(self.host, job.target)
+            self._hidden_area()
+            target = self.opener(job.target)
+            job.bytes_total, job.direct_io = target.size, target.direct
+            if target.size == 0:
+                raise DeviceLostError(f"{job.target} reports a size of 0 bytes (no medium?)")
+            if not target.direct:
+                job.notes.append("O_DIRECT unsupported on this file's filesystem: buffered I/O with fsync")
+            self._save(force=True)
+            self._execute(target)
+        except HiddenAreaLeft as exc:
+            self._end(JobState.FAILED, str(exc))
+        except (ProtectedDeviceError, TargetBusyError) as exc:
+            self._end(JobState.FAILED, f"refused: {exc}")
+        except DeviceLostError as exc:
+            self._end(JobState.FAILED, f"device lost: {exc}")
+        except TooManyErrors as exc:
+            self._end(JobState.FAILED, str(exc))
+        except Cancelled:
+            self._end(JobState.FAILED if self._stop_fails else JobState.CANCELLED, self._stop_reason or "cancelled")
+        except OSError as exc:
+            self._end(JobState.FAILED, f"cannot use {job.target}: {exc.strerror or exc}")
+        finally:
+            if target is not None:
+                target.close()
+        return job
+
+    def _execute(self, target: BlockTarget) -> None:
+        """Overwrite passes, flush, verify, conclude; run() closes the target whatever happens."""
+        for index, name in enumerate(self.job.passes):
+            self._write_pass(target, index, pattern.make(name, self.seed, index, self.chunk))
+            self.job.passes_done = index + 1
+            self._save(force=True)
+        self.job.phase = Phase.FLUSHING
+        self._emit(target.size, target.size)
+        target.flush()
+        self._verify(target)
+        self._finish()
+
+    def _hidden_area(self) -> None:
+        """Restore an ATA drive's factory size before erasing (HPA/DCO), or fail saying sectors stay hidden."""
+        disk = self.job.disk
+        if disk is None or disk.kind is DiskKind.FILE or not self.host.is_live:
+            return
+        from station.erase import hidden_area
+
+        status, detail = hidden_area.prepare(self.host, disk)
+        self.job.hidden_area, self.job.hidden_area_detail = status, detail
+        self.job.notes.append(f"hidden-area:{status}" + (f":{detail}" if detail else ""))
+        if status == "present-not-erased":
+            raise HiddenAreaLeft(f"hidden area (HPA/DCO) could not be removed, its sectors would not be erased: "
+                                 f"{detail}")
+
+    # passes
+    def _write_pass(self, target: BlockTarget, index: int, pat: pattern.Pattern) -> None:
+        job = self.job
+        job.phase, job.bytes_done = Phase.WRITING, 0
+        self._emit(0, target.size)
+        if pat.static:
+            work = chunks(0, target.size, self.chunk)
+            buf = Buffer(self.chunk)
+            pat.fill(buf, 0, self.chunk)
+            for offset, length in work:
+                self._check_stop()
+                self._write_chunk(target, buf, offset, length)
+                self._advance(length, target.size)
+            return
+        size = min(self.chunk, STREAM_CHUNK)
+        fetch = Prefetcher(chunks(0, target.size, size), lambda b, o, n: pat.fill(b, o, n), self._pool(size))
+        try:
+            for offset, length, buf, _ in fetch:
+                self._check_stop()
+                self._write_chunk(target, buf, offset, length)
+                fetch.release(buf)
+                self._advance(length, target.size)
+        finally:
+            fetch.close()
+
+    def _pool(self, size: int) -> list[Buffer]:
+        return [Buffer(size) for _ in range(3)]
+
+    def _write_chunk(self, target: BlockTarget, buf: Buffer, offset: int, length: int) -> None:
+        """Write with retries; on persistent failure narrow the bad range down and record it."""
+        last: OSError | None = None
+        for _ in range(WRITE_RETRIES + 1):
+            try:
+                self._write_fully(target, buf.view[:length], offset)
+                return
+            except OSError as exc:
+                if device_lost(exc, target):
+                    raise DeviceLostError(f"{exc.strerror or exc} at byte {offset}") from exc
+                last = exc
+        assert last is not None
+        self._narrow(target, buf, offset, length, last)
+
+    @staticmethod
+    def _write_fully(target: BlockTarget, view: memoryview, offset: int) -> None:
+        done = 0
+        while done < len(view):
+            n = target.write_at(view[done:], offset + done)
+            if n <= 0:
+                raise OSError(errno.ENOSPC, "device accepted no more data")
+            done += n
+
+    def _narrow(self, target: BlockTarget, buf: Buffer, offset: int, length: int, first: OSError) -> None:
+        step = max(target.block_size, min(64 << 10, length))
+        bad: list[tuple[int, int, OSError]] = []
+        for sub_off, sub_len in chunks(offset, offset + length, step):
+            try:
+                self._write_fully(target, buf.view[sub_off - offset: sub_off - offset + sub_len], sub_off)
+            except OSError as exc:
+                if device_lost(exc, target):
+                    raise DeviceLostError(f"{exc.strerror or exc} at byte {sub_off}") from exc
+                bad.append((sub_off, sub_len, exc))
+        if not bad:
+            return  # the retry at a finer grain went through: the data is on the device
+        for sub_off, sub_len, sub_exc in bad:
+            if sub_len > target.block_size and len(bad) * sub_len < length:
+                for blk_off, blk_len in chunks(sub_off, sub_off + sub_len, target.block_size):
+                    try:
+                        self._write_fully(target, buf.view[blk_off - offset: blk_off - offset + blk_len], blk_off)
+                    except OSError as blk_exc:
+                        self._record("write", blk_off, blk_len, blk_exc)
+            else:
+                self._record("write", sub_off, sub_len, sub_exc)
+        if not self.job.errors:
+            self._record("write", offset, length, first)
+
+    def _record(self, op: str, offset: int, length: int, exc: OSError) -> None:
+        errors = self.job.errors
+        if errors and errors[-1].op == op and errors[-1].offset + errors[-1].length == offset \
+                and errors[-1].errno == (exc.errno or 0):
+            last = errors[-1]
+            errors[-1] = IORange(op, last.offset, last.length + length, last.errno, last.message)
+        else:
+            errors.append(IORange(op, offset, length, exc.errno or 0, exc.strerror or str(exc)))
+        if len(errors) > MAX_ERROR_RANGES:
+            raise TooManyErrors(f"more than {MAX_ERROR_RANGES} unreadable/unwritable ranges: giving up on this drive")
+
+    # verification
+    def _verify(self, target: BlockTarget) -> None:
+        job = self.job
+        job.phase, job.bytes_done = Phase.VERIFYING, 0
+        final_name = job.passes[-1]
+        size = self.verify_chunk
+        final = pattern.make(final_name, self.seed, len(job.passes) - 1, size)
+        if self.verify.mode == "full":
+            work = list(chunks(0, target.size, size))
+        else:
+            work = sample_ranges(target.size, self.verify.percent, target.block_size,
+                                 int.from_bytes(self.seed[:8], "big"), size)
+        total = sum(length for _, length in work)
+        result = Verification(mode=self.verify.mode, percent=round(100.0 * total / target.size, 3),
+                              expected="zero" if final.static else "random-stream")
+        job.verification = result
+        self._emit(0, total)
+        zero: Buffer | None = None
+        if final.static:
+            zero = Buffer(size)
+            final.fill(zero, 0, size)
+        mismatched = [0]
+
+        def check(item: tuple[int, int], got: Buffer, expected: Buffer) -> None:
+            offset, length = item
+            try:
+                self._read_fully(target, got, offset, length)
+            except OSError as exc:
+                if device_lost(exc, target):
+                    raise DeviceLostError(f"{exc.strerror or exc} while verifying at byte {offset}") from exc
+                with self._lock:
+                    self._record("read", offset, length, exc)
+            else:
+                exp = zero if zero is not None else expected
+                if zero is None:
+                    final.fill(expected, offset, length)
+                if not got.equals(exp, length):
+                    blocks = self._locate_mismatches(got, exp, offset, length, target.block_size)
+                    with self._lock:
+                        mismatched[0] += len(blocks)
+                        result.mismatch_offsets = sorted(result.mismatch_offsets + blocks[:16])[:16]
+            with self._lock:
+                result.bytes_verified += length
+                result.regions += 1
+                self._advance(length, total)
+
+        self._in_parallel(work, check, size)
+        result.passed = (mismatched[0] == 0 and not job.errors and result.bytes_verified == total)
+        if mismatched[0]:
+            job.notes.append(f"verification: {mismatched[0]} block(s) of {target.block_size} bytes "
+                             "did not hold the expected pattern")
+
+    def _in_parallel(self, work: list[tuple[int, int]],
+                     check: Callable[[tuple[int, int], Buffer, Buffer], None], size: int) -> None:
+        """Run `check` over the work on VERIFY_WORKERS threads, so a read is in flight while another chunk is
+        compared (measured on RAM-backed loops: 2 workers verify zeros ~1.5x faster than read-then-compare).
+        The first exception stops the others and is raised here; so does a cancel."""
+        items = iter(work)
+        failure: list[BaseException] = []
+
+        def worker() -> None:
+            got, expected = Buffer(size), Buffer(size)
+            try:
+                while not failure:
+                    self._check_stop()
+                    with self._lock:
+                        item = next(items, None)
+                    if item is None:
+                        return
+                    check(item, got, expected)
+            except BaseException as exc:  # handed to the job's thread, which decides what it means
+                with self._lock:
+                    failure.append(exc)
+
+        threads = [threading.Thread(target=worker, daemon=True, name=f"station-verify-{i}")
+                   for i in range(min(VERIFY_WORKERS, max(1, len(work))))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failure:
+            raise failure[0]
+
+    def _read_fully(self, target: BlockTarget, buf: Buffer, offset: int, length: int) -> int:
+        last: OSError | None = None
+        for _ in range(WRITE_RETRIES + 1):
+            try:
+                done = 0
+                while done < length:
+                    n = target.read_at(buf.view[done:length], offset + done)
+                    if n <= 0:
+                        raise OSError(errno.EIO, "short read: device returned no data")
+                    done += n
+                return done
+            except OSError as exc:
+                last = exc
+                if device_lost(exc, target):
+                    break
+        assert last is not None
+        raise last
+
+    @staticmethod
+    def _locate_mismatches(got: Buffer, exp: Buffer, offset: int, length: int, block: int) -> list[int]:
+        """The offsets of every block that differs (the caller keeps the first few as evidence)."""
+        return [offset + pos for pos in range(0, length, block)
+                if got.view[pos:pos + block] != exp.view[pos:pos + block]]
+
+    # bookkeeping
+    def _finish(self) -> None:
+        job = self.job
+        ver = job.verification
+        if job.errors:
+            first = job.errors[0]
+            self._end(JobState.FAILED, f"{len(job.errors)} I/O error range(s); first: {first.op} of "
+                      f"{first.length} bytes at byte {first.offset}: {first.message}")
+        elif ver is None or not ver.passed:
+            where = ", ".join(str(o) for o in (ver.mismatch_offsets[:4] if ver else []))
+            self._end(JobState.FAILED, f"verification failed: data differs from the written pattern at byte(s) {where}")
+        elif job.passes_done != len(job.passes):
+            self._end(JobState.FAILED, "not every pass completed")
+        else:
+            self._end(JobState.ERASED, None)
+
+    def _end(self, state: JobState, failure: str | None) -> None:
+        job = self.job
+        job.state, job.failure, job.ended = state, failure, now_iso()
+        job.phase = Phase.DONE
+        self._save(force=True)
+        self._emit(job.bytes_done, job.bytes_total)
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            raise Cancelled()
+
+    def _advance(self, nbytes: int, phase_total: int) -> None:
+        self.job.bytes_done += nbytes
+        self._work_done += nbytes
+        self._emit(self.job.bytes_done, phase_total)
+        self._save()
+
+    def _emit(self, done: int, total: int) -> None:
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        window = self._rate_window
+        window.append((now, self._work_done))
+        while len(window) > 2 and now - window[0][0] > 3.0:
+            window.pop(0)
+        span = now - window[0][0]
+        rate = (self._work_done - window[0][1]) / span if span > 0 else 0.0
+        job = self.job
+        total_work = len(job.passes) * job.bytes_total + self._verify_bytes()
+        eta = max(0.0, total_work - self._work_done) / rate if rate > 0 and job.phase is not Phase.DONE else None
+        pass_index = job.passes_done if job.phase is Phase.WRITING else len(job.passes)
+        self.on_progress(Progress(job.job_id, job.target, job.state, job.phase, pass_index, len(job.passes),
+                                  done, total, rate, eta))
+
+    def _verify_bytes(self) -> int:
+        if self.verify.mode == "full":
+            return self.job.bytes_total
+        return int(self.job.bytes_total * self.verify.percent / 100) + 2 * MIB
+
+    def _save(self, force: bool = False) -> None:
+        if self.journal is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_journal >= JOURNAL_EVERY_S:
+            self._last_journal = now
+            self.journal.save(self.job)
+

@@ -1,0 +1,66 @@
+"""What an overwrite pass writes: zeros, or a seekable AES-256-CTR keystream.
+
+The random stream is seekable (the counter is the byte offset / 16), so verification regenerates
+the expected bytes at any offset from the per-pass key instead of keeping them in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from station.erase.blockio import Buffer
+
+METHODS: dict[str, tuple[str, ...]] = {
+    "zero": ("zero",),
+    "random": ("random",),
+    "random+zero": ("random", "zero"),
+}
+
+
+class Pattern:
+    name = "pattern"
+    static = False  # a static pattern is the same bytes everywhere: one buffer serves every chunk
+
+    def fill(self, buf: Buffer, offset: int, length: int) -> None:
+        raise NotImplementedError
+
+
+class ZeroPattern(Pattern):
+    name = "zero"
+    static = True
+
+    def fill(self, buf: Buffer, offset: int, length: int) -> None:
+        buf.view[:length] = bytes(length)
+
+
+class RandomPattern(Pattern):
+    name = "random"
+
+    def __init__(self, key: bytes, chunk: int):
+        if len(key) != 32:
+            raise ValueError("AES-256 key must be 32 bytes")
+        self.key = key
+        self._zeros = bytes(chunk)
+
+    def fill(self, buf: Buffer, offset: int, length: int) -> None:
+        if offset % 16:
+            raise ValueError("random stream offsets must be 16-byte aligned")
+        counter = (offset // 16).to_bytes(16, "big")
+        encryptor = Cipher(algorithms.AES(self.key), modes.CTR(counter)).encryptor()
+        source = memoryview(self._zeros)[:length] if length <= len(self._zeros) else bytes(length)
+        encryptor.update_into(source, buf.view[: length + 15])
+
+
+def pass_key(job_seed: bytes, pass_index: int) -> bytes:
+    """A distinct key per random pass, derived from the job's seed."""
+    return hashlib.sha256(job_seed + pass_index.to_bytes(4, "big")).digest()
+
+
+def make(name: str, job_seed: bytes, pass_index: int, chunk: int) -> Pattern:
+    if name == "zero":
+        return ZeroPattern()
+    if name == "random":
+        return RandomPattern(pass_key(job_seed, pass_index), chunk)
+    raise ValueError(f"unknown pattern {name!r}")

@@ -1,0 +1,267 @@
+"""Plan first, then execute: a selection of drives becomes a list of planned erase actions.
+
+The plan is both the confirmation screen and the dry run: it says what will be destroyed, by which
+technique, Clear or Purge, with which warnings, and which targets are refused and why. Nothing
+touches a disk until `execute` runs the plan, one worker per target, all in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.detect.protect import protections_for_path
+from station.erase import pattern
+from station.erase.blockio import Opener, open_target
+from station.erase.engine import EraseRunner, ProgressCallback, VerifySpec, passes_for
+from station.erase.jobs import EraseJob, Journal, new_job_id
+from station.erase.purge import capabilities
+from station.erase.purge import choose as purge_plan
+from station.erase.purge.capabilities import PurgeCapabilities
+from station.erase.purge.choose import TechniqueChoice
+from station.erase.purge.runner import SanitizeRunner
+from station.hw import Host
+from station.i18n import N_, _
+from station.notice import Notice, define
+
+OVERWRITE_METHODS = tuple(pattern.METHODS)
+
+define({
+    "plan.ssd-overwrite-is-clear": N_("solid-state drive: a host overwrite is NIST Clear, not Purge (spare and "
+                                      "remapped blocks are out of reach); use a Purge technique where the drive "
+                                      "supports one"),
+    "plan.serial-uncertain": N_("the drive's serial is not certain ({why}): the certificate will say so"),
+    "plan.serial-source": N_("source: {source}"),
+    "plan.hidden-areas": N_("hidden areas (HPA/DCO) are restored to the factory size before erasing; if that "
+                            "fails the job fails"),
+})
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    disk: Disk
+    method: str
+    passes: tuple[str, ...]
+    verify: str
+    nist_category: str  # "clear" or "purge"
+    technique: str  # IEEE 2883 name
+    warnings: tuple[Notice, ...] = ()
+    refusals: tuple[Notice, ...] = ()  # why the target must not be written; empty when it may
+    choice: TechniqueChoice | None = None  # a drive command (Purge, Format, SECURITY ERASE); None: host overwrite
+    caps: PurgeCapabilities | None = None
+
+    @property
+    def target(self) -> str:
+        return self.disk.devnode
+
+    @property
+    def refusal(self) -> str | None:
+        """The refusal in English (JSON output, errors), or None when the target may be written."""
+        return "; ".join(n.text() for n in self.refusals) or None
+
+    def translated_refusal(self) -> str | None:
+        return "; ".join(n.translated() for n in self.refusals) or None
+
+    @property
+    def runnable(self) -> bool:
+        return not self.refusals
+
+    def summary(self) -> str:
+        d = self.disk
+        ident = " ".join(x for x in (d.vendor, d.model) if x) or d.kind.value
+        serial = d.serial.value or _("serial unknown")
+        size = human_size(d.size_bytes)
+        head = f"{d.devnode}  {ident}  {serial}  {size}"
+        if self.refusals:
+            return f"{head}\n    " + _("REFUSED: {why}").format(why=self.translated_refusal())
+        if self.choice is not None:
+            first = "host overwrite, then " if self.passes else ""
+            how = f"{first}drive command {self.method}, proven by marker blocks"
+        else:
+            how = f"{self.method} ({' then '.join(self.passes)}), verify {self.verify}"
+        lines = [head, f"    {self.nist_category.upper()} by {self.technique}: {how}"]
+        lines += ["    " + _("warning: {text}").format(text=w.translated()) for w in self.warnings]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ErasePlan:
+    actions: tuple[PlannedAction, ...]
+
+    @property
+    def runnable(self) -> list[PlannedAction]:
+        return [a for a in self.actions if a.runnable]
+
+    @property
+    def refused(self) -> list[PlannedAction]:
+        return [a for a in self.actions if not a.runnable]
+
+    def describe(self) -> str:
+        total = sum(a.disk.size_bytes for a in self.runnable)
+        lines = [f"Plan: erase {len(self.runnable)} drive(s), {human_size(total)} of data will be destroyed."]
+        lines += [a.summary() for a in self.actions]
+        return "\n".join(lines)
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
+def file_disk(path: str) -> Disk:
+    """A plain file as a target (tests, the demo): no serial, it is not a drive."""
+    size = os.stat(path).st_size
+    return Disk(name=os.path.basename(path), devnode=path, kind=DiskKind.FILE, bus="file", size_bytes=size,
+                serial=SerialInfo(None, SerialSource.NONE))
+
+
+def resolve_disk(host: Host, target: str) -> Disk:
+    """The Disk record for a path given on the command line: detection's view of a block device, or a file."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError as exc:
+        raise ValueError(f"{target}: {exc.strerror}") from exc
+    if stat.S_ISREG(mode):
+        return file_disk(target)
+    if not stat.S_ISBLK(mode):
+        raise ValueError(f"{target} is neither a block device nor a regular file")
+    rdev = os.stat(target).st_rdev
+    link = f"/sys/dev/block/{os.major(rdev)}:{os.minor(rdev)}"
+    name = os.path.basename(host.realpath(link))
+    if host.path(f"/sys/class/block/{name}/partition").exists():
+        raise ValueError(f"{target} is a partition: Station erases and certifies whole drives")
+    from station.detect import drives as detect
+
+    for disk in detect.detect(host, include_loops=True).disks:
+        if disk.name == name:
+            return disk
+    return detect.read_disk(host, name)
+
+
+def plan_overwrite(host: Host, disks: Sequence[Disk], method: str, verify: str, rounds: int = 1) -> ErasePlan:
+    """Plan a Clear by overwrite for each disk; protected disks are kept in the plan as refused."""
+    passes = tuple(passes_for(method, rounds))
+    VerifySpec.parse(verify)
+    actions = []
+    for disk in disks:
+        actions.append(PlannedAction(disk, method, passes, verify, "clear", "overwrite",
+                                     tuple(overwrite_warnings(disk)), _refusals(host, disk)))
+    return ErasePlan(tuple(actions))
+
+
+def plan_purge(host: Host, disks: Sequence[Disk], want: str, verify: str) -> ErasePlan:
+    """Purge (auto: the strongest technique the drive supports) or a named technique, per drive.
+
+    Where the drive offers no usable Purge the plan falls back to Clear by overwrite and says why;
+    the label printed later comes from what actually ran and was verified.
+    """
+    actions = []
+    for disk in disks:
+        refusals = _refusals(host, disk)
+        if refusals:
+            actions.append(PlannedAction(disk, want, (), verify, "clear", want, (), refusals))
+            continue
+        caps = capabilities.probe(host, disk)
+        try:
+            choice = purge_plan.choose(disk, caps, want)
+        except purge_plan.PlanError as exc:
+            actions.append(PlannedAction(disk, want, (), verify, "clear", want, (), (exc.notice,)))
+            continue
+        notes = (choice.reason, *choice.warnings)
+        if not choice.drive_command:
+            actions.append(PlannedAction(disk, "zero", ("zero",), verify, "clear", "overwrite",
+                                         (*notes, *overwrite_warnings(disk)), (), None, caps))
+            continue
+        passes = ("zero",) if choice.host_overwrite_first else ()
+        actions.append(PlannedAction(disk, choice.technique.value, passes, "markers", choice.nist_category,
+                                     choice.ieee2883, notes, (), choice, caps))
+    return ErasePlan(tuple(actions))
+
+
+def _refusals(host: Host, disk: Disk) -> tuple[Notice, ...]:
+    live = protections_for_path(host, disk.devnode) if host.is_live else []
+    return tuple(p.notice() for p in (live or list(disk.protections)))
+
+
+def overwrite_warnings(disk: Disk) -> list[Notice]:
+    warnings = []
+    if disk.solid_state:
+        warnings.append(Notice.of("plan.ssd-overwrite-is-clear"))
+    if disk.kind is not DiskKind.FILE and not disk.serial.trusted:
+        why: Notice | str = ", ".join(disk.serial.doubts) or Notice.of("plan.serial-source",
+                                                                         source=disk.serial.source.value)
+        warnings.append(Notice.of("plan.serial-uncertain", why=why))
+    if disk.bus in ("ata", "sata", "usb"):
+        warnings.append(Notice.of("plan.hidden-areas"))
+    return warnings
+
+
+def job_for(action: PlannedAction, restart_of: str | None = None) -> EraseJob:
+    return EraseJob(job_id=new_job_id(), target=action.target, method=action.method, verify=action.verify,
+                    passes=list(action.passes), nist_category=action.nist_category, technique=action.technique,
+                    disk=action.disk, restart_of=restart_of, bytes_total=action.disk.size_bytes)
+
+
+@dataclass
+class Execution:
+    """A running plan: one thread per target. Keeps the runners so a removal can abort the right job."""
+
+    runners: dict[str, EraseRunner] = field(default_factory=dict)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def abort_device(self, devnode: str, reason: str) -> bool:
+        runner = self.runners.get(devnode)
+        if runner is None:
+            return False
+        runner.abort(reason)
+        return True
+
+    def cancel_all(self, reason: str = "cancelled by the operator") -> None:
+        for runner in self.runners.values():
+            runner.cancel(reason)
+
+    def wait(self) -> list[EraseJob]:
+        for thread in self.threads:
+            thread.join()
+        return [runner.job for runner in self.runners.values()]
+
+
+def execute(plan: ErasePlan, journal: Journal, host: Host | None = None, opener: Opener = open_target,
+            on_progress: ProgressCallback | None = None,
+            on_finished: Callable[[EraseJob], None] | None = None,
+            jobs: Sequence[EraseJob] | None = None) -> Execution:
+    """Start every runnable action in its own thread and return at once."""
+    host = host or Host()
+    execution = Execution()
+    runnable = plan.runnable
+    prepared = list(jobs) if jobs is not None else [job_for(a) for a in runnable]
+    choices = {a.target: a for a in runnable}
+    for job in prepared:
+        action = choices.get(job.target)
+        runner: EraseRunner
+        if action is not None and action.choice is not None:
+            runner = SanitizeRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress,
+                                    choice=action.choice, caps=action.caps)
+        else:
+            runner = EraseRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress)
+        journal.save(job)
+        execution.runners[job.target] = runner
+
+        def work(r: EraseRunner = runner) -> None:
+            finished = r.run()
+            if on_finished is not None:
+                on_finished(finished)
+
+        thread = threading.Thread(target=work, name=f"erase {job.target}", daemon=False)
+        execution.threads.append(thread)
+    for thread in execution.threads:
+        thread.start()
+    return execution

@@ -1,0 +1,501 @@
+"""Running a drive's own erase command (SANITIZE, SECURITY ERASE, Format) through the Host boundary.
+
+What this module reports is what the drive *said*: its exit status, its sanitize status or log,
+its security state before and after. It never decides "erased": that takes marker verification
+(station.markers). Drives lie (QEMU's AHCI disk aborts SECURITY ERASE while hdparm exits 0), so
+every command is followed by a re-read of the drive's own state. An ATA password set for SECURITY
+ERASE is always cleared afterwards, on every path, and if that fails the password is in the job's
+notes so a technician can unlock the drive.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from station.detect.disk import Disk
+from station.erase.jobs import EraseJob
+from station.erase.purge import capabilities
+from station.erase.purge.capabilities import AtaSanitizeStatus, AtaSecurity, PurgeCapabilities, SanitizeState
+from station.erase.purge.choose import TECHNIQUES, Technique, TechniqueChoice, frozen_for
+from station.hw import CommandResult, Host
+
+Progress = Callable[[float], None]
+YES = "--yes-i-know-what-i-am-doing"
+ABORT_SIGNS = ("bad/missing sense data", "Input/output error", "Invalid argument", "ABRT",
+               "is not supported", "Invalid opcode", "Invalid Command Opcode", "Illegal request")
+PASSWORD_NOTE = "ATA temporary user password set by Station: "
+
+
+@dataclass(frozen=True)
+class Advice:
+    en: str
+    fr: str
+    suspend_possible: bool = False
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+@dataclass
+class PurgeOutcome:
+    technique: str
+    reported_success: bool = False  # the drive's own answer; never "erased" by itself
+    messages: list[str] = field(default_factory=list)
+    commands: list[CommandRecord] = field(default_factory=list)
+    started: float = 0.0
+    ended: float = 0.0
+    frozen: bool = False
+    advice: Advice | None = None
+    cancelled: bool = False
+    sent: bool = False  # whether the erase command itself reached the drive
+    security_left_enabled: bool | None = None  # ATA SECURITY ERASE: password still set afterwards
+    security_left_locked: bool | None = None
+
+    @property
+    def success(self) -> bool:
+        return self.reported_success
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.ended - self.started)
+
+
+class _Session:
+    """One run: records every command and its timing, so the certificate can cite them."""
+
+    def __init__(self, host: Host, outcome: PurgeOutcome):
+        self.host = host
+        self.outcome = outcome
+
+    def run(self, argv: list[str], timeout: float | None = 120.0) -> CommandResult:
+        t0 = time.monotonic()
+        res = self.host.run(argv, timeout)
+        self.outcome.commands.append(CommandRecord(res.argv, res.returncode, res.stdout[-2000:],
+                                                   res.stderr[-2000:], time.monotonic() - t0))
+        return res
+
+    def say(self, message: str) -> None:
+        self.outcome.messages.append(message)
+
+
+def _aborted(res: CommandResult) -> bool:
+    text = res.stdout + res.stderr
+    return not res.ok or any(sign in text for sign in ABORT_SIGNS)
+
+
+def _tail(res: CommandResult) -> str:
+    lines = (res.stderr.strip() or res.stdout.strip()).splitlines()
+    return f"exit {res.returncode}" + (f": {lines[-1]}" if lines else "")
+
+
+def frozen_advice(host: Host, disk: Disk) -> Advice:
+    """What the technician can do about a frozen drive, depending on where it is plugged."""
+    if disk.bay or disk.bus == "usb" or disk.removable:
+        return Advice(
+            "The drive is frozen by the computer's firmware. Unplug it from the rack bay and plug it back "
+            "in: a drive plugged after boot is not frozen. Then re-check.",
+            "Le disque est gelé (frozen) par le firmware de l'ordinateur. Débranchez-le de la baie puis "
+            "rebranchez-le : un disque branché après le démarrage n'est pas gelé. Puis revérifiez.")
+    laptop = any((host.read_attr(f"/sys/class/power_supply/{n}/type") or "") == "Battery"
+                 for n in host.listdir("/sys/class/power_supply"))
+    if laptop:
+        return Advice(
+            "The drive is frozen by the laptop's firmware. Station can suspend the laptop for 5 seconds "
+            "(rtcwake -m mem -s 5), which usually unfreezes it, then re-check.",
+            "Le disque est gelé (frozen) par le firmware du portable. Station peut mettre le portable en "
+            "veille 5 secondes (rtcwake -m mem -s 5), ce qui le dégèle en général, puis revérifier.",
+            suspend_possible=True)
+    return Advice(
+        "The drive is frozen by the computer's firmware. Hot-plug it (if the port allows), or move it to "
+        "the rack, or suspend and resume the machine, then re-check. It cannot be purged while frozen.",
+        "Le disque est gelé (frozen) par le firmware. Rebranchez-le à chaud (si le port le permet), ou "
+        "passez-le dans le rack, ou mettez la machine en veille puis réveillez-la, puis revérifiez. "
+        "Il ne peut pas être purgé tant qu'il est gelé.")
+
+
+def suspend_and_recheck(host: Host, disk: Disk) -> tuple[bool, PurgeCapabilities]:
+    """Suspend to RAM for 5 s (laptop unfreeze), then ask the drive again; True if it slept."""
+    res = host.run(["rtcwake", "-m", "mem", "-s", "5"], timeout=120.0)
+    return res.ok, capabilities.probe(host, disk)
+
+
+def run(host: Host, disk: Disk, choice: TechniqueChoice, job: EraseJob, progress: Progress,
+        cancel: threading.Event, *, poll_interval: float = 5.0, max_wait: float = 48 * 3600.0,
+        caps: PurgeCapabilities | None = None) -> PurgeOutcome:
+    """Run the chosen drive command and report what the drive said, with timings and every command."""
+    technique = choice.technique
+    outcome = PurgeOutcome(technique.value, started=time.time())
+    session = _Session(host, outcome)
+    try:
+        if technique is Technique.HOST_OVERWRITE:
+            session.say("host overwrite is the erase engine's job, not a drive command")
+            return outcome
+        if cancel.is_set():
+            outcome.cancelled = True
+            session.say("cancelled before the command was sent")
+            return outcome
+        caps = caps or capabilities.probe(host, disk)
+        if frozen_for(caps, technique):
+            outcome.frozen = True
+            outcome.advice = frozen_advice(host, disk)
+            session.say("not sent: the drive is frozen. " + outcome.advice.en)
+            return outcome
+        family = TECHNIQUES[technique].family
+        runner = {
+            "ata-sanitize": _ata_sanitize, "ata-security": _ata_security_erase,
+            "nvme-sanitize": _nvme_sanitize, "nvme-format": _nvme_format,
+            "scsi-sanitize": _scsi, "scsi-format": _scsi,
+        }[family]
+        runner(session, disk, technique, job, progress, cancel, poll_interval, max_wait, caps)
+        if outcome.reported_success:
+            progress(1.0)
+        return outcome
+    finally:
+        outcome.ended = time.time()
+
+
+# ---------------------------------------------------------------- ATA SANITIZE
+
+
+_ATA_SANITIZE_ARGS = {
+    Technique.ATA_SANITIZE_BLOCK: ["--sanitize-block-erase"],
+    Technique.ATA_SANITIZE_CRYPTO: ["--sanitize-crypto-scramble"],
+    Technique.ATA_SANITIZE_OVERWRITE: ["--sanitize-overwrite-passes", "1", "--sanitize-overwrite", "hex:00000000"],
+}
+
+
+def _ata_sanitize(s: _Session, disk: Disk, technique: Technique, job: EraseJob, progress: Progress,
+                  cancel: threading.Event, interval: float, max_wait: float, caps: PurgeCapabilities) -> None:
+    dev = disk.devnode
+    before = s.run(["hdparm", "--sanitize-status", dev])
+    report = capabilities.parse_hdparm_sanitize_status(before.stdout) if before.ok else None
+    if report is not None and report.state is AtaSanitizeStatus.FROZEN:
+        s.outcome.frozen = True
+        s.outcome.advice = frozen_advice(s.host, disk)
+        s.say("not sent: SANITIZE is frozen (SD1). " + s.outcome.advice.en)
+        return
+    if report is not None and report.state is AtaSanitizeStatus.IN_PROGRESS:
+        s.say("a sanitize was already in progress (resumed by the drive after a power cycle); waiting for it. "
+              "ATA does not say which sanitize it is: it is reported as the requested one only if it succeeds")
+    else:
+        res = s.run(["hdparm", YES, *_ATA_SANITIZE_ARGS[technique], dev], timeout=600.0)
+        if _aborted(res):
+            s.say(f"the drive refused the SANITIZE command ({_tail(res)})")
+            return
+        s.outcome.sent = True
+        s.say("SANITIZE command accepted; the drive works in the background")
+    _poll_ata(s, dev, progress, cancel, interval, max_wait)
+
+
+def _poll_ata(s: _Session, dev: str, progress: Progress, cancel: threading.Event, interval: float,
+              max_wait: float) -> None:
+    deadline = time.monotonic() + max_wait
+    idle_without_result = 0
+    while True:
+        res = s.run(["hdparm", "--sanitize-status", dev])
+        report = capabilities.parse_hdparm_sanitize_status(res.stdout) if res.ok else None
+        if report is None:
+            s.say(f"sanitize status unreadable ({_tail(res)})")
+            return
+        if report.state is AtaSanitizeStatus.IN_PROGRESS:
+            if report.fraction is not None:
+                progress(min(report.fraction, 0.999))
+        elif report.state is AtaSanitizeStatus.FAILED or report.last_failed:
+            s.say("the drive reports the sanitize operation FAILED")
+            return
+        elif report.last_completed_ok or report.state is AtaSanitizeStatus.SUCCEEDED:
+            s.outcome.reported_success = True
+            s.say("the drive reports: Last Sanitize Operation Completed Without Error")
+            return
+        elif report.state is AtaSanitizeStatus.FROZEN:
+            s.say("the drive reports SANITIZE frozen")
+            return
+        else:
+            idle_without_result += 1
+            if idle_without_result >= 3:
+                s.say("the drive is idle without reporting a completed sanitize")
+                return
+        if _wait(s, cancel, interval, deadline):
+            return
+
+
+def _wait(s: _Session, cancel: threading.Event, interval: float, deadline: float) -> bool:
+    """Sleep one poll interval; True when polling must stop (cancelled or too long)."""
+    if cancel.wait(interval):
+        s.outcome.cancelled = True
+        s.say("cancelled while the drive was sanitizing: the drive carries on by itself (a sanitize cannot be "
+              "stopped, and resumes after a power cycle); nothing is certified")
+        return True
+    if time.monotonic() > deadline:
+        s.say("gave up waiting for the drive to finish; nothing is certified")
+        return True
+    return False
+
+
+# ---------------------------------------------------------------- ATA SECURITY ERASE
+
+
+def _security(s: _Session, dev: str) -> AtaSecurity | None:
+    res = s.run(["hdparm", "-I", dev])
+    ident = capabilities.parse_hdparm_identify(res.stdout) if res.ok else None
+    return ident.security if ident else None
+
+
+def _ata_security_erase(s: _Session, disk: Disk, technique: Technique, job: EraseJob, progress: Progress,
+                        cancel: threading.Event, interval: float, max_wait: float,
+                        caps: PurgeCapabilities) -> None:
+    dev = disk.devnode
+    sec = _security(s, dev)
+    if sec is None or not sec.supported:
+        s.say("the drive has no usable ATA security feature set")
+        return
+    if sec.frozen:
+        s.outcome.frozen = True
+        s.outcome.advice = frozen_advice(s.host, disk)
+        s.say("not sent: security is frozen. " + s.outcome.advice.en)
+        return
+    enhanced = technique is Technique.ATA_SECURE_ERASE_ENHANCED
+    known = _known_passwords(job)
+    password = known[-1] if (sec.enabled or sec.locked) and known else "st" + secrets.token_hex(6)
+    try:
+        if sec.enabled or sec.locked:
+            if not known:
+                s.say("the drive already has a user password that Station did not set: it cannot be erased "
+                      "without it")
+                return
+            s.say("the drive still has the temporary password of an earlier interrupted erase; reusing it")
+        else:
+            job.notes.append(PASSWORD_NOTE + password)
+            res = s.run(["hdparm", "--user-master", "u", "--security-set-pass", password, dev])
+            after = _security(s, dev)
+            if _aborted(res) or after is None or not after.enabled:
+                s.say(f"the drive did not accept the temporary password ({_tail(res)}; security "
+                      f"{'enabled' if after and after.enabled else 'not enabled'} afterwards)")
+                return
+        minutes = sec.enhanced_erase_minutes if enhanced else sec.erase_minutes
+        estimate = (minutes or 120) * 60.0
+        verb = "--security-erase-enhanced" if enhanced else "--security-erase"
+        ticker = _Ticker(progress, estimate)
+        try:
+            s.outcome.sent = True
+            res = s.run(["hdparm", "--user-master", "u", verb, password, dev],
+                        timeout=min(max_wait, estimate * 2 + 1800.0))
+        finally:
+            ticker.stop()
+        after = _security(s, dev)
+        if _aborted(res):
+            s.say(f"SECURITY ERASE UNIT failed or was interrupted ({_tail(res)})")
+        elif after is None:
+            s.say("SECURITY ERASE UNIT answered, but the drive's security state could not be re-read")
+        elif after.enabled:
+            s.say("SECURITY ERASE UNIT exited 0 but the drive still has the password: the erase did not run")
+        else:
+            s.outcome.reported_success = True
+            s.say("SECURITY ERASE UNIT completed; the drive cleared the password itself")
+    finally:
+        _leave_unlocked(s, dev, password)
+
+
+def _known_passwords(job: EraseJob) -> list[str]:
+    return [n[len(PASSWORD_NOTE):].split()[0] for n in job.notes if n.startswith(PASSWORD_NOTE)]
+
+
+def _leave_unlocked(s: _Session, dev: str, password: str) -> None:
+    """Always try to return the drive unlocked and without password, whatever happened before."""
+    sec = _security(s, dev)
+    if sec is None:
+        s.outcome.security_left_enabled = None
+        s.outcome.security_left_locked = None
+        s.say(f"could not re-read the security state; if the drive is locked, its password is {password}")
+        return
+    if sec.locked:
+        res = s.run(["hdparm", "--user-master", "u", "--security-unlock", password, dev])
+        s.say(f"drive was left locked; unlock {'sent' if res.ok else 'failed: ' + _tail(res)}")
+    if sec.enabled or sec.locked:
+        res = s.run(["hdparm", "--user-master", "u", "--security-disable", password, dev])
+        s.say(f"drive still had the temporary password; disable {'sent' if res.ok else 'failed: ' + _tail(res)}")
+        sec = _security(s, dev)
+    s.outcome.security_left_enabled = None if sec is None else sec.enabled
+    s.outcome.security_left_locked = None if sec is None else sec.locked
+    if sec is None or sec.enabled or sec.locked:
+        s.say(f"WARNING: the drive may still be locked/password-protected. Temporary user password: {password} "
+              f"(hdparm --user-master u --security-disable {password} {dev})")
+
+
+class _Ticker:
+    """Time-based progress for commands that give none (SECURITY ERASE blocks until done)."""
+
+    def __init__(self, progress: Progress, estimate: float):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, args=(progress, estimate), daemon=True)
+        self._thread.start()
+
+    def _tick(self, progress: Progress, estimate: float) -> None:
+        t0 = time.monotonic()
+        while not self._stop.wait(2.0):
+            progress(min((time.monotonic() - t0) / max(estimate, 1.0), 0.99))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+# ---------------------------------------------------------------- NVMe
+
+
+_SANACT = {Technique.NVME_SANITIZE_BLOCK: 2, Technique.NVME_SANITIZE_OVERWRITE: 3,
+           Technique.NVME_SANITIZE_CRYPTO: 4}
+
+
+def _nvme_log(s: _Session, dev: str) -> capabilities.NvmeSanitizeLog | None:
+    res = s.run(["nvme", "sanitize-log", dev])
+    return capabilities.parse_nvme_sanitize_log(res.stdout) if res.ok else None
+
+
+def _nvme_sanitize(s: _Session, disk: Disk, technique: Technique, job: EraseJob, progress: Progress,
+                   cancel: threading.Event, interval: float, max_wait: float, caps: PurgeCapabilities) -> None:
+    dev = disk.devnode
+    sanact = _SANACT[technique]
+    deadline = time.monotonic() + max_wait
+    log = _nvme_log(s, dev)
+    if log is not None and log.state is SanitizeState.IN_PROGRESS:
+        s.say(f"a sanitize (action {log.sanact}) was already running (resumed after a power cycle); waiting")
+        if not _poll_nvme(s, dev, progress, cancel, interval, deadline, log.sanact):
+            return
+        if log.sanact == sanact:
+            return
+    argv = ["nvme", "sanitize", dev, f"--sanact={sanact}"]
+    if caps.nvme is None or caps.nvme.no_deallocate_allowed:
+        argv.append("--no-dealloc")
+    else:
+        s.say("the drive refuses No-Deallocate (SANICAP NDI): blocks will read as deallocated")
+    if technique is Technique.NVME_SANITIZE_OVERWRITE:
+        argv += ["--owpass=1", "--ovrpat=0"]
+    res = s.run(argv, timeout=600.0)
+    if _aborted(res):
+        s.say(f"the drive refused the Sanitize command ({_tail(res)})")
+        return
+    s.outcome.sent = True
+    s.say("Sanitize command accepted; the drive works in the background")
+    _poll_nvme(s, dev, progress, cancel, interval, deadline, sanact)
+
+
+def _poll_nvme(s: _Session, dev: str, progress: Progress, cancel: threading.Event, interval: float,
+               deadline: float, sanact: int) -> bool:
+    """Poll the sanitize log until the operation ends; True when it ended (success or failure)."""
+    while True:
+        log = _nvme_log(s, dev)
+        if log is None:
+            s.say("the sanitize log could not be read")
+            return False
+        if log.state is SanitizeState.IN_PROGRESS:
+            progress(min(log.fraction, 0.999))
+        elif log.state is SanitizeState.FAILED:
+            s.say(f"the drive reports the sanitize FAILED (SSTAT {log.sstat:#x})")
+            return True
+        elif log.state in (SanitizeState.SUCCEEDED, SanitizeState.SUCCEEDED_NO_DEALLOCATE):
+            if log.sanact != sanact:
+                s.say(f"the sanitize log describes another action ({log.sanact}, expected {sanact})")
+                return True
+            s.outcome.reported_success = True
+            s.say(f"the drive reports the sanitize completed successfully (SSTAT {log.sstat:#x}"
+                  + (", global data erased" if log.global_data_erased else "") + ")")
+            return True
+        else:
+            s.say(f"the sanitize log shows no operation (SSTAT {log.sstat:#x})")
+            return True
+        if _wait(s, cancel, interval, deadline):
+            return False
+
+
+def _nvme_format(s: _Session, disk: Disk, technique: Technique, job: EraseJob, progress: Progress,
+                 cancel: threading.Event, interval: float, max_wait: float, caps: PurgeCapabilities) -> None:
+    ses = 2 if technique is Technique.NVME_FORMAT_CRYPTO else 1
+    if caps.nvme and caps.nvme.namespaces and caps.nvme.namespaces > 1 and caps.nvme.format_all_namespaces:
+        s.say(f"FNA: Format applies to all {caps.nvme.namespaces} namespaces")
+    s.outcome.sent = True
+    res = s.run(["nvme", "format", disk.devnode, f"--ses={ses}", "--force"], timeout=min(max_wait, 6 * 3600.0))
+    if _aborted(res):
+        s.say(f"Format NVM failed ({_tail(res)})")
+        return
+    s.outcome.reported_success = True
+    s.say(f"Format NVM (SES={ses}) reported success: {res.stdout.strip().splitlines()[-1:] or ''}")
+    if ses == 2 and caps.nvme and not caps.nvme.format_crypto_erase:
+        s.say("the drive accepted a crypto-erase Format although FNA says it has none: only the markers "
+              "can tell what it did")
+
+
+# ---------------------------------------------------------------- SCSI
+
+
+_SCSI_ARGS = {
+    Technique.SCSI_SANITIZE_BLOCK: ["sg_sanitize", "--quick", "--early", "--block"],
+    Technique.SCSI_SANITIZE_CRYPTO: ["sg_sanitize", "--quick", "--early", "--crypto"],
+    Technique.SCSI_SANITIZE_OVERWRITE: ["sg_sanitize", "--quick", "--early", "--overwrite", "--zero"],
+    Technique.SCSI_FORMAT_UNIT: ["sg_format", "--format", "--quick", "--early"],
+}
+
+
+def _scsi_progress(s: _Session, dev: str) -> tuple[capabilities.ScsiProgress | None, CommandResult]:
+    res = s.run(["sg_requests", "--progress", dev])
+    report = capabilities.parse_sg_progress(res.stdout)
+    # a progress line is the device's own word whatever the exit status; silence only counts after exit 0
+    return (report if report.in_progress or res.ok else None), res
+
+
+def _scsi(s: _Session, disk: Disk, technique: Technique, job: EraseJob, progress: Progress,
+          cancel: threading.Event, interval: float, max_wait: float, caps: PurgeCapabilities) -> None:
+    """SANITIZE / FORMAT UNIT with IMMED set (--early): the tool returns once the device accepted the
+    command, and the device's own progress indication (REQUEST SENSE) is polled, as sg_sanitize itself
+    does, so the technician sees it move. No more progress indication means the operation is over; TEST
+    UNIT READY then says whether the device came back ready or failed (SANITIZE COMMAND FAILED)."""
+    dev = disk.devnode
+    deadline = time.monotonic() + max_wait
+    running, _ = _scsi_progress(s, dev)
+    if running is not None and running.in_progress:
+        s.say("a SANITIZE or FORMAT UNIT was already in progress (the drive resumes it after a power cycle); "
+              "waiting for it, then sending the requested command: SCSI does not say which one was running")
+        if running.fraction is not None:
+            progress(min(running.fraction, 0.999))
+        if not _poll_scsi(s, dev, progress, cancel, interval, deadline):
+            return
+    res = s.run([*_SCSI_ARGS[technique], dev], timeout=600.0)
+    if _aborted(res):
+        s.say(f"the device refused {technique.value} ({_tail(res)})")
+        return
+    s.outcome.sent = True
+    s.say(f"{technique.value} accepted; the device works in the background")
+    if not _poll_scsi(s, dev, progress, cancel, interval, deadline):
+        return
+    ready = s.run(["sg_turs", dev])
+    if not ready.ok:
+        s.say(f"the device is not ready after {technique.value} ({_tail(ready)})")
+        return
+    s.outcome.reported_success = True
+    s.say(f"{technique.value}: the device reports no operation in progress and is ready")
+
+
+def _poll_scsi(s: _Session, dev: str, progress: Progress, cancel: threading.Event, interval: float,
+               deadline: float) -> bool:
+    """Feed the device's progress indication until it has none; False when polling had to stop."""
+    while True:
+        report, res = _scsi_progress(s, dev)
+        if report is None:
+            s.say(f"the progress indication could not be read ({_tail(res)})")
+            return False
+        if not report.in_progress:
+            return True
+        if report.fraction is not None:
+            progress(min(report.fraction, 0.999))
+        if _wait(s, cancel, interval, deadline):
+            return False

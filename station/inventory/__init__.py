@@ -1,0 +1,1 @@
+"""The audit: DMI identity, CPU/RAM/PCI, battery, SMART, verdict and the signed audit record."""

@@ -1,0 +1,359 @@
+"""The signed audit record of one machine: JSON (schema `station/schemas/audit.schema.json`), a
+detached Ed25519 signature over its exact bytes, the raw tool outputs as evidence, and a one-page
+PDF label/report with a QR code.
+
+The JSON carries the WEEE Annex VI per-item record, so a refurbisher can show that an exported or
+resold machine was tested and is used equipment, not waste.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from station import __version__, i18n
+from station.certify.keys import StationKey
+from station.inventory.machine import Inventory
+from station.inventory.machine_serial import machine_serial
+from station.inventory.verdict import Checklist, Verdict
+from station.inventory.verdict_text import describe
+from station.store import atomic
+
+FORMAT = "station-audit/1"
+DECLARATION = {
+    "fr": "Cet équipement a été testé et fonctionne ; il s'agit d'un équipement d'occasion et non d'un déchet.",
+    "en": "This equipment was tested and works; it is used equipment, not waste.",
+}
+_CHECK_RESULT = {"ok": "pass", "failed": "fail", "untested": "not-tested", "absent": "not-applicable"}
+_HEALTH_RESULT = {"ok": "pass", "warning": "warning", "failing": "fail", "unknown": "unknown"}
+
+
+class AuditError(Exception):
+    """The record could not be built or does not match its schema."""
+
+
+@dataclass(frozen=True)
+class Responsible:
+    organisation: str | None
+    address: str | None
+    tester: str | None
+
+
+@dataclass(frozen=True)
+class AuditFiles:
+    json_path: Path
+    sig_path: Path
+    pdf_path: Path
+    evidence: tuple[Path, ...]
+    sha256: str
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def audit_id(fingerprint: str, created: datetime) -> str:
+    return f"AUD-{fingerprint.replace('-', '')[:8].upper()}-{created.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def _tests(inventory: Inventory, checklist: Checklist) -> list[dict[str, Any]]:
+    tests: list[dict[str, Any]] = []
+    tests.append({"name": "cpu-memory-detected",
+                  "result": "pass" if inventory.cpu.model and inventory.memory.total_mib else "unknown",
+                  "detail": f"{inventory.cpu.model or '?'}; {inventory.memory.total_mib or '?'} MiB"})
+    for disk in inventory.disks:
+        health = disk.smart.health if disk.smart else "unknown"
+        detail = ", ".join(r.id for r in disk.smart.rules) if disk.smart and disk.smart.rules else None
+        if disk.smart and disk.smart.error:
+            detail = disk.smart.error
+        tests.append({"name": f"smart:{disk.name}", "result": _HEALTH_RESULT[health], "detail": detail})
+    for bat in inventory.batteries:
+        if bat.wear_percent is None:
+            result, detail = "unknown", ", ".join(bat.doubts) or None
+        else:
+            result, detail = "pass", f"wear {bat.wear_percent} %"
+        tests.append({"name": f"battery:{bat.name}", "result": result, "detail": detail})
+    for item, state in checklist.to_dict()["items"].items():
+        tests.append({"name": f"function:{item}", "result": _CHECK_RESULT[state], "detail": None})
+    return tests
+
+
+@dataclass(frozen=True)
+class EvidenceBlob:
+    """One raw tool output kept beside the record, named relative to the record's directory."""
+
+    file: str
+    data: bytes
+    what: str
+
+    def entry(self) -> dict[str, str]:
+        return {"file": self.file, "sha256": sha256_hex(self.data), "what": self.what}
+
+
+def evidence_blobs(inventory: Inventory, ident: str) -> tuple[EvidenceBlob | None, dict[str, EvidenceBlob]]:
+    """The raw outputs an audit keeps: dmidecode's text (even a failed run's: it shows why) and each
+    disk's smartctl JSON. build() hashes them, write() stores them: one list, so they always agree."""
+    run = inventory.dmi.dmidecode
+    dmidecode = None
+    if run is not None and run.stdout:
+        dmidecode = EvidenceBlob(f"{ident}.evidence/dmidecode.txt", run.stdout.encode("utf-8"),
+                                 f"{' '.join(run.argv)} (exit {run.returncode})")
+    smart_blobs = {disk.name: EvidenceBlob(f"{ident}.evidence/smart-{disk.name}.json", disk.smart.raw_json,
+                                           " ".join(disk.smart.argv))
+                   for disk in inventory.disks if disk.smart is not None and disk.smart.raw_json}
+    return dmidecode, smart_blobs
+
+
+_STDERR_KEPT = 2000
+
+
+def _dmidecode_section(inventory: Inventory, blob: EvidenceBlob | None) -> dict[str, Any] | None:
+    run = inventory.dmi.dmidecode
+    if run is None:
+        return None
+    return {"argv": list(run.argv), "exit_status": run.returncode, "stderr": run.stderr[-_STDERR_KEPT:],
+            "why_missing": run.why_missing, "evidence": blob.entry() if blob else None}
+
+
+def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, responsible: Responsible,
+          station_name: str | None, key_fingerprint: str, created: datetime, lang: str = "fr") -> dict[str, Any]:
+    """The record as a dict, with evidence entries (file, SHA-256) for the raw dmidecode text and
+    smartctl JSON. The serial an operator typed comes in with the inventory (apply_operator_serial).
+    Pure: writes nothing."""
+    if lang not in ("fr", "en"):
+        raise AuditError(f"language must be fr or en, not {lang!r}")
+    ident = audit_id(key_fingerprint, created)
+    inv = inventory.to_dict()
+    info = inventory.dmi
+    serial = machine_serial(inventory)
+    dmidecode_blob, smart_blobs = evidence_blobs(inventory, ident)
+    evidence: list[dict[str, str]] = [dmidecode_blob.entry()] if dmidecode_blob else []
+    disks = []
+    for disk, disk_dict in zip(inventory.disks, inv["disks"], strict=True):
+        entry = dict(disk_dict)
+        blob = smart_blobs.get(disk.name)
+        entry["evidence"] = blob.entry() if blob else None
+        if blob:
+            evidence.append(blob.entry())
+        disks.append(entry)
+    manufacturer = info.manufacturer.value if info.manufacturer.usable else None
+    model = info.model_name
+    item_name = " ".join(p for p in (manufacturer, model) if p) or None
+    type_number = info.product.value if info.product.usable else (info.sku.value if info.sku.usable else None)
+    typed = inventory.operator_serial
+    return {
+        "format": FORMAT,
+        "audit_id": ident,
+        "created_at": created.isoformat().replace("+00:00", "Z"),
+        "language": lang,
+        "station": {"name": station_name or None, "key_fingerprint": key_fingerprint,
+                    "software": f"station {__version__}"},
+        "weee_annex_vi": {
+            "item_name": item_name,
+            "type_number": type_number,
+            "identification_number": serial.value,
+            "identification_number_source": serial.source,
+            "year_of_production": info.year.year,
+            "year_of_production_basis": list(info.year.basis),
+            "responsible": {"organisation": responsible.organisation or None,
+                            "address": responsible.address or None,
+                            "tester": checklist.tester or responsible.tester or None},
+            "tests": _tests(inventory, checklist),
+            "test_date": created.isoformat().replace("+00:00", "Z"),
+            "functional": verdict.outcome in ("reuse", "reuse-with-warnings"),
+            "declaration": DECLARATION[lang] if verdict.outcome in ("reuse", "reuse-with-warnings") else "",
+        },
+        "machine": {"identity": inv["identity"], "model_name": model, "form_factor": inv["form_factor"],
+                    "chassis_type": inv["chassis_type"], "bios": inv["bios"], "year_estimate": inv["year_estimate"],
+                    "label_serial": typed.value if typed else None, "serial": serial.to_dict(),
+                    "dmidecode": _dmidecode_section(inventory, dmidecode_blob)},
+        "hardware": {"cpu": inv["cpu"], "memory": inv["memory"], "pci": inv["pci"], "net": inv["net"],
+                     "displays": inv["displays"], "dmi_batteries": inv["dmi_batteries"]},
+        "batteries": inv["batteries"],
+        "disks": disks,
+        "checklist": checklist.to_dict(),
+        "verdict": verdict.to_dict(),
+        "missing": inv["missing"],
+        "partial": inventory.partial,
+        "evidence": evidence,
+        "signature": {"algorithm": "Ed25519", "key_fingerprint": key_fingerprint, "file": f"{ident}.json.sig"},
+    }
+
+
+def to_json_bytes(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def schema_errors(record: Any) -> list[str]:
+    from station.certify.certificate import schema_errors as check
+
+    return check(record, "audit")
+
+
+def write(record: dict[str, Any], inventory: Inventory, out_dir: Path, key: StationKey,
+          lang: str = "fr") -> AuditFiles:
+    """Evidence, PDF and signature first, the JSON last: a JSON on disk always has its companions."""
+    problems = schema_errors(record)
+    if problems:
+        raise AuditError(f"audit {record.get('audit_id')} does not match its schema: {problems[0]}")
+    data = to_json_bytes(record)
+    ident = record["audit_id"]
+    dmidecode_blob, smart_blobs = evidence_blobs(inventory, ident)
+    blobs = ([dmidecode_blob] if dmidecode_blob else []) + list(smart_blobs.values())
+    recorded = {(e["file"], e["sha256"]) for e in record["evidence"]}
+    evidence_paths = []
+    for blob in blobs:
+        if (blob.file, sha256_hex(blob.data)) not in recorded:
+            raise AuditError(f"evidence {blob.file} does not match the record (was the inventory changed?)")
+        path = out_dir / blob.file
+        atomic.write_bytes(path, blob.data)
+        evidence_paths.append(path)
+    signature = key.sign(data)
+    json_path, sig_path, pdf_path = (out_dir / f"{ident}.json", out_dir / f"{ident}.json.sig",
+                                     out_dir / f"{ident}.pdf")
+    atomic.write_bytes(pdf_path, render_pdf(record, data, lang))
+    atomic.write_bytes(sig_path, signature)
+    atomic.write_bytes(json_path, data)
+    return AuditFiles(json_path, sig_path, pdf_path, tuple(evidence_paths), sha256_hex(data))
+
+
+_LABELS = {
+    "fr": {"title": "Rapport d'audit matériel", "machine": "Machine", "serial": "N° de série", "year": "Année estimée",
+           "cpu": "Processeur", "ram": "Mémoire", "disks": "Disques", "battery": "Batterie", "verdict": "Verdict",
+           "findings": "Constats", "checklist": "Tests fonctionnels", "tester": "Testé par", "date": "Date",
+           "partial": "Audit partiel", "more": "autres constats", "wear": "usure", "unknown": "inconnue",
+           "reuse": "RÉEMPLOI", "reuse-with-warnings": "RÉEMPLOI AVEC RÉSERVES",
+           "harvest-parts": "PRÉLÈVEMENT DE PIÈCES", "recycle": "RECYCLAGE (DEEE)",
+           "ok": "OK", "failed": "KO", "untested": "non testé", "absent": "absent",
+           "sig": "Signé Ed25519, clé", "operator": "saisi sur l'étiquette par", "dmi": "DMI",
+           "doubtful": "douteux"},
+    "en": {"title": "Hardware audit report", "machine": "Machine", "serial": "Serial number", "year": "Estimated year",
+           "cpu": "CPU", "ram": "Memory", "disks": "Drives", "battery": "Battery", "verdict": "Verdict",
+           "findings": "Findings", "checklist": "Functional tests", "tester": "Tested by", "date": "Date",
+           "partial": "Partial audit", "more": "more findings", "wear": "wear", "unknown": "unknown",
+           "reuse": "REUSE", "reuse-with-warnings": "REUSE WITH WARNINGS", "harvest-parts": "HARVEST PARTS",
+           "recycle": "RECYCLE (WEEE)", "ok": "OK", "failed": "FAILED", "untested": "untested", "absent": "absent",
+           "sig": "Signed Ed25519, key", "operator": "typed from the label by", "dmi": "DMI",
+           "doubtful": "doubtful"},
+}
+
+
+def _latin(text: object) -> str:
+    """Core PDF fonts are Latin-1: anything else becomes '?' rather than a broken glyph."""
+    return str(text).encode("latin-1", "replace").decode("latin-1")
+
+
+def serial_text(machine: dict[str, Any], labels: dict[str, str]) -> str:
+    """The serial with where it came from: a typed label serial says so and shows what DMI held."""
+    serial = machine.get("serial") or {}
+    dmi = serial.get("dmi") or {}
+    dmi_value = dmi.get("value") or "?"
+    if serial.get("source") == "operator":
+        return (f"{serial.get('value')} ({labels['operator']} {serial.get('entered_by') or '?'}; "
+                f"{labels['dmi']}: {dmi_value})")
+    if serial.get("value"):
+        return str(serial["value"])
+    return f"? ({labels['dmi']}: {dmi_value}, {labels['doubtful']})"
+
+
+def render_pdf(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") -> bytes:
+    """One A4 page: identity, verdict, findings, checklist, drives, battery, and a QR code holding
+    the audit id, verdict and the SHA-256 of the signed JSON."""
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    labels = _LABELS[lang]
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf.setTitle(f"{labels['title']} {record['audit_id']}")
+    width, height = A4
+    left, y = 40.0, height - 50.0
+
+    def line(text: object, size: float = 9, bold: bool = False, step: float = 12) -> None:
+        nonlocal y
+        pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        pdf.drawString(left, y, _latin(text)[:110])
+        y -= step
+
+    weee = record["weee_annex_vi"]
+    machine = record["machine"]
+    hardware = record["hardware"]
+    line(labels["title"], 16, True, 20)
+    line(f"{record['audit_id']}   {labels['date']}: {record['created_at']}", 9, False, 16)
+    line(f"{labels['machine']}: {weee['item_name'] or '?'}  ({machine['chassis_type'] or '?'})", 11, True, 14)
+    line(f"{labels['serial']}: {serial_text(machine, labels)}    "
+         f"{labels['year']}: {weee['year_of_production'] or '?'}")
+    line(f"{labels['cpu']}: {hardware['cpu'].get('model') or '?'}")
+    memory = hardware["memory"]
+    modules = ", ".join(f"{m['size_mib'] // 1024 if m['size_mib'] else '?'} GiB {m['type'] or ''}".strip()
+                        for m in memory.get("modules", []))
+    line(f"{labels['ram']}: {memory.get('total_mib') or '?'} MiB" + (f" ({modules})" if modules else ""))
+    for disk in record["disks"][:4]:
+        smart = disk.get("smart") or {}
+        size = disk.get("size_bytes")
+        size_text = f"{size / 1e9:.0f} GB" if isinstance(size, int) else "?"
+        line(f"{labels['disks']}: {disk['name']} {disk.get('model') or '?'} {size_text} "
+             f"SMART {smart.get('health', '?')}")
+    for bat in record["batteries"][:2]:
+        wear = bat.get("wear_percent")
+        line(f"{labels['battery']} {bat['name']}: {labels['wear']} "
+             f"{str(wear) + ' %' if wear is not None else labels['unknown']}")
+    y -= 6
+    outcome = record["verdict"]["outcome"]
+    line(f"{labels['verdict']}: {labels[outcome]}", 15, True, 20)
+    if record["partial"]:
+        line(labels["partial"], 9, True)
+    line(labels["findings"], 10, True)
+    findings = record["verdict"]["findings"]
+    shown = 16
+    for finding in findings[:shown]:
+        sentence = describe(finding["id"], finding.get("params") or {}, lang, fallback=finding.get("message"))
+        line(f"- [{finding['id']}] {sentence}", 8, False, 10)
+    if len(findings) > shown:
+        line(f"(+{len(findings) - shown} {labels['more']})", 8, False, 10)
+    y -= 6
+    checklist = record["checklist"]
+    line(labels["checklist"], 10, True)
+    word = i18n.translations(lang).gettext  # checklist item names are catalog words (the TUI shows them)
+    items = "   ".join(f"{word(name)}: {labels[state]}" for name, state in checklist["items"].items())
+    line(items[:110], 8, False, 10)
+    if len(items) > 110:
+        line(items[110:220], 8, False, 10)
+    line(f"{labels['tester']}: {weee['responsible']['tester'] or '?'} - {weee['responsible']['organisation'] or ''}"
+         f" {weee['responsible']['address'] or ''}", 8, False, 10)
+    if weee["declaration"]:
+        line(weee["declaration"], 8, False, 10)
+    digest = sha256_hex(json_bytes)
+    line(f"{labels['sig']} {record['signature']['key_fingerprint']}", 7, False, 9)
+    line(f"SHA-256 {digest}", 7, False, 10)
+
+    qr_text = f"STATION-AUDIT {record['audit_id']} {outcome} sha256={digest}"
+    widget = QrCodeWidget(qr_text)
+    x0, y0, x1, y1 = widget.getBounds()
+    size = 130.0
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, pdf, width - size - 30, height - size - 30)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def verify(json_path: Path, public_pem: bytes) -> bool:
+    """Check the detached signature of an audit record with the station's public key."""
+    from station.certify import keys
+
+    sig_path = json_path.with_name(json_path.name + ".sig")
+    try:
+        data, signature = json_path.read_bytes(), sig_path.read_bytes()
+    except OSError:
+        return False
+    return keys.load_public(public_pem).verify(signature, data)

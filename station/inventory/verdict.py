@@ -1,0 +1,187 @@
+"""Reuse verdict: reuse / reuse-with-warnings / harvest-parts / recycle, with the rules that led there.
+
+Each rule names its id, the subject (machine, disk, battery, function), the measured value and the
+threshold from `thresholds.json`, so the technician and an inspector can see why a laptop was
+refurbished, stripped or sent to WEEE (DEEE) recycling. The outcome is the worst rule's outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from station.inventory.machine import Inventory
+from station.inventory.machine_serial import machine_serial
+from station.inventory.thresholds import CHECK_STATES, CHECKLIST_ITEMS, OUTCOMES, Thresholds
+from station.inventory.thresholds import default as default_thresholds
+from station.inventory.verdict_text import Param, describe
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The functional tests the technician ticked; décret 2022-190 requires all functions tested."""
+
+    items: dict[str, str] = field(default_factory=lambda: {item: "untested" for item in CHECKLIST_ITEMS})
+    tester: str | None = None
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        for item, state in self.items.items():
+            if item not in CHECKLIST_ITEMS:
+                raise ValueError(f"unknown checklist item {item!r}; known: {', '.join(CHECKLIST_ITEMS)}")
+            if state not in CHECK_STATES:
+                raise ValueError(f"checklist {item}: state must be one of {CHECK_STATES}, not {state!r}")
+
+    def state(self, item: str) -> str:
+        return self.items.get(item, "untested")
+
+    @property
+    def all_tested(self) -> bool:
+        return all(self.state(item) != "untested" for item in CHECKLIST_ITEMS)
+
+    @classmethod
+    def from_pairs(cls, pairs: list[str], tester: str | None = None) -> Checklist:
+        """`["screen=ok", "webcam=failed"]`, as typed on the command line; `all=ok` sets every item."""
+        items = {item: "untested" for item in CHECKLIST_ITEMS}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise ValueError(f"checklist entry {pair!r} must look like item=state")
+            if key == "all":
+                items = {item: value for item in CHECKLIST_ITEMS}
+            else:
+                items[key] = value
+        return cls(items, tester)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": {item: self.state(item) for item in CHECKLIST_ITEMS}, "all_tested": self.all_tested,
+                "tester": self.tester, "notes": self.notes}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One fired rule. `id`, `value`, `threshold` and `params` are the data; `message` is the English
+    sentence kept for readers without the catalogs; `verdict_text.describe` renders it in any language."""
+
+    id: str
+    outcome: str  # the outcome this rule alone would give
+    subject: str
+    value: Param
+    threshold: Param
+    message: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        """The sentence in `lang` (None: the current UI language)."""
+        return describe(self.id, self.params, lang, fallback=self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "outcome": self.outcome, "subject": self.subject, "value": self.value,
+                "threshold": self.threshold, "params": dict(self.params), "message": self.message}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str
+    findings: tuple[Finding, ...]
+    thresholds_source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "findings": [f.to_dict() for f in self.findings],
+                "thresholds_source": self.thresholds_source}
+
+
+def _worst(outcomes: list[str]) -> str:
+    return max(outcomes, key=OUTCOMES.index) if outcomes else "reuse"
+
+
+def decide(inventory: Inventory, checklist: Checklist, thresholds: Thresholds | None = None) -> Verdict:
+    limits = thresholds or default_thresholds()
+    machine = limits.machine
+    found: list[Finding] = []
+    warn = "reuse-with-warnings"
+
+    def add(rule_id: str, outcome: str, subject: str, value: Param, threshold: Param, **params: Param) -> None:
+        """`params` fill the rule's sentence (verdict_text); the English one is kept as `message`."""
+        found.append(Finding(rule_id, outcome, subject, value, threshold,
+                             describe(rule_id, params, "en"), dict(params)))
+
+    info = inventory.dmi
+    year = info.year.year
+    if year is None:
+        add("machine.year-unknown", warn, "machine", None, machine.min_reuse_year)
+    elif year < machine.recycle_before_year:
+        add("machine.too-old-recycle", "recycle", "machine", year, machine.recycle_before_year,
+            year=year, limit=machine.recycle_before_year)
+    elif year < machine.min_reuse_year:
+        add("machine.too-old-reuse", "harvest-parts", "machine", year, machine.min_reuse_year,
+            year=year, limit=machine.min_reuse_year)
+
+    cpu = inventory.cpu
+    if machine.require_64bit_cpu and cpu.is_64bit is False:
+        add("cpu.not-64bit", "harvest-parts", "cpu", False, True)
+    if cpu.threads is not None and cpu.threads < machine.min_reuse_cpu_threads:
+        add("cpu.threads", "harvest-parts", "cpu", cpu.threads, machine.min_reuse_cpu_threads,
+            threads=cpu.threads, limit=machine.min_reuse_cpu_threads)
+    ram = inventory.memory.total_mib
+    if ram is not None and ram < machine.min_reuse_ram_mib * 0.9:  # MemTotal hides firmware-reserved memory
+        add("memory.too-small", warn, "memory", ram, machine.min_reuse_ram_mib, ram=ram)
+
+    serial = machine_serial(inventory)
+    dmi_shown = serial.dmi.value if serial.dmi.value is not None else ",".join(serial.dmi.doubts) or None
+    if serial.source == "operator":
+        add("identity.serial-from-label", "reuse", "machine", serial.value, None, serial=serial.value,
+            operator=serial.entered_by or "?", dmi=dmi_shown)
+    elif serial.value is None:
+        add("identity.serial-unusable", warn, "machine", serial.dmi.value, ",".join(serial.dmi.doubts) or None,
+            dmi=dmi_shown)
+
+    for disk in inventory.disks:
+        report = disk.smart
+        subject = f"disk:{disk.name}"
+        if report is None or report.health == "unknown":
+            add("disk.health-unknown", warn, subject, None, None, devnode=disk.devnode,
+                reason=(report.error if report else None) or "not read")
+        elif report.health == "failing":
+            rules = ", ".join(r.id for r in report.rules if r.severity == "failing")
+            add("disk.failing", warn, subject, "failing", "ok", devnode=disk.devnode, rules=rules)
+        elif report.health == "warning":
+            rules = ", ".join(r.id for r in report.rules if r.severity == "warning")
+            add("disk.warning", warn, subject, "warning", "ok", devnode=disk.devnode, rules=rules)
+        if disk.self_test not in (None, "completed"):
+            add("disk.self-test-incomplete", warn, subject, disk.self_test, "completed", devnode=disk.devnode,
+                state=disk.self_test)
+    if not inventory.disks:
+        add("disk.none", warn, "disks", 0, 1)
+
+    battery_limits = limits.battery
+    if info.form_factor == "laptop" and not inventory.batteries:
+        add("battery.none", warn, "battery", 0, 1)
+    for bat in inventory.batteries:
+        subject = f"battery:{bat.name}"
+        if bat.present is False:
+            add("battery.absent", warn, subject, False, True, battery=bat.name)
+        elif bat.wear_percent is None:
+            add("battery.wear-unknown", warn, subject, None, None, battery=bat.name,
+                reason=", ".join(bat.doubts) or "no capacity data")
+        elif bat.wear_percent >= battery_limits.wear_replace_percent:
+            add("battery.replace", warn, subject, bat.wear_percent, battery_limits.wear_replace_percent,
+                battery=bat.name, wear=bat.wear_percent)
+        elif bat.wear_percent >= battery_limits.wear_warn_percent:
+            add("battery.worn", warn, subject, bat.wear_percent, battery_limits.wear_warn_percent,
+                battery=bat.name, wear=bat.wear_percent)
+
+    for item in CHECKLIST_ITEMS:
+        state = checklist.state(item)
+        if state == "failed":
+            outcome = limits.checklist_failed_outcome.get(item, warn)
+            add(f"function.{item}.failed", outcome, f"function:{item}", "failed", "ok", item=item)
+        elif state == "untested":
+            add(f"function.{item}.untested", warn, f"function:{item}", "untested", "tested", item=item)
+
+    for gap in inventory.missing:
+        if gap.what.startswith("smart:"):
+            continue  # already a disk.health-unknown finding
+        add("audit.partial", warn, gap.what, None, None, what=gap.what, why=gap.why)
+
+    return Verdict(_worst([f.outcome for f in found]), tuple(found), limits.source)
