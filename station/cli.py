@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from station import __version__
 from station.commands import audit, certs, demo, drives, jobs, lot, settings, system, tui, upload, verify, watch, wipe
@@ -19,17 +20,39 @@ COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot,
 COMMAND_MODULES += [tui, demo]
 
 
+# the options every command takes, before or after its name (`station wipe X --data-dir D` is what people type)
+GLOBAL_OPTIONS: list[tuple[str, dict[str, Any]]] = [
+    ("--data-dir", {"help": "where keys, journals and certificates live "
+                            "(default: $STATION_DATA, the STATIONDATA partition, or the XDG data dir)"}),
+    ("--profile", {"help": "run against a recorded machine profile directory (dry-run on fixtures)"}),
+    ("--lang", {"choices": ["fr", "en"], "help": "language for messages and documents"}),
+]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="station", description="Audit, erase and certify drives.")
     parser.add_argument("--version", action="version", version=f"station {__version__}")
-    parser.add_argument("--data-dir", help="where keys, journals and certificates live "
-                        "(default: $STATION_DATA, the STATIONDATA partition, or the XDG data dir)")
-    parser.add_argument("--profile", help="run against a recorded machine profile directory (dry-run on fixtures)")
-    parser.add_argument("--lang", choices=["fr", "en"], help="language for messages and documents")
+    for flag, options in GLOBAL_OPTIONS:
+        parser.add_argument(flag, **options)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
+    _accept_global_options_after_command(parser)
     return parser
+
+
+def _accept_global_options_after_command(parser: argparse.ArgumentParser) -> None:
+    """Repeat the global options on every subcommand, defaulting to SUPPRESS so that one given before the
+    command is not reset by the subcommand; an option a command already defines for itself (`lot report
+    --lang`: the report's language) keeps its own meaning there."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for child in action.choices.values():
+            for flag, options in GLOBAL_OPTIONS:
+                if flag not in child._option_string_actions:
+                    child.add_argument(flag, **options, default=argparse.SUPPRESS)
+            _accept_global_options_after_command(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -45,6 +45,9 @@ class Session:
     lang: str | None = None
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # read once per session: the machine does not change between jobs, and dmidecode costs up to a second
+    _host_read: bool = field(default=False, init=False)
+    _host: HostIdentity | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.datadir.ensure()
@@ -96,6 +99,12 @@ class Session:
         return outcome
 
     def _host_identity(self) -> HostIdentity | None:
+        with self._lock:
+            if not self._host_read:
+                self._host, self._host_read = self._read_host_identity(), True
+            return self._host
+
+    def _read_host_identity(self) -> HostIdentity | None:
         try:
             from station.inventory import dmi
 
