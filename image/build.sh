@@ -88,6 +88,7 @@ PACKAGES=(
   linux-image-amd64 live-boot systemd-sysv systemd-resolved udev kmod
   python3 python3-venv
   smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux pciutils usbutils
+  fonts-dejavu-core
   dosfstools ca-certificates iproute2 procps less
 )
 BASE_KEY=$(printf '%s\n' base-v1 "${PACKAGES[*]}" "$MIRROR" "$SECURITY_MIRROR" "$(date -u +%G-%V)" \

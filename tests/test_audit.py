@@ -13,7 +13,7 @@ import pytest
 from audit_helpers import disk, inventory
 from pypdf import PdfReader
 
-from station.certify import keys
+from station.certify import keys, pdf
 from station.cli import main
 from station.inventory import record as audit
 from station.inventory.machine_serial import apply_operator_serial
@@ -102,12 +102,12 @@ def test_write_signs_exact_bytes_and_keeps_evidence(tmp_path: Path, key: keys.St
 def test_pdf_is_one_page_with_id_verdict_and_qr(tmp_path: Path, key: keys.StationKey) -> None:
     record, _ = make_record(tmp_path, key)
     data = audit.to_json_bytes(record)
-    reader = PdfReader(io.BytesIO(audit.render_pdf(record, data, "fr")))
+    reader = PdfReader(io.BytesIO(pdf.render_audit(record, data, "fr")))
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     assert record["audit_id"] in text and "RÉEMPLOI AVEC RÉSERVES" in text and "ThinkPad T480" in text
     assert hashlib.sha256(data).hexdigest() in text.replace("\n", "")
-    english = PdfReader(io.BytesIO(audit.render_pdf(record, data, "en"))).pages[0].extract_text()
+    english = PdfReader(io.BytesIO(pdf.render_audit(record, data, "en"))).pages[0].extract_text()
     assert "Hardware audit report" in english
 
 

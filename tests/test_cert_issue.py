@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from cert_helpers import HDD_FIXTURE, SSD_FIXTURE, erased_job, failed_job, host, issue_two, settings
 
-from station.certify import certificate, chain
+from station.certify import certificate, chain, keys
 from station.certify.certificate import CertificateError, issue, schema
 from station.erase.jobs import JobState, Verification
 from station.store import outbox
@@ -48,7 +48,7 @@ def test_evidence_is_stored_and_hashed(datadir: DataDir) -> None:
     assert set(evidence) == {"smartctl.json", "job-journal.json"}
     stored = datadir.root / evidence["smartctl.json"].file
     assert stored.read_bytes() == SSD_FIXTURE.read_bytes()
-    assert evidence["smartctl.json"].sha256 == certificate.sha256_hex(SSD_FIXTURE.read_bytes())
+    assert evidence["smartctl.json"].sha256 == keys.sha256_hex(SSD_FIXTURE.read_bytes())
     journal = json.loads((datadir.root / evidence["job-journal.json"].file).read_text())
     assert journal["job_id"] == first.certificate.job.job_id
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from cert_helpers import issue_two
+from cert_helpers import SSD_FIXTURE, erased_job, host, issue_two, settings
 
-from station.certify import keys, pdf
+from station.certify import check as checks
+from station.certify import keys, lot, pdf
+from station.certify.certificate import issue
 from station.store.datadir import DataDir
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
@@ -98,7 +101,51 @@ def test_qr_code_decodes(datadir: DataDir, tmp_path: Path) -> None:
 
 
 def test_text_outside_the_font_is_replaced_not_lost() -> None:
-    assert pdf.latin("Zoë, Łódź, 東京") == "Zoë, ?ód?, ??"
+    """European letters are all kept; only what DejaVu Sans has no glyph for (CJK) shows as '?'."""
+    assert pdf.printable("Zoë, Łódź, Ștefan, Őrség, Ελένη, Жанна, 東京") == "Zoë, Łódź, Ștefan, Őrség, Ελένη, Жанна, ??"
+
+
+EUROPEAN = "Łukasz Żółć"
+
+
+@needs_poppler
+def test_european_operator_name_prints_as_typed_on_a_signed_certificate(datadir: DataDir) -> None:
+    """The issue's case: a signed certificate for an operator named Łukasz Żółć shows his name, not '?ukasz ?ó??',
+    both to poppler (what a donor's viewer shows) and to pypdf (what `station verify` reads)."""
+    people = replace(settings(), operator=EUROPEAN, validator="Ștefan Dvořák", organisation="Atelier Œuvre Ęko")
+    issued = issue(erased_job(), datadir, people, host(), {"smartctl.json": SSD_FIXTURE.read_bytes()}, "fr")
+    poppler = " ".join(_text(issued.pdf_path).split())
+    extracted = " ".join(pdf.page_text(issued.pdf_path.read_bytes()).split())
+    for name in (EUROPEAN, "Ștefan Dvořák", "Atelier Œuvre Ęko"):
+        assert name in poppler, poppler
+        assert name in extracted, extracted
+    assert "?" not in poppler.replace("?ukasz", "")  # nothing folded
+    fonts = subprocess.run(["pdffonts", str(issued.pdf_path)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVuSans" in fonts and "Helvetica" not in fonts
+    assert all(line.split()[-4] == "yes" for line in fonts.splitlines()[2:]), fonts  # every font embedded
+    assert checks.verify_file(issued.pdf_path).status is checks.Status.VALID
+
+
+@needs_poppler
+def test_audit_record_and_lot_report_use_the_same_font(datadir: DataDir, tmp_path: Path) -> None:
+    people = replace(settings(), organisation="Łódź Œuvre", donor="Żółć SA")
+    issue(erased_job(), datadir, people, host(), {"smartctl.json": SSD_FIXTURE.read_bytes()}, "fr")
+    report = lot.report(datadir, "LOT-2025-01", "fr", tmp_path / "out", keys.load_or_create(datadir), "banc-ł")
+    text = " ".join(_text(report.pdf_path).split())
+    assert "Łódź Œuvre - Żółć SA" in text and "banc-ł" in text, text
+    fonts = subprocess.run(["pdffonts", str(report.pdf_path)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVuSans" in fonts and "Helvetica" not in fonts, fonts
+
+
+def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(pdf, "FONT_DIRS", (tmp_path,))
+    pdf.fonts.cache_clear()
+    try:
+        with pytest.raises(pdf.FontMissing, match="fonts-dejavu-core"):
+            pdf.fonts()
+    finally:
+        monkeypatch.undo()
+        pdf.fonts.cache_clear()
 
 
 @pytest.mark.skipif(shutil.which("pdfdetach") is None or shutil.which("openssl") is None,

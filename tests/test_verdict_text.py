@@ -16,7 +16,7 @@ from audit_helpers import disk, inventory
 from pypdf import PdfReader
 
 from station import i18n
-from station.certify import keys
+from station.certify import keys, pdf
 from station.inventory import record as audit
 from station.inventory import verdict, verdict_text
 from station.inventory.thresholds import CHECKLIST_ITEMS
@@ -94,8 +94,8 @@ def test_french_pdf_shows_french_findings(tmp_path: Path) -> None:
         record = audit.build(inv, judged, checklist, responsible=audit.Responsible("Atelier", None, None),
                              station_name=None, key_fingerprint=key.fingerprint,
                              created=datetime(2025, 3, 14, tzinfo=UTC), lang=lang)
-        pdf = audit.render_pdf(record, audit.to_json_bytes(record), lang)
-        text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+        page = pdf.render_audit(record, audit.to_json_bytes(record), lang)
+        text = " ".join(PdfReader(io.BytesIO(page)).pages[0].extract_text().split())
         french = ["son : ne fonctionne pas", "wifi : non testé, vente comme « reconditionné » impossible",
                   "BAT0 : usure 34.5 %", "/dev/sdc : remplacer ce disque (smart.overall-failed", "son: KO"]
         english = ["audio does not work", "audio: FAILED", "wifi not tested", "BAT0: 34.5 % worn",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import hashlib
 import json
 import re
 import types
@@ -25,6 +24,7 @@ from typing import Any
 
 from station import TOOL_NAME, __version__
 from station.certify import chain, keys
+from station.certify.keys import sha256_hex
 from station.detect.disk import Disk, DiskKind
 from station.erase.jobs import EraseJob, JobState, new_job_id, now_iso
 from station.store import atomic, outbox
@@ -265,10 +265,6 @@ def schema_errors(data: Any, name: str = "certificate") -> list[str]:
     validator = jsonschema.Draft202012Validator(schema(name))
     found = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in found]
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def media_type(kind: DiskKind) -> str:

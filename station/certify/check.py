@@ -12,7 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from station.certify import chain, keys
-from station.certify.certificate import schema_errors, sha256_hex
+from station.certify.certificate import schema_errors
+from station.certify.keys import sha256_hex
 
 
 class Status(StrEnum):
@@ -162,7 +163,7 @@ def verify_pdf(path: Path, pinned: keys.PublicKey | None = None) -> Outcome:
         expected = {"certificate id": outcome.certificate_id, "JSON sha256": outcome.sha256,
                     "serial": outcome.serial}
         for label, value in expected.items():
-            if value and "".join(pdf.latin(value).split()) not in flat:
+            if value and "".join(pdf.printable(value).split()) not in flat:
                 outcome.reasons.append(f"the visible page does not show the attached record's {label} ({value})")
         if names[0] != f"{outcome.certificate_id}.json":
             outcome.reasons.append(f"attachment {names[0]} does not match certificate id {outcome.certificate_id}")

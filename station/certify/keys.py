@@ -31,6 +31,11 @@ class KeyFileError(Exception):
     """The key file exists but cannot be used (corrupt, wrong passphrase, not Ed25519)."""
 
 
+def sha256_hex(data: bytes) -> str:
+    """The digest every signed record, chain link and manifest names its files by."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def fingerprint_of(public: Ed25519PublicKey) -> str:
     """First 64 bits of sha256(raw public key), grouped for reading aloud: `3f9a-1c2b-77d0-e415`."""
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station.certify import keys, pdf
-from station.certify.certificate import Certificate, IssuedCertificate, all_issued, schema_errors, sha256_hex
+from station.certify.certificate import Certificate, IssuedCertificate, all_issued, schema_errors
 from station.certify.check import Outcome, Status, check_record, key_beside, read_signed
+from station.certify.keys import sha256_hex
 from station.erase.jobs import now_iso
 from station.store import atomic
 from station.store.datadir import DataDir

@@ -1,8 +1,13 @@
-"""PDF renderings for people: the one-page per-drive certificate and the lot report, in French or English.
+"""Every PDF Station prints for people: the per-drive certificate, the machine's audit record and the lot
+report, in French or English, in one embedded TrueType font.
 
 The PDF is a view of the signed JSON, never the source of truth: the JSON, its signature and the
 public key travel inside it as file attachments so the PDF alone is enough to verify. A failure
 report is marked on every line that could be mistaken for a certificate.
+
+The text is set in DejaVu Sans (Debian's fonts-dejavu-core), embedded, so any name a French or European
+operator, donor or organisation carries ("Łukasz Żółć", "Őrség", "Ștefan") prints as typed; the PDF
+core fonts only cover cp1252.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import io
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
@@ -19,10 +26,56 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from station.certify.certificate import Certificate, sha256_hex
+from station import i18n
+from station.certify.keys import sha256_hex
+from station.inventory.verdict_text import describe
+
+if TYPE_CHECKING:  # the certificate module renders through this one; the type alone is needed here
+    from station.certify.certificate import Certificate
+
+FONT = "DejaVuSans"
+BOLD = "DejaVuSans-Bold"
+FONT_FILES = {FONT: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
+# Debian's fonts-dejavu-core (scripts/setup, the live image) puts them in the first place
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
+             Path("/usr/local/share/fonts/dejavu"))
+
+
+class FontMissing(RuntimeError):
+    """The embedded font is not installed: no PDF rather than one that loses people's names."""
+
+
+@functools.cache
+def fonts() -> tuple[str, str]:
+    """Register DejaVu Sans (regular, bold) with reportlab once; the names to pass to setFont."""
+    for name, file in FONT_FILES.items():
+        found = next((d / file for d in FONT_DIRS if (d / file).is_file()), None)
+        if found is None:
+            raise FontMissing(f"font {file} not found in {', '.join(str(d) for d in FONT_DIRS)}: "
+                              "install the Debian package fonts-dejavu-core (scripts/setup does)")
+        pdfmetrics.registerFont(TTFont(name, str(found)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+    return FONT, BOLD
+
+
+@functools.cache
+def _covered() -> frozenset[int]:
+    fonts()
+    regular = pdfmetrics.getFont(FONT).face.charToGlyph
+    bold = pdfmetrics.getFont(BOLD).face.charToGlyph
+    return frozenset(regular) & frozenset(bold)
+
+
+def printable(text: object) -> str:
+    """The text as the page shows it: a character the font lacks (CJK, emoji) becomes '?' rather than
+    an invisible glyph; every Latin, Greek and Cyrillic letter is kept."""
+    covered = _covered()
+    return "".join(ch if ord(ch) in covered or ch in "\n\t" else "?" for ch in str(text))
 
 # One table for every user-facing string in documents, so translation stays in one place.
 STRINGS: dict[str, dict[str, str]] = {
@@ -204,11 +257,6 @@ def tr(lang: str, name: str, **values: str) -> str:
     return text.format(**values) if values else text
 
 
-def latin(text: str) -> str:
-    """The standard PDF fonts cover cp1252; anything else becomes '?' rather than an invisible glyph."""
-    return text.encode("cp1252", errors="replace").decode("cp1252")
-
-
 def human_size(size: int) -> str:
     value = float(size)
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
@@ -251,19 +299,19 @@ class _Writer:
     def section(self, title: str) -> None:
         self.y -= 3 * mm
         self.c.setFillColor(GREY)
-        self.c.setFont("Helvetica-Bold", 10)
-        self.c.drawString(self.x, self.y, latin(title.upper()))
+        self.c.setFont(BOLD, 10)
+        self.c.drawString(self.x, self.y, printable(title.upper()))
         self.c.setStrokeColor(colors.lightgrey)
         self.c.line(self.x, self.y - 1.2 * mm, A4[0] - self.x, self.y - 1.2 * mm)
         self.c.setFillColor(colors.black)
         self.y -= 5 * mm
 
     def row(self, label: str, value: str, bold: bool = False, color: colors.Color | None = None) -> None:
-        self.c.setFont("Helvetica", 8.5)
+        self.c.setFont(FONT, 8.5)
         self.c.setFillColor(GREY)
-        self.c.drawString(self.x, self.y, latin(label))
-        font = "Helvetica-Bold" if bold else "Helvetica"
-        lines = simpleSplit(latin(value), font, 8.5, self.value_w) or [""]
+        self.c.drawString(self.x, self.y, printable(label))
+        font = BOLD if bold else FONT
+        lines = simpleSplit(printable(value), font, 8.5, self.value_w) or [""]
         self.c.setFillColor(color or colors.black)
         self.c.setFont(font, 8.5)
         for line in lines:
@@ -297,49 +345,50 @@ def qr_payload(certificate_id: str, json_sha256: str) -> str:
 
 
 def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
+    fonts()
     buffer = io.BytesIO()
     width, height = A4
-    c = canvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
+    c = canvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1, initialFontName=FONT)
     ok = cert.is_certificate
     t = functools.partial(tr, lang)
     unknown = t("unknown")
-    c.setTitle(latin(f"{t('title') if ok else t('failure_title')} {cert.certificate_id}"))
-    c.setAuthor(latin(cert.organisation or "Station"))
+    c.setTitle(printable(f"{t('title') if ok else t('failure_title')} {cert.certificate_id}"))
+    c.setAuthor(printable(cert.organisation or "Station"))
     if not ok:
         c.saveState()
         c.setFillColor(colors.Color(0.7, 0.15, 0.12, alpha=0.10))
-        c.setFont("Helvetica-Bold", 80)
+        c.setFont(BOLD, 80)
         c.translate(width / 2, height / 2)
         c.rotate(35)
-        c.drawCentredString(0, 0, latin(t("watermark")))
+        c.drawCentredString(0, 0, printable(t("watermark")))
         c.restoreState()
     band = GREEN if ok else RED
     c.setFillColor(band)
     c.rect(0, height - 30 * mm, width, 30 * mm, stroke=0, fill=1)
     c.setFillColor(colors.white)
     if ok:
-        c.setFont("Helvetica-Bold", 18)
-        c.drawString(18 * mm, height - 14 * mm, latin(t("title")))
-        c.setFont("Helvetica", 10)
-        c.drawString(18 * mm, height - 21 * mm, latin(t("subtitle")))
+        c.setFont(BOLD, 18)
+        c.drawString(18 * mm, height - 14 * mm, printable(t("title")))
+        c.setFont(FONT, 10)
+        c.drawString(18 * mm, height - 21 * mm, printable(t("subtitle")))
     else:
-        c.setFont("Helvetica-Bold", 12.5)
-        c.drawString(18 * mm, height - 13 * mm, latin(t("failure_title")))
-        c.setFont("Helvetica", 10)
-        c.drawString(18 * mm, height - 21 * mm, latin(t("failure_banner")))
-    c.setFont("Helvetica", 9)
+        c.setFont(BOLD, 12.5)
+        c.drawString(18 * mm, height - 13 * mm, printable(t("failure_title")))
+        c.setFont(FONT, 10)
+        c.drawString(18 * mm, height - 21 * mm, printable(t("failure_banner")))
+    c.setFont(FONT, 9)
     id_label = t("cert_id") if ok else t("report_id")
-    c.drawString(18 * mm, height - 27 * mm, latin(f"{id_label} {cert.certificate_id}   {cert.organisation or ''}"))
+    c.drawString(18 * mm, height - 27 * mm, printable(f"{id_label} {cert.certificate_id}   {cert.organisation or ''}"))
 
     _qr(c, qr_payload(cert.certificate_id, json_sha256), width - 48 * mm, height - 72 * mm, 34 * mm)
-    c.setFont("Helvetica", 6.5)
+    c.setFont(FONT, 6.5)
     c.setFillColor(GREY)
     c.drawCentredString(width - 31 * mm, height - 75 * mm, cert.certificate_id)
 
     c.setFillColor(band)
-    c.setFont("Helvetica-Bold", 15)
+    c.setFont(BOLD, 15)
     result_text = f"{t('result')} : " if lang == "fr" else f"{t('result')}: "
-    c.drawString(18 * mm, height - 42 * mm, latin(result_text + t(f"result.{cert.result}")))
+    c.drawString(18 * mm, height - 42 * mm, printable(result_text + t(f"result.{cert.result}")))
     w = _Writer(c, height - 49 * mm, value_w=78 * mm)
     if cert.result_reason:
         w.row(t("reason"), cert.result_reason, bold=True, color=RED)
@@ -400,10 +449,10 @@ def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
     w.row(t("previous"), cert.previous_certificate_sha256 or t("first"))
 
     help_text = t("verify_help", id=cert.certificate_id, org=cert.organisation or "Station")
-    c.setFont("Helvetica", 7)
+    c.setFont(FONT, 7)
     c.setFillColor(GREY)
     y = 22 * mm
-    for line in simpleSplit(latin(help_text), "Helvetica", 7, width - 36 * mm):
+    for line in simpleSplit(printable(help_text), FONT, 7, width - 36 * mm):
         c.drawString(18 * mm, y, line)
         y -= 3.2 * mm
     c.showPage()
@@ -480,21 +529,27 @@ def render_lot_report(lot: str, organisation: str | None, donor: str | None, cou
                       rows: Sequence[LotRow], lang: str, *, generated: str, station: str, key: str,
                       manifest_name: str) -> bytes:
     t = functools.partial(tr, lang)
+    fonts()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
-                            bottomMargin=14 * mm, title=latin(t("lot_title", lot=lot)), invariant=True)
+                            bottomMargin=14 * mm, title=printable(t("lot_title", lot=lot)), invariant=True,
+                            initialFontName=FONT)
     styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=7.5, leading=9)
+    for style in styles.byName.values():
+        if hasattr(style, "fontName"):
+            style.fontName = BOLD if "Bold" in style.fontName else FONT
+    small = styles["BodyText"].clone("small", fontSize=6.5, leading=8)
     story: list[object] = [
         Paragraph(_escape(t("lot_title", lot=lot)), styles["Title"]),
         Paragraph(_escape(" - ".join(p for p in (organisation, donor) if p)), styles["Heading3"]),
         Spacer(1, 4 * mm),
     ]
-    summary = Table([[t("lot_machines"), t("lot_drives"), t("lot_erased"), t("lot_failed"), t("lot_destroyed")],
+    summary = Table([[printable(t(n)) for n in ("lot_machines", "lot_drives", "lot_erased", "lot_failed",
+                                                 "lot_destroyed")],
                      [str(counts.machines), str(counts.drives), str(counts.erased), str(counts.failed),
                       str(counts.destroyed)]], colWidths=[36 * mm] * 5)
     summary.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, 0), "Helvetica", 9), ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 16),
+        ("FONT", (0, 0), (-1, 0), FONT, 9), ("FONT", (0, 1), (-1, 1), BOLD, 16),
         ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
         ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
         ("TEXTCOLOR", (3, 1), (3, 1), RED if counts.failed else colors.black),
@@ -509,9 +564,10 @@ def render_lot_report(lot: str, organisation: str | None, donor: str | None, cou
             data.append([Paragraph(_escape(v), small) for v in (
                 row.serial, row.model, row.method, row.category, t(f"short.{row.result}"), row.date, row.where,
                 row.certificate_id)])
-        table = Table(data, colWidths=[32 * mm, 30 * mm, 15 * mm, 13 * mm, 17 * mm, 18 * mm, 35 * mm, 22 * mm],
+        table = Table(data, colWidths=[28 * mm, 26 * mm, 16 * mm, 15 * mm, 16 * mm, 19 * mm, 36 * mm, 26 * mm],
                       repeatRows=1)
-        style = [("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        style = [("FONT", (0, 0), (-1, -1), FONT, 6.5),
+                 ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]
         for index, row in enumerate(rows, start=1):
             if row.result not in ("erased", "destroyed"):
@@ -528,4 +584,116 @@ def render_lot_report(lot: str, organisation: str | None, donor: str | None, cou
 
 
 def _escape(text: str) -> str:
-    return latin(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# the audit record's labels
+_LABELS = {
+    "fr": {"title": "Rapport d'audit matériel", "machine": "Machine", "serial": "N° de série", "year": "Année estimée",
+           "cpu": "Processeur", "ram": "Mémoire", "disks": "Disques", "battery": "Batterie", "verdict": "Verdict",
+           "findings": "Constats", "checklist": "Tests fonctionnels", "tester": "Testé par", "date": "Date",
+           "partial": "Audit partiel", "more": "autres constats", "wear": "usure", "unknown": "inconnue",
+           "reuse": "RÉEMPLOI", "reuse-with-warnings": "RÉEMPLOI AVEC RÉSERVES",
+           "harvest-parts": "PRÉLÈVEMENT DE PIÈCES", "recycle": "RECYCLAGE (DEEE)",
+           "ok": "OK", "failed": "KO", "untested": "non testé", "absent": "absent",
+           "sig": "Signé Ed25519, clé", "operator": "saisi sur l'étiquette par", "dmi": "DMI",
+           "doubtful": "douteux"},
+    "en": {"title": "Hardware audit report", "machine": "Machine", "serial": "Serial number", "year": "Estimated year",
+           "cpu": "CPU", "ram": "Memory", "disks": "Drives", "battery": "Battery", "verdict": "Verdict",
+           "findings": "Findings", "checklist": "Functional tests", "tester": "Tested by", "date": "Date",
+           "partial": "Partial audit", "more": "more findings", "wear": "wear", "unknown": "unknown",
+           "reuse": "REUSE", "reuse-with-warnings": "REUSE WITH WARNINGS", "harvest-parts": "HARVEST PARTS",
+           "recycle": "RECYCLE (WEEE)", "ok": "OK", "failed": "FAILED", "untested": "untested", "absent": "absent",
+           "sig": "Signed Ed25519, key", "operator": "typed from the label by", "dmi": "DMI",
+           "doubtful": "doubtful"},
+}
+
+
+def serial_text(machine: dict[str, Any], labels: dict[str, str]) -> str:
+    """The serial with where it came from: a typed label serial says so and shows what DMI held."""
+    serial = machine.get("serial") or {}
+    dmi = serial.get("dmi") or {}
+    dmi_value = dmi.get("value") or "?"
+    if serial.get("source") == "operator":
+        return (f"{serial.get('value')} ({labels['operator']} {serial.get('entered_by') or '?'}; "
+                f"{labels['dmi']}: {dmi_value})")
+    if serial.get("value"):
+        return str(serial["value"])
+    return f"? ({labels['dmi']}: {dmi_value}, {labels['doubtful']})"
+
+
+def render_audit(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") -> bytes:
+    """One A4 page: identity, verdict, findings, checklist, drives, battery, and a QR code holding
+    the audit id, verdict and the SHA-256 of the signed JSON."""
+    labels = _LABELS[lang]
+    fonts()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, initialFontName=FONT)
+    pdf.setTitle(printable(f"{labels['title']} {record['audit_id']}"))
+    width, height = A4
+    left, y = 40.0, height - 50.0
+
+    def line(text: object, size: float = 9, bold: bool = False, step: float = 12) -> None:
+        nonlocal y
+        pdf.setFont(BOLD if bold else FONT, size)
+        pdf.drawString(left, y, printable(text)[:110])
+        y -= step
+
+    weee = record["weee_annex_vi"]
+    machine = record["machine"]
+    hardware = record["hardware"]
+    line(labels["title"], 16, True, 20)
+    line(f"{record['audit_id']}   {labels['date']}: {record['created_at']}", 9, False, 16)
+    line(f"{labels['machine']}: {weee['item_name'] or '?'}  ({machine['chassis_type'] or '?'})", 11, True, 14)
+    line(f"{labels['serial']}: {serial_text(machine, labels)}    "
+         f"{labels['year']}: {weee['year_of_production'] or '?'}")
+    line(f"{labels['cpu']}: {hardware['cpu'].get('model') or '?'}")
+    memory = hardware["memory"]
+    modules = ", ".join(f"{m['size_mib'] // 1024 if m['size_mib'] else '?'} GiB {m['type'] or ''}".strip()
+                        for m in memory.get("modules", []))
+    line(f"{labels['ram']}: {memory.get('total_mib') or '?'} MiB" + (f" ({modules})" if modules else ""))
+    for disk in record["disks"][:4]:
+        smart = disk.get("smart") or {}
+        size = disk.get("size_bytes")
+        size_text = f"{size / 1e9:.0f} GB" if isinstance(size, int) else "?"
+        line(f"{labels['disks']}: {disk['name']} {disk.get('model') or '?'} {size_text} "
+             f"SMART {smart.get('health', '?')}")
+    for bat in record["batteries"][:2]:
+        wear = bat.get("wear_percent")
+        line(f"{labels['battery']} {bat['name']}: {labels['wear']} "
+             f"{str(wear) + ' %' if wear is not None else labels['unknown']}")
+    y -= 6
+    outcome = record["verdict"]["outcome"]
+    line(f"{labels['verdict']}: {labels[outcome]}", 15, True, 20)
+    if record["partial"]:
+        line(labels["partial"], 9, True)
+    line(labels["findings"], 10, True)
+    findings = record["verdict"]["findings"]
+    shown = 16
+    for finding in findings[:shown]:
+        sentence = describe(finding["id"], finding.get("params") or {}, lang, fallback=finding.get("message"))
+        line(f"- [{finding['id']}] {sentence}", 8, False, 10)
+    if len(findings) > shown:
+        line(f"(+{len(findings) - shown} {labels['more']})", 8, False, 10)
+    y -= 6
+    checklist = record["checklist"]
+    line(labels["checklist"], 10, True)
+    word = i18n.translations(lang).gettext  # checklist item names are catalog words (the TUI shows them)
+    items = "   ".join(f"{word(name)}: {labels[state]}" for name, state in checklist["items"].items())
+    line(items[:110], 8, False, 10)
+    if len(items) > 110:
+        line(items[110:220], 8, False, 10)
+    line(f"{labels['tester']}: {weee['responsible']['tester'] or '?'} - {weee['responsible']['organisation'] or ''}"
+         f" {weee['responsible']['address'] or ''}", 8, False, 10)
+    if weee["declaration"]:
+        line(weee["declaration"], 8, False, 10)
+    digest = sha256_hex(json_bytes)
+    line(f"{labels['sig']} {record['signature']['key_fingerprint']}", 7, False, 9)
+    line(f"SHA-256 {digest}", 7, False, 10)
+
+    qr_text = f"STATION-AUDIT {record['audit_id']} {outcome} sha256={digest}"
+    size = 130.0
+    _qr(pdf, qr_text, width - size - 30, height - size - 30, size, border=4)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -8,20 +8,17 @@ resold machine was tested and is used equipment, not waste.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from station import __version__, i18n
-from station.certify.keys import StationKey
+from station import __version__
+from station.certify.keys import StationKey, sha256_hex
 from station.inventory.machine import Inventory
 from station.inventory.machine_serial import machine_serial
 from station.inventory.verdict import Checklist, Verdict
-from station.inventory.verdict_text import describe
 from station.store import atomic
 
 FORMAT = "station-audit/1"
@@ -51,10 +48,6 @@ class AuditFiles:
     pdf_path: Path
     evidence: tuple[Path, ...]
     sha256: str
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def audit_id(fingerprint: str, created: datetime) -> str:
@@ -216,135 +209,12 @@ def write(record: dict[str, Any], inventory: Inventory, out_dir: Path, key: Stat
     signature = key.sign(data)
     json_path, sig_path, pdf_path = (out_dir / f"{ident}.json", out_dir / f"{ident}.json.sig",
                                      out_dir / f"{ident}.pdf")
-    atomic.write_bytes(pdf_path, render_pdf(record, data, lang))
+    from station.certify import pdf  # reportlab takes a third of a second to load: only when a record is written
+
+    atomic.write_bytes(pdf_path, pdf.render_audit(record, data, lang))
     atomic.write_bytes(sig_path, signature)
     atomic.write_bytes(json_path, data)
     return AuditFiles(json_path, sig_path, pdf_path, tuple(evidence_paths), sha256_hex(data))
-
-
-_LABELS = {
-    "fr": {"title": "Rapport d'audit matériel", "machine": "Machine", "serial": "N° de série", "year": "Année estimée",
-           "cpu": "Processeur", "ram": "Mémoire", "disks": "Disques", "battery": "Batterie", "verdict": "Verdict",
-           "findings": "Constats", "checklist": "Tests fonctionnels", "tester": "Testé par", "date": "Date",
-           "partial": "Audit partiel", "more": "autres constats", "wear": "usure", "unknown": "inconnue",
-           "reuse": "RÉEMPLOI", "reuse-with-warnings": "RÉEMPLOI AVEC RÉSERVES",
-           "harvest-parts": "PRÉLÈVEMENT DE PIÈCES", "recycle": "RECYCLAGE (DEEE)",
-           "ok": "OK", "failed": "KO", "untested": "non testé", "absent": "absent",
-           "sig": "Signé Ed25519, clé", "operator": "saisi sur l'étiquette par", "dmi": "DMI",
-           "doubtful": "douteux"},
-    "en": {"title": "Hardware audit report", "machine": "Machine", "serial": "Serial number", "year": "Estimated year",
-           "cpu": "CPU", "ram": "Memory", "disks": "Drives", "battery": "Battery", "verdict": "Verdict",
-           "findings": "Findings", "checklist": "Functional tests", "tester": "Tested by", "date": "Date",
-           "partial": "Partial audit", "more": "more findings", "wear": "wear", "unknown": "unknown",
-           "reuse": "REUSE", "reuse-with-warnings": "REUSE WITH WARNINGS", "harvest-parts": "HARVEST PARTS",
-           "recycle": "RECYCLE (WEEE)", "ok": "OK", "failed": "FAILED", "untested": "untested", "absent": "absent",
-           "sig": "Signed Ed25519, key", "operator": "typed from the label by", "dmi": "DMI",
-           "doubtful": "doubtful"},
-}
-
-
-def _latin(text: object) -> str:
-    """Core PDF fonts are Latin-1: anything else becomes '?' rather than a broken glyph."""
-    return str(text).encode("latin-1", "replace").decode("latin-1")
-
-
-def serial_text(machine: dict[str, Any], labels: dict[str, str]) -> str:
-    """The serial with where it came from: a typed label serial says so and shows what DMI held."""
-    serial = machine.get("serial") or {}
-    dmi = serial.get("dmi") or {}
-    dmi_value = dmi.get("value") or "?"
-    if serial.get("source") == "operator":
-        return (f"{serial.get('value')} ({labels['operator']} {serial.get('entered_by') or '?'}; "
-                f"{labels['dmi']}: {dmi_value})")
-    if serial.get("value"):
-        return str(serial["value"])
-    return f"? ({labels['dmi']}: {dmi_value}, {labels['doubtful']})"
-
-
-def render_pdf(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") -> bytes:
-    """One A4 page: identity, verdict, findings, checklist, drives, battery, and a QR code holding
-    the audit id, verdict and the SHA-256 of the signed JSON."""
-    from reportlab.graphics import renderPDF
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    labels = _LABELS[lang]
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
-    pdf.setTitle(f"{labels['title']} {record['audit_id']}")
-    width, height = A4
-    left, y = 40.0, height - 50.0
-
-    def line(text: object, size: float = 9, bold: bool = False, step: float = 12) -> None:
-        nonlocal y
-        pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
-        pdf.drawString(left, y, _latin(text)[:110])
-        y -= step
-
-    weee = record["weee_annex_vi"]
-    machine = record["machine"]
-    hardware = record["hardware"]
-    line(labels["title"], 16, True, 20)
-    line(f"{record['audit_id']}   {labels['date']}: {record['created_at']}", 9, False, 16)
-    line(f"{labels['machine']}: {weee['item_name'] or '?'}  ({machine['chassis_type'] or '?'})", 11, True, 14)
-    line(f"{labels['serial']}: {serial_text(machine, labels)}    "
-         f"{labels['year']}: {weee['year_of_production'] or '?'}")
-    line(f"{labels['cpu']}: {hardware['cpu'].get('model') or '?'}")
-    memory = hardware["memory"]
-    modules = ", ".join(f"{m['size_mib'] // 1024 if m['size_mib'] else '?'} GiB {m['type'] or ''}".strip()
-                        for m in memory.get("modules", []))
-    line(f"{labels['ram']}: {memory.get('total_mib') or '?'} MiB" + (f" ({modules})" if modules else ""))
-    for disk in record["disks"][:4]:
-        smart = disk.get("smart") or {}
-        size = disk.get("size_bytes")
-        size_text = f"{size / 1e9:.0f} GB" if isinstance(size, int) else "?"
-        line(f"{labels['disks']}: {disk['name']} {disk.get('model') or '?'} {size_text} "
-             f"SMART {smart.get('health', '?')}")
-    for bat in record["batteries"][:2]:
-        wear = bat.get("wear_percent")
-        line(f"{labels['battery']} {bat['name']}: {labels['wear']} "
-             f"{str(wear) + ' %' if wear is not None else labels['unknown']}")
-    y -= 6
-    outcome = record["verdict"]["outcome"]
-    line(f"{labels['verdict']}: {labels[outcome]}", 15, True, 20)
-    if record["partial"]:
-        line(labels["partial"], 9, True)
-    line(labels["findings"], 10, True)
-    findings = record["verdict"]["findings"]
-    shown = 16
-    for finding in findings[:shown]:
-        sentence = describe(finding["id"], finding.get("params") or {}, lang, fallback=finding.get("message"))
-        line(f"- [{finding['id']}] {sentence}", 8, False, 10)
-    if len(findings) > shown:
-        line(f"(+{len(findings) - shown} {labels['more']})", 8, False, 10)
-    y -= 6
-    checklist = record["checklist"]
-    line(labels["checklist"], 10, True)
-    word = i18n.translations(lang).gettext  # checklist item names are catalog words (the TUI shows them)
-    items = "   ".join(f"{word(name)}: {labels[state]}" for name, state in checklist["items"].items())
-    line(items[:110], 8, False, 10)
-    if len(items) > 110:
-        line(items[110:220], 8, False, 10)
-    line(f"{labels['tester']}: {weee['responsible']['tester'] or '?'} - {weee['responsible']['organisation'] or ''}"
-         f" {weee['responsible']['address'] or ''}", 8, False, 10)
-    if weee["declaration"]:
-        line(weee["declaration"], 8, False, 10)
-    digest = sha256_hex(json_bytes)
-    line(f"{labels['sig']} {record['signature']['key_fingerprint']}", 7, False, 9)
-    line(f"SHA-256 {digest}", 7, False, 10)
-
-    qr_text = f"STATION-AUDIT {record['audit_id']} {outcome} sha256={digest}"
-    widget = QrCodeWidget(qr_text)
-    x0, y0, x1, y1 = widget.getBounds()
-    size = 130.0
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, pdf, width - size - 30, height - size - 30)
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
 
 
 def verify(json_path: Path, public_pem: bytes) -> bool:

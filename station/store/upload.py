@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from station import __version__
-from station.certify.certificate import paths, sha256_hex
+from station.certify.certificate import paths
+from station.certify.keys import sha256_hex
 from station.store import atomic, outbox
 from station.store.datadir import DataDir
 
