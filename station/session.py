@@ -53,6 +53,21 @@ class Session:
         self.datadir.ensure()
         self.journal = Journal(self.datadir.jobs)
         self.interrupted = self.journal.mark_interrupted()
+        self.bays, self.bay_problem = self._read_bays()
+
+    def _read_bays(self) -> tuple[dict[str, str], str | None]:
+        """The bay map `station drives` reads (bays.json in the data dir): jobs and certificates name the same
+        bay. A broken file is reported (`bay_problem`) and ignored, never fatal: the bay is then unknown."""
+        from station.detect import drives as detect
+
+        try:
+            return detect.load_bays(self.datadir.root / detect.BAYS_FILE), None
+        except detect.BayConfigError as exc:
+            return {}, str(exc)
+
+    def resolve(self, targets: Sequence[str]) -> list[Disk]:
+        """The Disk records for paths the technician named (block devices or files), with their bays."""
+        return [planning.resolve_disk(self.host, t, self.bays) for t in targets]
 
     def plan(self, disks: Sequence[Disk], method: str, verify: str, rounds: int = 1) -> planning.ErasePlan:
         if method in planning.OVERWRITE_METHODS:
@@ -67,6 +82,12 @@ class Session:
     def start(self, plan: planning.ErasePlan, on_progress: ProgressCallback | None = None,
               on_finished: Callable[[Outcome], None] | None = None,
               jobs: Sequence[EraseJob] | None = None) -> planning.Execution:
+        if not self.host.is_live and self.opener is open_target:
+            devices = [a.target for a in plan.runnable if a.disk.kind is not DiskKind.FILE]
+            if devices:  # the profile's /dev/sda is a record; this machine's /dev/sda is somebody's drive
+                raise ValueError(f"{devices[0]} belongs to a recorded machine profile, not to this machine: "
+                                 "refusing to write this machine's device of that name")
+
         def finished(job: EraseJob) -> None:
             outcome = self.certify(job)
             if on_finished is not None:
@@ -129,7 +150,7 @@ class Session:
             raise ValueError(f"job {job_id} is still {old.state.value}")
         if old.erased:
             raise ValueError(f"job {job_id} already erased its target; nothing to restart")
-        current = planning.resolve_disk(self.host, old.target)
+        current = planning.resolve_disk(self.host, old.target, self.bays)
         if current.kind is DiskKind.FILE and old.disk is not None:
             current = old.disk  # a file-backed drive (demo, tests) keeps the identity it was planned with
         elif old.disk and old.disk.serial.value and current.serial.value != old.disk.serial.value:

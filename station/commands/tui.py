@@ -32,6 +32,6 @@ def run(args: argparse.Namespace) -> int:
     datadir = datadir_from_args(args)
     lang = i18n.choose_language(args.lang, configured_language(datadir))
     session = Session(datadir, host=host, lang=lang)
-    app = StationApp(session, UdevDriveSource(host), settings=config.load(datadir), language=lang,
+    app = StationApp(session, UdevDriveSource(host, bays=session.bays), settings=config.load(datadir), language=lang,
                      storage_warning=storage_warning(host, lang))
     return app.run() or 0

@@ -47,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
     host = host_from_args(args)
     opener = throttled_opener(args.throttle * 1e6) if args.throttle else open_target
     session = Session(datadir_from_args(args), host=host, opener=opener, lang=args.lang)
+    if session.bay_problem:
+        print("station: " + _("{error} (bays ignored)").format(error=session.bay_problem), file=sys.stderr)
     try:
-        disks = [planning.resolve_disk(host, t) for t in args.targets]
+        disks = session.resolve(args.targets)
         plan = session.plan(disks, args.method, args.verify, args.rounds)
     except (ValueError, ImportError) as exc:
         print(f"station wipe: {error_text(exc)}", file=sys.stderr)

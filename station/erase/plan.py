@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
@@ -123,27 +123,36 @@ def file_disk(path: str) -> Disk:
                 serial=SerialInfo(None, SerialSource.NONE))
 
 
-def resolve_disk(host: Host, target: str) -> Disk:
-    """The Disk record for a path given on the command line: detection's view of a block device, or a file."""
+def resolve_disk(host: Host, target: str, bays: Mapping[str, str] | None = None) -> Disk:
+    """The Disk record for a path given on the command line: detection's view of a block device, or a file.
+
+    `bays` is the station's bay map (bays.json), so the record, and the certificate made from it, names the
+    bay `station drives` shows.
+    """
     try:
-        mode = os.stat(target).st_mode
+        st = os.stat(target)
     except OSError as exc:
-        raise ValueError(f"{target}: {exc.strerror}") from exc
-    if stat.S_ISREG(mode):
+        if host.is_live or not target.startswith("/dev/"):
+            raise ValueError(f"{target}: {exc.strerror}") from exc
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
         return file_disk(target)
-    if not stat.S_ISBLK(mode):
+    if not host.is_live:  # a recorded machine profile: its /dev is not this machine's, the kernel name says
+        name = os.path.basename(target)
+        if not host.path(f"/sys/class/block/{name}").exists():
+            raise ValueError(f"{target}: no such drive in this machine profile")
+    elif st is None or not stat.S_ISBLK(st.st_mode):
         raise ValueError(f"{target} is neither a block device nor a regular file")
-    rdev = os.stat(target).st_rdev
-    link = f"/sys/dev/block/{os.major(rdev)}:{os.minor(rdev)}"
-    name = os.path.basename(host.realpath(link))
+    else:
+        name = os.path.basename(host.realpath(f"/sys/dev/block/{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"))
     if host.path(f"/sys/class/block/{name}/partition").exists():
         raise ValueError(f"{target} is a partition: Station erases and certifies whole drives")
     from station.detect import drives as detect
 
-    for disk in detect.detect(host, include_loops=True).disks:
+    for disk in detect.detect(host, include_loops=True, bays=bays).disks:
         if disk.name == name:
             return disk
-    return detect.read_disk(host, name)
+    return detect.read_disk(host, name, bays=bays)
 
 
 def plan_overwrite(host: Host, disks: Sequence[Disk], method: str, verify: str, rounds: int = 1) -> ErasePlan:

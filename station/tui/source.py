@@ -8,7 +8,7 @@ hardware. Events are delivered on any thread; the app queues them and drains on 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from station.detect.disk import Disk
@@ -85,12 +85,13 @@ class ManualDriveSource:
 class UdevDriveSource:
     """The live machine: station.hotplug primes the rack from detection, then follows udev."""
 
-    def __init__(self, host: Host | None = None):
+    def __init__(self, host: Host | None = None, bays: Mapping[str, str] | None = None):
         self.host = host or Host()
+        self.bays = dict(bays or {})  # the station's bay map, as `station drives` and `station wipe` read it
         self.monitor: HotplugMonitor | None = None
 
     def initial(self) -> list[Disk]:
-        self.monitor = HotplugMonitor(self.host)
+        self.monitor = HotplugMonitor(self.host, bays=self.bays)
         return self.monitor.start()  # listening starts first: no event between the two is lost
 
     def start(self, sink: EventSink) -> None:
