@@ -1,0 +1,75 @@
+"""Battery discharge measured over a short timed run, charger pulled.
+
+The firmware's wear figure (full / design) can be stale or invented by a cheap replacement pack; the
+energy actually drawn over a few minutes on battery is a measurement. Samples come from the existing
+battery reader (energy_now, or charge_now times the design voltage); the rate gives an estimated
+runtime at the station's load, compared with `min_runtime_minutes`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from station.functest.result import FunctionResult
+from station.hw import Host
+from station.inventory import battery
+
+MIN_RUNTIME_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class Sample:
+    seconds: float
+    status: str | None
+    now_wh: float | None
+    full_wh: float | None
+
+
+def sample(host: Host, name: str, clock: Callable[[], float] = time.monotonic) -> Sample:
+    bat = battery.read_battery(host, name)
+    return Sample(clock(), bat.status, bat.now_wh, bat.full_wh)
+
+
+def judge(name: str, samples: list[Sample], min_runtime_minutes: float = MIN_RUNTIME_MINUTES) -> FunctionResult:
+    """The result from samples taken over the run (first and last are compared)."""
+    if len(samples) < 2:
+        return FunctionResult("battery", "skipped", "fewer than two samples taken", device=name)
+    first, last = samples[0], samples[-1]
+    elapsed = last.seconds - first.seconds
+    measured: dict[str, str | int | float | bool | None] = {
+        "seconds": round(elapsed, 1), "start_wh": first.now_wh, "end_wh": last.now_wh, "full_wh": last.full_wh,
+        "status": last.status}
+    if any(s.status != "Discharging" for s in samples):
+        seen = ", ".join(sorted({s.status or "unknown" for s in samples}))
+        return FunctionResult("battery", "skipped", f"not discharging during the run (status {seen}): "
+                              "pull the charger", measured, name)
+    if first.now_wh is None or last.now_wh is None:
+        return FunctionResult("battery", "skipped", "the battery reports no energy/charge level", measured, name)
+    drawn = first.now_wh - last.now_wh
+    if elapsed <= 0 or drawn <= 0:
+        return FunctionResult("battery", "skipped", f"no drop measured over {elapsed:.0f} s "
+                              "(the fuel gauge did not update): run longer", measured, name)
+    watts = drawn / elapsed * 3600
+    runtime = last.now_wh / watts * 60
+    measured.update({"drawn_wh": round(drawn, 3), "watts": round(watts, 2), "runtime_min": round(runtime),
+                     "min_runtime_min": min_runtime_minutes})
+    if last.full_wh:
+        measured["runtime_full_min"] = round(last.full_wh / watts * 60)
+    if runtime < min_runtime_minutes:
+        return FunctionResult("battery", "fail", f"{runtime:.0f} min left at {watts:.1f} W, "
+                              f"below {min_runtime_minutes} min", measured, name)
+    return FunctionResult("battery", "pass", None, measured, name)
+
+
+def run(host: Host, name: str, seconds: float = 120, every: float = 10,
+        sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> FunctionResult:
+    """Sample every `every` seconds for `seconds` and judge."""
+    samples = [sample(host, name, clock)]
+    waited = 0.0
+    while waited < seconds:
+        sleep(every)
+        waited += every
+        samples.append(sample(host, name, clock))
+    return judge(name, samples)

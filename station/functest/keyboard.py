@@ -1,0 +1,73 @@
+"""Keyboard test: every key of the layout pressed and released, read from evdev.
+
+The technician runs a finger over the keyboard; the screen draws the layout with the keys seen so far.
+It passes when every key of the layout went down and came back up. A key still down at the end is
+reported as stuck; keys never seen are named, so the record says which key is dead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from station.functest.evdev import EV_KEY, InputDevice, InputEvent
+from station.functest.layouts import Layout
+from station.functest.result import FunctionResult, Measure
+
+_PRESS, _RELEASE = 1, 0
+
+
+@dataclass
+class KeyboardTest:
+    """Fed with events (live or recorded); `result()` at any time says where the test stands."""
+
+    layout: Layout
+    device: InputDevice | None = None
+    pressed: set[int] = field(default_factory=set)
+    released: set[int] = field(default_factory=set)
+    down: set[int] = field(default_factory=set)
+    events: int = 0
+
+    def feed(self, events: Iterable[InputEvent]) -> None:
+        for event in events:
+            if event.type != EV_KEY or event.code >= 0x100:  # 0x100+ are buttons (mouse, touchpad)
+                continue
+            self.events += 1
+            if event.value == _PRESS:
+                self.pressed.add(event.code)
+                self.down.add(event.code)
+            elif event.value == _RELEASE:
+                self.released.add(event.code)
+                self.down.discard(event.code)
+
+    @property
+    def seen(self) -> frozenset[int]:
+        """Keys that went down and came up again: the ones drawn as working."""
+        return frozenset(self.pressed & self.released)
+
+    @property
+    def missing(self) -> list[int]:
+        return sorted(self.layout.codes - self.seen)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.down
+
+    def result(self) -> FunctionResult:
+        if self.device is None and not self.events:
+            return FunctionResult("keyboard", "absent", "no evdev keyboard found")
+        measured: dict[str, Measure] = {"layout": self.layout.name, "keys_in_layout": len(self.layout.codes),
+                    "keys_seen": len(self.seen & self.layout.codes),
+                    "extra_keys_seen": len(self.seen - self.layout.codes),
+                    "missing": " ".join(self.layout.label(c) for c in self.missing) or None,
+                    "stuck": " ".join(self.layout.label(c) for c in sorted(self.down)) or None,
+                    "key_events": self.events}
+        node = self.device.node if self.device else None
+        if self.complete:
+            return FunctionResult("keyboard", "pass", None, measured, node)
+        problems = []
+        if self.missing:
+            problems.append(f"{len(self.missing)} key(s) never pressed: {measured['missing']}")
+        if self.down:
+            problems.append(f"key(s) still down: {measured['stuck']}")
+        return FunctionResult("keyboard", "fail", "; ".join(problems), measured, node)

@@ -1,0 +1,77 @@
+"""Pointing device test: touchpad, trackpoint or mouse movement on both axes and each button, from evdev.
+
+Relative devices (mouse, trackpoint) count the distance moved; absolute ones (touchpad, tablet) count
+the span of positions touched. Both axes must move and the left and right buttons must click (a
+touchpad's physical or tap-to-click button counts as BTN_LEFT, as the kernel reports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from station.functest.evdev import (
+    ABS_MT_POSITION_X,
+    ABS_MT_POSITION_Y,
+    ABS_X,
+    ABS_Y,
+    BTN_LEFT,
+    BTN_MIDDLE,
+    BTN_RIGHT,
+    EV_ABS,
+    EV_KEY,
+    EV_REL,
+    REL_WHEEL,
+    REL_X,
+    REL_Y,
+    InputDevice,
+    InputEvent,
+)
+from station.functest.result import FunctionResult, Measure
+
+REQUIRED_BUTTONS = {BTN_LEFT: "left", BTN_RIGHT: "right"}
+BUTTON_NAMES = {**REQUIRED_BUTTONS, BTN_MIDDLE: "middle"}
+MIN_TRAVEL = 50  # device units on each axis: a deliberate stroke, not sensor noise
+
+
+@dataclass
+class PointerTest:
+    device: InputDevice | None = None
+    rel: dict[int, int] = field(default_factory=dict)  # axis -> total |movement|
+    abs_span: dict[int, tuple[int, int]] = field(default_factory=dict)  # axis -> (min, max)
+    clicked: set[int] = field(default_factory=set)
+
+    def feed(self, events: Iterable[InputEvent]) -> None:
+        for event in events:
+            if event.type == EV_REL and event.code in (REL_X, REL_Y, REL_WHEEL):
+                self.rel[event.code] = self.rel.get(event.code, 0) + abs(event.value)
+            elif event.type == EV_ABS and event.code in (ABS_X, ABS_Y, ABS_MT_POSITION_X, ABS_MT_POSITION_Y):
+                axis = ABS_X if event.code in (ABS_X, ABS_MT_POSITION_X) else ABS_Y
+                low, high = self.abs_span.get(axis, (event.value, event.value))
+                self.abs_span[axis] = (min(low, event.value), max(high, event.value))
+            elif event.type == EV_KEY and event.code in BUTTON_NAMES and event.value == 1:
+                self.clicked.add(event.code)
+
+    def travel(self, axis: int) -> int:
+        """Distance on one axis (REL_X == ABS_X == 0, REL_Y == ABS_Y == 1)."""
+        low, high = self.abs_span.get(axis, (0, 0))
+        return max(self.rel.get(axis, 0), high - low)
+
+    @property
+    def complete(self) -> bool:
+        return (self.travel(0) >= MIN_TRAVEL and self.travel(1) >= MIN_TRAVEL
+                and set(REQUIRED_BUTTONS) <= self.clicked)
+
+    def result(self) -> FunctionResult:
+        if self.device is None and not (self.rel or self.abs_span or self.clicked):
+            return FunctionResult("pointer", "absent", "no touchpad, trackpoint or mouse found")
+        measured: dict[str, Measure] = {"kind": self.device.kind if self.device else None, "travel_x": self.travel(0),
+                    "travel_y": self.travel(1), "wheel": self.rel.get(REL_WHEEL, 0),
+                    "buttons": " ".join(BUTTON_NAMES[b] for b in sorted(self.clicked)) or None}
+        node = self.device.node if self.device else None
+        if self.complete:
+            return FunctionResult("pointer", "pass", None, measured, node)
+        problems = [f"no movement on {axis}" for axis, code in (("x", 0), ("y", 1)) if self.travel(code) < MIN_TRAVEL]
+        problems += [f"{name} button never clicked" for code, name in REQUIRED_BUTTONS.items()
+                     if code not in self.clicked]
+        return FunctionResult("pointer", "fail", "; ".join(problems), measured, node)

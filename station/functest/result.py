@@ -1,0 +1,47 @@
+"""The typed outcome of one function test, with what was measured, as the audit record keeps it.
+
+A test is `pass`, `fail`, `absent` (the machine has no such device) or `skipped` (the technician or the
+station could not run it, with the reason). A `fail` or `skipped` always says why: the record never
+holds a bare verdict nobody can check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Measure = str | int | float | bool | None
+
+STATUSES = ("pass", "fail", "absent", "skipped")
+FUNCTIONS = ("keyboard", "pointer", "display", "audio", "microphone", "camera", "ethernet", "wifi", "bluetooth",
+             "usb", "battery")
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    function: str
+    status: str
+    reason: str | None = None
+    measured: dict[str, Measure] = field(default_factory=dict)
+    device: str | None = None  # the device tested (/dev/input/event3, wlan0, card0...)
+
+    def __post_init__(self) -> None:
+        if self.function not in FUNCTIONS:
+            raise ValueError(f"unknown function {self.function!r}; known: {', '.join(FUNCTIONS)}")
+        if self.status not in STATUSES:
+            raise ValueError(f"{self.function}: status must be one of {STATUSES}, not {self.status!r}")
+        if self.status in ("fail", "skipped") and not self.reason:
+            raise ValueError(f"{self.function}: a {self.status} result needs its reason")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"function": self.function, "status": self.status, "reason": self.reason,
+                "device": self.device, "measured": dict(self.measured)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FunctionResult:
+        return cls(str(data["function"]), str(data["status"]), data.get("reason"),
+                   dict(data.get("measured") or {}), data.get("device"))
+
+
+def skipped(function: str, reason: str) -> FunctionResult:
+    return FunctionResult(function, "skipped", reason)

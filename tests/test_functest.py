@@ -1,0 +1,306 @@
+"""Function tests on recorded captures.
+
+Real captures (tests/fixtures/functest/, see SOURCES.md there): evdev streams and sysfs trees recorded in
+the QEMU rack guest by tests/rack/capture/capture_laptop.py (keys sent through QEMU's monitor, mouse
+moves through QMP). Inputs built in a test (rfkill trees, sound-card listings, WAV tones, battery
+samples) are labelled SYNTHETIC where they are made.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import struct
+import wave
+from pathlib import Path
+
+import pytest
+
+from station.functest import audio, battery_run, camera, display, evdev, keyboard, layouts, pointer, radios, usb
+from station.functest.result import FunctionResult
+from station.functest.wav import measure
+from station.hw import Host, ReplayRunner
+
+CAPTURES = Path(__file__).parent / "fixtures" / "functest"
+KEYS = CAPTURES / "qemu-i8042-azerty-all-keys.evdev"
+MOUSE = CAPTURES / "qemu-ps2-mouse-moves-clicks.evdev"
+SYSFS_DOWN = CAPTURES / "qemu-laptop-sysfs" / "root"
+SYSFS_UP = CAPTURES / "qemu-laptop-sysfs-link-up" / "root"
+KEY_A_AZERTY = 16  # the physical key labelled A on AZERTY (Q on QWERTY)
+
+
+def key_events() -> list[evdev.InputEvent]:
+    return evdev.parse(KEYS.read_bytes())
+
+
+def test_parse_real_capture_events_are_24_bytes_and_typed() -> None:
+    data = KEYS.read_bytes()
+    events = evdev.parse(data)
+    assert len(events) == len(data) // 24
+    presses = [e for e in events if e.type == evdev.EV_KEY and e.value == 1]
+    assert presses[0].code == layouts.KEY_ESC  # the capture sends Esc first
+    assert evdev.parse(data + b"\x00" * 10) == events  # a capture cut mid-event drops the tail only
+    assert evdev.pack(events[1]) == data[24:48]
+
+
+def test_keyboard_passes_on_every_key_of_both_layouts() -> None:
+    for layout in (layouts.AZERTY_FR, layouts.QWERTY_US):
+        test = keyboard.KeyboardTest(layout)
+        test.feed(key_events())
+        result = test.result()
+        assert result.status == "pass", result
+        assert result.measured["keys_seen"] == len(layout.codes)
+    assert 86 in layouts.AZERTY_FR.codes and 86 not in layouts.QWERTY_US.codes  # the French < key
+
+
+def test_keyboard_names_the_dead_key() -> None:
+    """The real stream with every event of one key removed: that key is reported by its AZERTY label."""
+    test = keyboard.KeyboardTest(layouts.AZERTY_FR)
+    test.feed(e for e in key_events() if e.code != KEY_A_AZERTY)
+    result = test.result()
+    assert result.status == "fail"
+    assert result.measured["missing"] == "A"
+    assert "1 key(s) never pressed: A" in (result.reason or "")
+
+
+def test_keyboard_reports_a_stuck_key() -> None:
+    """The real stream without the release of Space: Space is stuck (down at the end), not working."""
+    events = [e for e in key_events() if not (e.code == layouts.KEY_SPACE and e.value == 0)]
+    test = keyboard.KeyboardTest(layouts.AZERTY_FR)
+    test.feed(events)
+    result = test.result()
+    assert result.status == "fail" and result.measured["stuck"] == "Space"
+    assert layouts.KEY_SPACE in test.missing
+
+
+def test_keyboard_absent_without_device_or_events() -> None:
+    assert keyboard.KeyboardTest(layouts.AZERTY_FR).result().status == "absent"
+
+
+def test_devices_from_captured_sysfs() -> None:
+    found = {d.node: d for d in evdev.devices(Host(root=SYSFS_DOWN, env={}))}
+    kinds = {node: d.kind for node, d in found.items()}
+    assert kinds["/dev/input/event0"] == "keyboard"
+    assert kinds["/dev/input/event3"] == "pointer"
+    assert kinds["/dev/input/event1"] == "other"  # the power button has keys, not letters
+
+
+def test_stream_reads_a_capture_file_as_a_device(tmp_path: Path) -> None:
+    node = tmp_path / "dev" / "input" / "event0"
+    node.parent.mkdir(parents=True)
+    shutil.copy(KEYS, node)
+    events = list(evdev.stream(Host(root=tmp_path, env={}), "/dev/input/event0", timeout_s=5))
+    assert events == key_events()
+
+
+def test_bitmap_words_are_most_significant_first() -> None:
+    assert evdev.bitmap("1 0") == frozenset({64})
+    assert evdev.bitmap("3") == frozenset({0, 1})
+    assert evdev.bitmap("zz") == frozenset()
+
+
+def test_pointer_passes_on_real_moves_and_clicks() -> None:
+    test = pointer.PointerTest()
+    test.feed(evdev.parse(MOUSE.read_bytes()))
+    result = test.result()
+    assert result.status == "pass", result
+    assert result.measured["buttons"] == "left right"
+    assert isinstance(result.measured["travel_x"], int) and result.measured["travel_x"] >= pointer.MIN_TRAVEL
+
+
+def test_pointer_fails_without_right_click() -> None:
+    test = pointer.PointerTest()
+    test.feed(e for e in evdev.parse(MOUSE.read_bytes()) if e.code != evdev.BTN_RIGHT)
+    result = test.result()
+    assert result.status == "fail" and "right button never clicked" in (result.reason or "")
+
+
+def test_display_answers() -> None:
+    test = display.DisplayTest()
+    for pattern in display.PATTERNS[:-1]:
+        test.answer(pattern, True)
+    assert test.result().status == "skipped" and test.next_pattern == "gradient"
+    test.answer("gradient", True)
+    assert test.result().status == "pass"
+    test.answer("white", False, "3 dead pixels top left")
+    result = test.result()
+    assert result.status == "fail" and "3 dead pixels" in (result.reason or "")
+    with pytest.raises(ValueError):
+        test.answer("purple", True)
+
+
+def test_ethernet_down_port_is_set_up_first_and_unknown_when_it_cannot_be() -> None:
+    runner = ReplayRunner()  # `ip` not recorded: answers 127, the port stays down
+    result = radios.ethernet(Host(root=SYSFS_DOWN, runner=runner, env={}), sleep=lambda s: None)
+    assert result.status == "skipped" and "down" in (result.reason or "")
+    assert runner.calls == [("ip", "link", "set", "dev", "enp0s14", "up")]
+
+
+def test_ethernet_link_up_capture_passes() -> None:
+    result = radios.ethernet(Host(root=SYSFS_UP, runner=ReplayRunner(), env={}))
+    assert result.status == "pass" and result.device == "enp0s14"
+
+
+def test_no_radios_in_the_guest_is_absent() -> None:
+    host = Host(root=SYSFS_UP, env={})
+    assert radios.wifi(host).status == "absent"
+    assert radios.bluetooth(host).status == "absent"
+
+
+def _rfkill(root: Path, index: int, kind: str, hard: str, soft: str) -> None:
+    """SYNTHETIC: an rfkill entry as the kernel lays it out (name, type, hard, soft)."""
+    base = root / "sys/class/rfkill" / f"rfkill{index}"
+    base.mkdir(parents=True)
+    for name, value in (("name", f"phy{index}" if kind == "wlan" else f"hci{index}"), ("type", kind),
+                        ("hard", hard), ("soft", soft)):
+        (base / name).write_text(value + "\n")
+
+
+def test_wifi_hard_block_fails_soft_block_passes(tmp_path: Path) -> None:
+    (tmp_path / "sys/class/net/wlp2s0/wireless").mkdir(parents=True)  # SYNTHETIC Wi-Fi adapter
+    (tmp_path / "sys/class/net/wlp2s0/device").mkdir()
+    (tmp_path / "sys/class/bluetooth/hci0").mkdir(parents=True)
+    _rfkill(tmp_path, 0, "wlan", "1", "0")
+    _rfkill(tmp_path, 1, "bluetooth", "0", "1")
+    host = Host(root=tmp_path, env={})
+    wifi = radios.wifi(host)
+    assert wifi.status == "fail" and "hard-blocked" in (wifi.reason or "")
+    bt = radios.bluetooth(host)
+    assert bt.status == "pass" and bt.measured["soft_blocked"] is True
+
+
+def test_usb_port_proven_when_a_device_appears(tmp_path: Path) -> None:
+    """The captured tree (USB stick on port 2-2) is the 'after'; the 'before' is that tree without it."""
+    root = tmp_path / "root"
+    shutil.copytree(SYSFS_UP, root)
+    stick = root / "sys/bus/usb/devices/2-2"
+    saved = tmp_path / "2-2"
+    shutil.move(stick, saved)
+    test = usb.UsbPortsTest(Host(root=root, env={}), expected=2)
+    test.start()
+    assert test.poll() == []
+    shutil.move(saved, stick)
+    fresh = test.poll()
+    assert [d.port for d in fresh] == ["2-2"] and fresh[0].speed_mbps == "5000"
+    result = test.result()
+    assert result.status == "fail" and result.reason == "1 of 2 ports proven"
+    test.expected = 1
+    assert test.result().status == "pass" and test.result().measured["ports"] == "2-2@5000Mb/s"
+
+
+def test_usb_devices_present_at_start_do_not_count() -> None:
+    test = usb.UsbPortsTest(Host(root=SYSFS_UP, env={}))
+    test.start()
+    assert test.poll() == [] and test.result().status == "skipped"
+
+
+def _tone(path: Path, hz: float, amplitude: float, seconds: float = 1.0, rate: int = 48000) -> None:
+    """SYNTHETIC: a 16-bit mono sine written with the wave module."""
+    frames = b"".join(struct.pack("<h", round(amplitude * 32767 * math.sin(2 * math.pi * hz * i / rate)))
+                      for i in range(int(rate * seconds)))
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(frames)
+
+
+def test_wav_measures_frequency_and_level(tmp_path: Path) -> None:
+    _tone(tmp_path / "t.wav", 440, 0.5)
+    level = measure(tmp_path / "t.wav")
+    assert level.frequency_hz is not None and abs(level.frequency_hz - 440) < 1
+    assert abs(level.peak_dbfs - (-6.0)) < 0.2 and abs(level.rms_dbfs - (-9.0)) < 0.2
+
+
+ASOUND_CARDS = (" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n"
+                "                      HDA Intel PCH at 0xf7f10000 irq 33\n")
+ASOUND_PCM = "00-00: ALC3246 Analog : ALC3246 Analog : playback 1 : capture 1\n00-03: HDMI 0 : HDMI 0 : playback 1\n"
+
+
+def _sound_host(tmp_path: Path, wav_amplitude: float | None) -> Host:
+    """SYNTHETIC /proc/asound listing in the kernel's format, a recorded arecord run and its WAV."""
+    (tmp_path / "proc/asound").mkdir(parents=True)
+    (tmp_path / "proc/asound/cards").write_text(ASOUND_CARDS)
+    (tmp_path / "proc/asound/pcm").write_text(ASOUND_PCM)
+    runner = ReplayRunner()
+    runner.add(["arecord", "-q", "-D", "default", "-d", "2", "-f", "S16_LE", "-r", "48000", "-c", "1", "-t", "wav",
+                audio.CAPTURE])
+    if wav_amplitude is not None:
+        (tmp_path / audio.CAPTURE.lstrip("/")).parent.mkdir(parents=True)
+        _tone(tmp_path / audio.CAPTURE.lstrip("/"), 300, wav_amplitude, seconds=0.5)
+    return Host(root=tmp_path, runner=runner, env={})
+
+
+def test_sound_cards_and_microphone_level(tmp_path: Path) -> None:
+    host = _sound_host(tmp_path, 0.1)
+    assert audio.cards(host) == [audio.SoundCard(0, "HDA-Intel - HDA Intel PCH", True, True)]
+    result = audio.microphone(host)
+    assert result.status == "pass" and result.measured["peak_dbfs"] == -20.0
+
+
+def test_silent_microphone_fails(tmp_path: Path) -> None:
+    result = audio.microphone(_sound_host(tmp_path, 0.0))
+    assert result.status == "fail" and "digital silence" in (result.reason or "")
+
+
+def test_speakers_judged_by_technician(tmp_path: Path) -> None:
+    host = _sound_host(tmp_path, None)
+    assert audio.play_tone(host, 1)[0] is False  # speaker-test not recorded: 127, an error, not a pass
+    assert audio.playback_result(host, {"left": True, "right": False}, {}).status == "fail"
+    assert audio.playback_result(host, {"left": True, "right": True}, {}).status == "pass"
+    assert audio.playback_result(Host(root=tmp_path / "none", env={}), {}, {}).status == "absent"
+
+
+def test_camera_frame_captured_or_not(tmp_path: Path) -> None:
+    for name, index in (("video0", "0"), ("video1", "1")):  # SYNTHETIC: a UVC camera's two nodes
+        base = tmp_path / "sys/class/video4linux" / name
+        base.mkdir(parents=True)
+        (base / "name").write_text("Integrated Camera: Integrated C\n")
+        (base / "index").write_text(index + "\n")
+    runner = ReplayRunner()
+    argv = ["v4l2-ctl", "-d", "/dev/video0", "--stream-mmap", "--stream-count=1", f"--stream-to={camera.FRAME}"]
+    runner.add(argv, returncode=0)
+    host = Host(root=tmp_path, runner=runner, env={})
+    assert camera.capture_nodes(host) == [("/dev/video0", "Integrated Camera: Integrated C")]
+    assert camera.camera(host).status == "fail"  # exit 0 but no frame written
+    frame = tmp_path / camera.FRAME.lstrip("/")
+    frame.parent.mkdir(parents=True)
+    frame.write_bytes(b"\x10" * 614400)
+    result = camera.camera(host)
+    assert result.status == "pass" and result.measured["frame_bytes"] == 614400
+    assert camera.camera(Host(root=tmp_path / "none", env={})).status == "absent"
+
+
+def test_battery_discharge_from_samples(tmp_path: Path) -> None:
+    """Two reads of a real uevent (SMP 42T4977) whose energy_now and status are edited: SYNTHETIC samples."""
+    base = tmp_path / "sys/class/power_supply/BAT0"
+    base.mkdir(parents=True)
+    real = (Path(__file__).parent / "fixtures/power_supply/uevent-BAT0-energy-smp-42t4977-i3status-186.txt").read_text()
+    clock = iter([0.0, 120.0])
+
+    def write(energy_uwh: int, status: str = "Discharging") -> None:
+        (base / "uevent").write_text(real.replace("ENERGY_NOW=8300000", f"ENERGY_NOW={energy_uwh}")
+                                     .replace("STATUS=Unknown", f"STATUS={status}"))
+
+    host = Host(root=tmp_path, env={})
+    write(8300000)
+    first = battery_run.sample(host, "BAT0", lambda: next(clock))
+    write(8100000)
+    last = battery_run.sample(host, "BAT0", lambda: next(clock))
+    result = battery_run.judge("BAT0", [first, last])
+    assert result.status == "pass", result
+    assert result.measured["watts"] == 6.0 and result.measured["runtime_min"] == 81
+    assert battery_run.judge("BAT0", [first, last], min_runtime_minutes=90).status == "fail"
+    still = battery_run.judge("BAT0", [first, first.__class__(120.0, "Discharging", 8.3, 25.5)])
+    assert still.status == "skipped" and "no drop" in (still.reason or "")
+    charging = battery_run.judge("BAT0", [first.__class__(0.0, "Charging", 8.3, 25.5), last])
+    assert charging.status == "skipped" and "pull the charger" in (charging.reason or "")
+
+
+def test_result_needs_a_reason_to_fail() -> None:
+    with pytest.raises(ValueError):
+        FunctionResult("keyboard", "fail")
+    with pytest.raises(ValueError):
+        FunctionResult("toaster", "pass")
+    done = FunctionResult("usb", "pass", measured={"ports": "1-1@480Mb/s"})
+    assert FunctionResult.from_dict(done.to_dict()) == done
