@@ -38,7 +38,7 @@ def erased_job(job_id: str = "20250101T100000Z-0001", disk: Disk | None = None, 
         ended="2025-01-01T11:02:41+00:00", bytes_total=disk.size_bytes, bytes_done=disk.size_bytes,
         passes_done=len(passes),
         verification=Verification(mode="full", percent=100.0, bytes_verified=disk.size_bytes, regions=1,
-                                  passed=True, expected="zero"),
+                                  passed=True, expected="zero", comparison="pattern"),
     )
 
 

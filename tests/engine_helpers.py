@@ -79,3 +79,39 @@ class Vanishing(Wrapped):
 
 def opener(wrapper: type[Wrapped], *args: object) -> object:
     return lambda path: wrapper(OsTarget(path), *args)  # type: ignore[arg-type]
+
+
+class ZerosOnRead(Wrapped):
+    """Reads of [start, end) return zeros, whatever was written: a drive that dropped (deallocated) the blocks."""
+
+    def __init__(self, inner: BlockTarget, start: int, end: int):
+        super().__init__(inner)
+        self.start, self.end = start, end
+
+    def read_at(self, data: memoryview, offset: int) -> int:
+        n = super().read_at(data, offset)
+        lo, hi = max(offset, self.start), min(offset + n, self.end)
+        if lo < hi:
+            data[lo - offset:hi - offset] = bytes(hi - lo)
+        return n
+
+
+class OtherDriveOnRead(Wrapped):
+    """Reads of [start, end) return what another device holds there: a mixed-up port, bridge or cache."""
+
+    def __init__(self, inner: BlockTarget, other: str, start: int, end: int):
+        super().__init__(inner)
+        self.other, self.start, self.end = other, start, end
+
+    def read_at(self, data: memoryview, offset: int) -> int:
+        n = super().read_at(data, offset)
+        lo, hi = max(offset, self.start), min(offset + n, self.end)
+        if lo < hi:
+            other = OsTarget(self.other, writable=False)
+            try:
+                got = other.read_at(data[lo - offset:hi - offset], lo)
+            finally:
+                other.close()
+            if got != hi - lo:
+                raise OSError(errno.EIO, "short read from the other drive")
+        return n

@@ -241,3 +241,29 @@ def test_every_documented_field_is_in_the_record(datadir: DataDir) -> None:
                 node = node[0]
             assert isinstance(node, dict) and part in node, f"{path} not in the certificate"
             node = node[part]
+
+
+def test_certificate_says_how_the_read_back_was_compared(datadir: DataDir) -> None:
+    """A random pass verified against the digests taken while writing says so; a zero pass says 'pattern'."""
+    job = replace(erased_job("20250101T140000Z-0004", method="random", passes=("random",)),
+                  verification=Verification(mode="full", percent=100.0, bytes_verified=4096, regions=1, passed=True,
+                                            expected="random-stream", comparison="xxh3-128/2097152"))
+    issued = issue(job, datadir, settings(), None, {}, "en")
+    record = _record(issued)
+    assert record["verification"]["comparison"] == "xxh3-128/2097152"  # type: ignore[index]
+    jsonschema.validate(record, schema())
+    zero = issue(erased_job(), datadir, settings(), None, {}, "en")
+    assert _record(zero)["verification"]["comparison"] == "pattern"  # type: ignore[index]
+    bad = json.loads(issued.json_path.read_bytes())
+    bad["verification"]["comparison"] = "trust me"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema())
+
+
+def test_certificate_issued_before_the_comparison_field_still_reads(datadir: DataDir) -> None:
+    """Certificates issued before verification.comparison existed stay valid and load, with no comparison."""
+    first, _ = issue_two(datadir)
+    older = json.loads(first.json_path.read_bytes())
+    del older["verification"]["comparison"]
+    jsonschema.validate(older, schema())
+    assert certificate.Certificate.from_dict(older).verification.comparison is None

@@ -13,6 +13,7 @@ from cert_helpers import SSD_FIXTURE, erased_job, host, issue_two, settings
 from station.certify import check as checks
 from station.certify import keys, lot, pdf
 from station.certify.certificate import issue
+from station.erase.jobs import Verification
 from station.store.datadir import DataDir
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
@@ -44,6 +45,8 @@ def test_pdf_text_shows_serial_and_result(datadir: DataDir, lang: str, title: st
     assert first.certificate.media.serial and first.certificate.media.serial in text
     assert first.certificate_id in text and first.certificate.station.key_fingerprint in text
     assert first.sha256 in text
+    assert {"fr": "chaque octet relu comparé au motif écrit",
+            "en": "every byte read back compared with the pattern written"}[lang] in text
     assert _pages(first.pdf_path) == 1
     report = _text(second.pdf_path)
     assert failure in report and failed in report
@@ -160,3 +163,14 @@ def test_donor_path_pdf_alone_with_open_tools(datadir: DataDir, tmp_path: Path) 
                            "-rawin", "-in", str(tmp_path / name), "-sigfile", str(tmp_path / f"{name}.sig")],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+@needs_poppler
+@pytest.mark.parametrize("lang,words", [("fr", "empreinte XXH3-128 de chaque bloc de 2 Mio relu"),
+                                        ("en", "XXH3-128 digest of every 2 MiB piece read back")])
+def test_pdf_says_a_random_pass_was_compared_by_digests(datadir: DataDir, lang: str, words: str) -> None:
+    job = replace(erased_job("20250101T140000Z-0004", method="random", passes=("random",)),
+                  verification=Verification(mode="full", percent=100.0, bytes_verified=4096, regions=1, passed=True,
+                                            expected="random-stream", comparison="xxh3-128/2097152"))
+    issued = issue(job, datadir, settings(), None, {}, lang)
+    assert words in " ".join(_text(issued.pdf_path).split())

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_helpers import LyingDrive, OtherDriveOnRead, ZerosOnRead, opener
 
 from station.detect.protect import Reason, protections_for_path
-from station.erase.engine import EraseRunner, passes_for
+from station.erase.blockio import Opener
+from station.erase.engine import DIGEST, EraseRunner, passes_for
 from station.erase.jobs import EraseJob, JobState, new_job_id
 from station.hw import Host
 
@@ -94,3 +97,83 @@ def test_loop_with_a_mounted_partition_is_refused(loop: tuple[str, Path], disk_d
     res = station(disk_dir / "data", "wipe", part, "--yes")
     assert res.returncode == 2 and "partition" in res.stderr
     assert backing.read_bytes() == before
+
+
+BLOCK = 4096
+# a bad range inside the first MiB, which sampled verification always reads too
+BAD = (256 * 1024, 256 * 1024 + 3 * BLOCK)
+
+
+@pytest.fixture
+def two_loops(disk_dir: Path) -> Iterator[list[str]]:
+    """Two 8 MiB loop devices full of random data (what a donor's drive holds before the erase)."""
+    devs: list[str] = []
+    try:
+        for name in ("a", "b"):
+            backing = disk_dir / f"{name}.img"
+            backing.write_bytes(os.urandom(8 * MIB))
+            devs.append(run("losetup", "--find", "--show", str(backing)))
+        yield devs
+    finally:
+        for dev in devs:
+            subprocess.run(["losetup", "-d", dev], capture_output=True, check=False)
+
+
+def erase(dev: str, verify: str, open_with: Opener | None = None) -> EraseJob:
+    job = EraseJob(new_job_id(), dev, "random", verify, passes_for("random"), "clear", "overwrite")
+    runner = EraseRunner(job) if open_with is None else EraseRunner(job, opener=open_with)
+    return runner.run()
+
+
+def assert_caught(job: EraseJob) -> None:
+    """Failed, not erased, and the evidence points at the bad blocks only."""
+    assert job.state is JobState.FAILED and not job.erased, job.failure
+    assert job.verification is not None and not job.verification.passed
+    sector = 512  # a loop device's logical block: mismatches are located (and counted) per sector
+    assert job.verification.mismatch_offsets == list(range(BAD[0], BAD[1], sector))[:16]
+    assert f"verification: {(BAD[1] - BAD[0]) // sector} block(s) of {sector} bytes" in " ".join(job.notes)
+    assert "verification failed" in (job.failure or "")
+
+
+@pytest.mark.parametrize("verify", ["full", "sample:1"])
+def test_random_pass_verified_on_a_loop_device_says_how_it_compared(two_loops: list[str], verify: str) -> None:
+    job = erase(two_loops[0], verify)
+    assert job.erased, job.failure
+    assert job.verification is not None
+    # full verification of a random pass compares digests taken while writing; a sample regenerates the stream
+    assert job.verification.comparison == (f"{DIGEST}/{2 * MIB}" if verify == "full" else "pattern")
+
+
+@pytest.mark.parametrize("verify", ["full", "sample:1"])
+def test_stale_data_fails_verification(two_loops: list[str], verify: str) -> None:
+    """The drive acknowledged the writes to BAD but kept the donor's data there."""
+    assert_caught(erase(two_loops[0], verify, opener(LyingDrive, *BAD)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("verify", ["full", "sample:1"])
+def test_zeros_read_back_fail_verification_of_a_random_pass(two_loops: list[str], verify: str) -> None:
+    assert_caught(erase(two_loops[0], verify, opener(ZerosOnRead, *BAD)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("verify", ["full", "sample:1"])
+def test_another_drives_data_fails_verification(two_loops: list[str], verify: str) -> None:
+    """Drive B was erased with its own random pass; drive A's read-back of BAD returns B's (equally random) bytes."""
+    a, b = two_loops
+    assert erase(b, "full").erased
+    assert_caught(erase(a, verify, opener(OtherDriveOnRead, b, *BAD)))  # type: ignore[arg-type]
+
+
+def test_drives_started_together_get_their_own_streams(two_loops: list[str], disk_dir: Path) -> None:
+    """Why another drive's data cannot pass: no two jobs share a keystream, so no two drives hold the same bytes.
+    (A keystream shared across targets would need a per-drive tweak before digests could tell drives apart.)"""
+    a, b = two_loops
+    jobs = [EraseJob(new_job_id(), dev, "random", "full", passes_for("random"), "clear", "overwrite") for dev in (a, b)]
+    runners = [EraseRunner(job) for job in jobs]
+    threads = [threading.Thread(target=r.run) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(job.erased for job in jobs), [job.failure for job in jobs]
+    first, second = (disk_dir / "a.img").read_bytes(), (disk_dir / "b.img").read_bytes()
+    assert first[:MIB] != second[:MIB] and first != second

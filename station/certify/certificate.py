@@ -142,6 +142,9 @@ class VerificationRecord:
     expected: str | None
     mismatch_offsets: tuple[int, ...]
     performed_by: Person
+    # how the read-back was compared with what was written: "pattern" (byte for byte), "xxh3-128/<piece bytes>"
+    # (each piece's digest with the digest taken as it was written); None before this field existed, or n/a
+    comparison: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,8 @@ def _decode(tp: Any, value: Any) -> Any:
         return tuple(_decode(typing.get_args(tp)[0], v) for v in value)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         hints = typing.get_type_hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(tp)})
+        # a field added later with a default (e.g. verification.comparison) may be absent from older records
+        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(tp) if f.name in value})
     if tp is float and isinstance(value, int):
         return float(value)
     return value
@@ -372,7 +376,8 @@ def build(job: EraseJob, settings: Settings, host_identity: HostIdentity | None,
         method=verify_mode(ver.mode if ver else "none"), requested=job.verify,
         percent=float(ver.percent) if ver else 0.0, bytes_verified=ver.bytes_verified if ver else 0,
         regions=ver.regions if ver else 0, passed=bool(ver and ver.passed), expected=(ver.expected or None) if ver
-        else None, mismatch_offsets=tuple(ver.mismatch_offsets[:32]) if ver else (), performed_by=operator)
+        else None, mismatch_offsets=tuple(ver.mismatch_offsets[:32]) if ver else (), performed_by=operator,
+        comparison=(ver.comparison or None) if ver else None)
     sanitization = Sanitization(
         nist_category=category, technique=job.technique, method=job.method, passes=tuple(job.passes),
         passes_done=job.passes_done, method_details=_method_details(job), tool=Tool(TOOL_NAME, __version__),

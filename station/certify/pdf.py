@@ -127,6 +127,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "none": "aucune",
         "ver_method": "Méthode de vérification",
         "ver_share": "Part relue",
+        "ver_compare": "Comparaison",
+        "ver_compare.pattern": "chaque octet relu comparé au motif écrit",
+        "ver_compare.digest": "empreinte {algo} de chaque bloc de {mib} Mio relu, comparée à celle du bloc "
+                              "tel qu'il a été écrit",
         "ver_result": "Résultat de la vérification",
         "passed": "réussie",
         "not_passed": "NON RÉUSSIE",
@@ -210,6 +214,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "none": "none",
         "ver_method": "Verification method",
         "ver_share": "Share read back",
+        "ver_compare": "Comparison",
+        "ver_compare.pattern": "every byte read back compared with the pattern written",
+        "ver_compare.digest": "{algo} digest of every {mib} MiB piece read back, compared with that of the piece "
+                              "as it was written",
         "ver_result": "Verification result",
         "passed": "passed",
         "not_passed": "NOT PASSED",
@@ -427,6 +435,11 @@ def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
     w.section(t("sec.verification"))
     w.row(t("ver_method"), f"{v.method} ({v.requested})")
     w.row(t("ver_share"), f"{v.percent:.1f} % - {human_size(v.bytes_verified)}")
+    if v.comparison == "pattern":
+        w.row(t("ver_compare"), t("ver_compare.pattern"))
+    elif v.comparison:
+        algo, _, piece = v.comparison.partition("/")
+        w.row(t("ver_compare"), t("ver_compare.digest", algo=algo.upper(), mib=f"{int(piece) / (1 << 20):g}"))
     w.row(t("ver_result"), t("passed") if v.passed else t("not_passed"), bold=True,
           color=None if v.passed else RED)
 

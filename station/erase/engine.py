@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import xxhash
+
 from station.detect.disk import DiskKind
 from station.detect.protect import ProtectedDeviceError, check_writable
 from station.erase import pattern
@@ -35,6 +37,10 @@ VERIFY_WORKERS = 2
 # The random stream is handed from the generating thread to the writer in the same cache-sized pieces
 # (measured: 2 MiB 0.96x dd's zero write, 8 MiB 0.80x).
 STREAM_CHUNK = 2 << 20
+# Full verification of a random pass compares the XXH3-128 digest of each piece read back with the digest
+# of that piece taken as it was written, instead of regenerating the AES stream and comparing it
+# (AES ~0.17 s of CPU per GB, plus memcmp 0.04; XXH3 0.03, GIL released). See README "Measured figures".
+DIGEST = "xxh3-128"
 WRITE_RETRIES = 2
 MAX_ERROR_RANGES = 64
 JOURNAL_EVERY_S = 5.0
@@ -147,6 +153,37 @@ def sample_ranges(size: int, percent: float, block: int, seed: int, chunk: int =
     return result
 
 
+class WrittenDigests:
+    """The XXH3-128 of every piece of a pass, taken from the very buffer handed to the kernel.
+
+    16 bytes per piece: with 2 MiB pieces, 8 MB of memory per TB of drive. The stream is the drive's own
+    (its job's random key), so another drive's data, stale data or zeros read back differ from it."""
+
+    def __init__(self, size: int, piece: int):
+        self.piece = piece
+        count = -(-size // piece)
+        self._table = bytearray(16 * count)
+        self._taken = bytearray(count)
+
+    @property
+    def comparison(self) -> str:
+        return f"{DIGEST}/{self.piece}"
+
+    def take(self, offset: int, data: memoryview) -> None:
+        """Digest the pieces of `data` (written at `offset`, a multiple of the piece size)."""
+        for start in range(0, len(data), self.piece):
+            index = (offset + start) // self.piece
+            self._table[16 * index:16 * index + 16] = xxhash.xxh3_128(data[start:start + self.piece]).digest()
+            self._taken[index] = 1
+
+    def matches(self, offset: int, data: memoryview) -> bool:
+        """Is `data`, read back at `offset` (one whole piece), what was written there?"""
+        index = offset // self.piece
+        if offset % self.piece or index >= len(self._taken) or not self._taken[index]:
+            return False  # no digest of what was written here: nothing proves it
+        return xxhash.xxh3_128(data).digest() == self._table[16 * index:16 * index + 16]
+
+
 class Prefetcher:
     """Runs `fill(buffer, offset, length)` ahead of the consumer on a small pool of buffers, in order."""
 
@@ -215,6 +252,7 @@ class EraseRunner:
         self._rate_window: list[tuple[float, int]] = []
         self._work_done = 0
         self._lock = threading.Lock()  # verification workers share the job's counters, errors and progress
+        self._digests: WrittenDigests | None = None  # of the final pass, when it is random and verified in full
 
     # control, from any thread
     def cancel(self, reason: str = "cancelled by the operator") -> None:
@@ -264,7 +302,12 @@ class EraseRunner:
     def _execute(self, target: BlockTarget) -> None:
         """Overwrite passes, flush, verify, conclude; run() closes the target whatever happens."""
         for index, name in enumerate(self.job.passes):
-            self._write_pass(target, index, pattern.make(name, self.seed, index, self.chunk))
+            pat = pattern.make(name, self.seed, index, self.chunk)
+            final = index == len(self.job.passes) - 1
+            piece = min(self.chunk, STREAM_CHUNK)
+            if final and not pat.static and self.verify.mode == "full" and piece % self.verify_chunk == 0:
+                self._digests = WrittenDigests(target.size, self.verify_chunk)
+            self._write_pass(target, index, pat)
             self.job.passes_done = index + 1
             self._save(force=True)
         self.job.phase = Phase.FLUSHING
@@ -302,7 +345,14 @@ class EraseRunner:
                 self._advance(length, target.size)
             return
         size = min(self.chunk, STREAM_CHUNK)
-        fetch = Prefetcher(chunks(0, target.size, size), lambda b, o, n: pat.fill(b, o, n), self._pool(size))
+        digests = self._digests if index == len(self.job.passes) - 1 else None
+
+        def fill(buf: Buffer, offset: int, length: int) -> None:
+            pat.fill(buf, offset, length)
+            if digests is not None:
+                digests.take(offset, buf.view[:length])  # still in cache: the digest costs ~0.03 s per GB
+
+        fetch = Prefetcher(chunks(0, target.size, size), fill, self._pool(size))
         try:
             for offset, length, buf, _ in fetch:
                 self._check_stop()
@@ -386,8 +436,10 @@ class EraseRunner:
             work = sample_ranges(target.size, self.verify.percent, target.block_size,
                                  int.from_bytes(self.seed[:8], "big"), size)
         total = sum(length for _, length in work)
+        digests = self._digests
         result = Verification(mode=self.verify.mode, percent=round(100.0 * total / target.size, 3),
-                              expected="zero" if final.static else "random-stream")
+                              expected="zero" if final.static else "random-stream",
+                              comparison=digests.comparison if digests is not None else "pattern")
         job.verification = result
         self._emit(0, total)
         zero: Buffer | None = None
@@ -406,11 +458,19 @@ class EraseRunner:
                 with self._lock:
                     self._record("read", offset, length, exc)
             else:
-                exp = zero if zero is not None else expected
-                if zero is None:
+                if digests is not None:
+                    same = digests.matches(offset, got.view[:length])
+                elif zero is not None:
+                    same = got.equals(zero, length)
+                else:
                     final.fill(expected, offset, length)
-                if not got.equals(exp, length):
-                    blocks = self._locate_mismatches(got, exp, offset, length, target.block_size)
+                    same = got.equals(expected, length)
+                if not same:
+                    if digests is not None:
+                        final.fill(expected, offset, length)  # the digest says the piece differs; the stream says where
+                    blocks = self._locate_mismatches(got, zero or expected, offset, length, target.block_size)
+                    if not blocks:
+                        blocks = [offset]  # reads back as the stream, yet not what was written: still a failure
                     with self._lock:
                         mismatched[0] += len(blocks)
                         result.mismatch_offsets = sorted(result.mismatch_offsets + blocks[:16])[:16]

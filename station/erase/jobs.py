@@ -62,6 +62,9 @@ class Verification:
     passed: bool = False
     mismatch_offsets: list[int] = field(default_factory=list)  # first offsets where data differed
     expected: str = ""  # what the final state should read as: "zero", "random-stream", "drive-defined"
+    # how what was read was compared: "pattern" (byte for byte with the pattern, regenerated from the pass key),
+    # "xxh3-128/<piece bytes>" (the digest of each piece read back with the digest of that piece as written)
+    comparison: str = ""
 
 
 @dataclass
