@@ -51,9 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     base.mkdir(parents=True, exist_ok=True, mode=0o700)
     env = dict(os.environ, REGISTRY_DATA_DIR=str(base), DJANGO_SETTINGS_MODULE="registry.settings")
     config.ensure_secret_key(base)
-    key_path = Path(env.get("REGISTRY_LOG_KEY", str(base / "log-key.pem")))
-    log_key.load_or_create(key_path)
-    log_key.load_or_create_origin(key_path, env.get("REGISTRY_LOG_ORIGIN", ""))
+    try:
+        signer = log_key.load_or_create(Path(env.get("REGISTRY_LOG_KEY", str(base / "log-key"))),
+                                        env.get("REGISTRY_LOG_ORIGIN", ""))
+    except log_key.LogKeyError as exc:
+        print(f"registry: {exc}", file=sys.stderr)
+        return 1
 
     cluster: Cluster | None = None
     if not env.get("DATABASE_URL"):
@@ -70,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         env["DATABASE_URL"] = config.embedded_url(base)
     elif not args.no_migrate:
         _manage(["migrate", "--no-input", "-v", "0"], env)
+    _manage(["sign_checkpoint", "--quiet"], env)  # the empty tree's checkpoint on a new log; checks the last one
+    print(f"registry: log {signer.name}, verifier key {signer.verifier().key_string()}", flush=True)
 
     print(f"registry: serving http://{args.host}:{args.port}/ (data {base})", flush=True)
     gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "registry.wsgi:application",

@@ -72,8 +72,8 @@ STATIC_ROOT = DATA_DIR / "static"
 REGISTRY_MAX_UPLOAD_BYTES = int(os.environ.get("REGISTRY_MAX_UPLOAD_BYTES", str(16 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = REGISTRY_MAX_UPLOAD_BYTES + 1
 # the transparency log: its signing key (created on first start, 0600) and its origin line
-REGISTRY_LOG_KEY = os.environ.get("REGISTRY_LOG_KEY", str(DATA_DIR / "log-key.pem"))
-REGISTRY_LOG_ORIGIN = os.environ.get("REGISTRY_LOG_ORIGIN", "")  # empty: the one saved beside the key
+REGISTRY_LOG_KEY = os.environ.get("REGISTRY_LOG_KEY", str(DATA_DIR / "log-key"))
+REGISTRY_LOG_ORIGIN = os.environ.get("REGISTRY_LOG_ORIGIN", "")  # empty: the key's own (set on first start)
 REGISTRY_ENROLL_CODE_DAYS = 7
 
 LOGGING = {

@@ -1,7 +1,9 @@
-"""Routes (filled below)."""
+"""The stations' API under /api/v1/ (docs/registry-api.md)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern] = []
+from registry.api.views import api
+
+urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]

@@ -76,7 +76,8 @@ class Record(models.Model):
     log_index = models.BigIntegerField(unique=True)
     flags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     # parsed copies of key fields, for listing and search (the JSON bytes stay the truth)
-    sequence = models.BigIntegerField(null=True, blank=True)
+    sequence = models.BigIntegerField(null=True, blank=True)  # certificates: place in the station's chain
+    previous_sha256 = models.CharField(max_length=64, blank=True, default="")
     drive_serial = models.CharField(max_length=200, blank=True, default="", db_index=True)
     machine_serial = models.CharField(max_length=200, blank=True, default="", db_index=True)
     result = models.CharField(max_length=40, blank=True, default="")  # erased/failed/... or the audit verdict
@@ -112,12 +113,22 @@ class LogEntry(models.Model):
     appended_at = models.DateTimeField(auto_now_add=True)
 
 
+class LogSubtree(models.Model):
+    """A complete subtree's hash (station.certify.merkle.Subtree): written once when its last leaf arrives, so
+    any root, proof or tile is one batched read of O(log^2 n) rows, never a walk over every leaf. Append-only."""
+
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="core_logsubtree_level_index")]
+
+
 class Checkpoint(models.Model):
-    """A signed tree head; `frontier` is the tree's compact range (the roots of its perfect subtrees, left to
-    right), so the next append costs O(log n) hashes instead of reading every leaf. Append-only."""
+    """A signed tree head (C2SP tlog-checkpoint), one per tree size the registry committed to. Append-only."""
 
     size = models.BigIntegerField(primary_key=True)
     root = models.BinaryField()
     note = models.TextField()  # the C2SP signed note, as served at /log/checkpoint
-    frontier = ArrayField(models.BinaryField())
     signed_at = models.DateTimeField(auto_now_add=True)

@@ -1,7 +1,8 @@
-"""The log's Ed25519 signing key and its origin line, kept in the data directory.
+"""The log's Ed25519 signing key, kept in the data directory in the signed-note form
+`PRIVATE+KEY+<origin>+<key id>+<base64(0x01 || seed)>` (one line, file mode 0600).
 
-Created on the first start (private key 0600, written atomically), never replaced: a new key would be a
-new log for every verifier. The origin (the checkpoint's first line) is saved beside it for the same reason.
+Created on the first start, never replaced: a new key would be a new log for every verifier. The key's
+name is the log's origin (the checkpoint's first line), so both live in the one file.
 """
 
 from __future__ import annotations
@@ -11,24 +12,29 @@ import os
 import socket
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from station.certify.checkpoint import NoteError, Signer
 
 
 class LogKeyError(Exception):
-    """The key file exists but is not an Ed25519 private key."""
+    """The key file exists but cannot be read as a note signer key."""
 
 
-def _write_new(path: Path, data: bytes, mode: int) -> None:
+def default_origin() -> str:
+    return f"{socket.gethostname()}/station-registry"
+
+
+def _write_new(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.link(tmp, path)  # fails if another process created it first: theirs wins, never overwritten
-    os.unlink(tmp)
+    try:
+        os.link(tmp, path)  # fails if another process created it first: theirs wins, never overwritten
+    finally:
+        os.unlink(tmp)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -36,36 +42,23 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         os.close(dir_fd)
 
 
-def load(path: Path) -> Ed25519PrivateKey:
+def load(path: Path) -> Signer:
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (ValueError, TypeError) as exc:
-        raise LogKeyError(f"{path}: not a usable private key ({exc})") from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise LogKeyError(f"{path}: not an Ed25519 key")
-    return key
+        return Signer.parse(path.read_text().strip())
+    except OSError as exc:
+        raise LogKeyError(f"{path}: cannot read the log key ({exc.strerror or exc})") from exc
+    except NoteError as exc:
+        raise LogKeyError(f"{path}: not a log signing key ({exc})") from exc
 
 
-def load_or_create(path: Path) -> Ed25519PrivateKey:
-    if not path.exists():
-        pem = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM,
-                                                          serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption())
-        with contextlib.suppress(FileExistsError):
-            _write_new(path, pem, 0o600)
-    return load(path)
+def load_or_create(path: Path, origin: str = "") -> Signer:
+    """The key at `path`, made on first use for `origin` (default `<host name>/station-registry`).
 
-
-def origin_path(key_path: Path) -> Path:
-    return key_path.with_name("log-origin")
-
-
-def load_or_create_origin(key_path: Path, configured: str = "") -> str:
-    """The configured origin, else the one saved on first start (`<host name>/station-registry`)."""
-    if configured:
-        return configured
-    path = origin_path(key_path)
+    An existing key keeps its origin; asking for another one is an error, not a silent new log."""
     if not path.exists():
         with contextlib.suppress(FileExistsError):
-            _write_new(path, f"{socket.gethostname()}/station-registry\n".encode(), 0o644)
-    return path.read_text().strip()
+            _write_new(path, (Signer.generate(origin or default_origin()).key_string() + "\n").encode())
+    signer = load(path)
+    if origin and signer.name != origin:
+        raise LogKeyError(f"{path} signs for the log {signer.name!r}, not {origin!r}: a log keeps its origin")
+    return signer

@@ -31,6 +31,7 @@ os.environ["REGISTRY_DATA_DIR"] = str(BASE)
 os.environ["DATABASE_URL"] = config.embedded_url(BASE)  # the app role, as the web processes use it
 os.environ["DJANGO_SETTINGS_MODULE"] = "registry.settings"
 os.environ.pop("REGISTRY_LOG_ORIGIN", None)
+os.environ["REGISTRY_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
 
 import django  # noqa: E402  (after the environment the settings read)
 

@@ -29,9 +29,9 @@ def test_embedded_start_makes_and_stops_its_own_cluster() -> None:
         assert cluster.running()
         conf = (config.cluster_dir(data) / "postgresql.auto.conf").read_text() + cluster.psql("SHOW listen_addresses")
         assert cluster.psql("SHOW listen_addresses").strip() == "", conf  # no TCP at all
-        assert stat.S_IMODE((data / "log-key.pem").stat().st_mode) == 0o600
+        assert stat.S_IMODE((data / "log-key").stat().st_mode) == 0o600
         assert stat.S_IMODE((data / "secret-key").stat().st_mode) == 0o600
-        with urllib.request.urlopen(server.url + "/admin/login/", timeout=10) as reply:
+        with urllib.request.urlopen(server.url + "/log/checkpoint", timeout=10) as reply:
             assert reply.status == 200
         roles = cluster.psql("SELECT rolname FROM pg_roles WHERE rolname = 'registry_app'").split()
         assert roles == ["registry_app"]

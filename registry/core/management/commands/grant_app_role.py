@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-APPEND_ONLY = ("core_logentry", "core_checkpoint", "core_quarantine")
+APPEND_ONLY = ("core_logentry", "core_logsubtree", "core_checkpoint", "core_quarantine")
 
 
 class Command(BaseCommand):
