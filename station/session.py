@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from station.store.datadir import DataDir
 
 if TYPE_CHECKING:
     from station.certify.certificate import HostIdentity
+    from station.detect.drivelock import Holder
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,20 @@ class Session:
             return dmi.host_identity(self.host)
         except Exception:  # no DMI (a rack, a VM) is normal: the certificate says unknown
             return None
+
+    def busy_elsewhere(self, disks: Sequence[Disk]) -> dict[str, Holder]:
+        """Drives another process (a CLI beside the TUI, a second TUI) is erasing now, by device node.
+
+        Read from the kernel's lock table without taking any lock; this process's own jobs are left out
+        (the TUI shows their progress)."""
+        from station.detect import drivelock
+
+        found = {}
+        for disk in disks:
+            holder = drivelock.holder_of(self.host, disk)
+            if holder is not None and holder.pid != os.getpid():
+                found[disk.devnode] = holder
+        return found
 
     def restartable(self) -> list[EraseJob]:
         """Interrupted jobs (power loss, kill -9) not yet run again: what the technician is offered to restart."""

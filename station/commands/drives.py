@@ -10,6 +10,7 @@ from typing import Any
 
 from station import i18n
 from station.commands.common import datadir_from_args, host_from_args
+from station.detect import drivelock
 from station.detect import drives as detect
 from station.detect.disk import Disk
 from station.erase.purge import capabilities
@@ -71,15 +72,21 @@ def purge_summary(host: Host, disk: Disk) -> dict[str, Any]:
     return {**chosen, "capabilities": caps.to_dict()}
 
 
+def _busy_dict(holder: drivelock.Holder | None) -> dict[str, object] | None:
+    return holder.to_dict() if holder is not None else None
+
+
 def run(args: argparse.Namespace) -> int:
     host = host_from_args(args)
     lang = i18n.language()  # chosen once by station.cli for every command
     found = detect.detect(host, include_loops=args.all_loops, bays=load_bays_for(args),
                           identify=not args.no_smartctl)
     probe = not args.no_smartctl
+    busy = {d.devnode: drivelock.holder_of(host, d) for d in found.disks}
     if args.json:
         print(json.dumps({
-            "disks": [dict(d.to_dict(), purge=purge_summary(host, d) if probe else None) for d in found.disks],
+            "disks": [dict(d.to_dict(), purge=purge_summary(host, d) if probe else None,
+                           busy=_busy_dict(busy[d.devnode])) for d in found.disks],
             "hints": [{"code": h.code, "detail": h.detail, "message": detect.hint_text(h.code, lang)}
                       for h in found.hints],
             "skipped": [{"name": n, "reason": r} for n, r in found.skipped],
@@ -89,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
         print(_("No drive detected."))
     for disk in found.disks:
         print(line(disk))
+        holder = busy[disk.devnode]
+        if holder is not None:
+            print(f"{'':<14} {_('BUSY')}: {holder.notice().translated()}")
         if probe and not disk.protections:
             summary = purge_summary(host, disk)
             reason = Notice.from_dict(summary["reason_notice"]).translated()

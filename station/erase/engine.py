@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import xxhash
 
 from station.detect.disk import DiskKind
+from station.detect.drivelock import DriveBusyError, DriveLock
 from station.detect.protect import ProtectedDeviceError, check_writable
 from station.erase import pattern
 from station.erase.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
@@ -273,8 +274,11 @@ class EraseRunner:
         job.pid, job.boot_id = os.getpid(), current_boot_id()
         job.passes_done, job.errors, job.verification = 0, [], None
         target: BlockTarget | None = None
+        lock = DriveLock(job.target, job.job_id)
         try:
             check_writable(self.host, job.target)
+            if self.host.is_live:  # a recorded profile's targets are stand-ins, not this machine's drives
+                lock.acquire()  # held until the job has ended, hidden areas and drive commands included
             self._hidden_area()
             target = self.opener(job.target)
             job.bytes_total, job.direct_io = target.size, target.direct
@@ -288,6 +292,8 @@ class EraseRunner:
             self._end(JobState.FAILED, str(exc))
         except (ProtectedDeviceError, TargetBusyError) as exc:
             self._end(JobState.FAILED, f"refused: {exc}")
+        except DriveBusyError as exc:
+            self._end(JobState.FAILED, f"refused: {exc.notice.text()}")
         except DeviceLostError as exc:
             self._end(JobState.FAILED, f"device lost: {exc}")
         except TooManyErrors as exc:
@@ -299,6 +305,7 @@ class EraseRunner:
         finally:
             if target is not None:
                 target.close()
+            lock.release()
         return job
 
     def _execute(self, target: BlockTarget) -> None:

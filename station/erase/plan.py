@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from station.detect import drivelock
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.detect.protect import protections_for_path
 from station.erase import pattern
@@ -196,8 +197,13 @@ def plan_purge(host: Host, disks: Sequence[Disk], want: str, verify: str) -> Era
 
 
 def _refusals(host: Host, disk: Disk) -> tuple[Notice, ...]:
+    """Protections (read again on the live machine), and a job already erasing the drive in any process."""
     live = protections_for_path(host, disk.devnode) if host.is_live else []
-    return tuple(p.notice() for p in (live or list(disk.protections)))
+    found = [p.notice() for p in (live or list(disk.protections))]
+    holder = drivelock.holder_of(host, disk)
+    if holder is not None:
+        found.append(holder.notice())
+    return tuple(found)
 
 
 def overwrite_warnings(disk: Disk) -> list[Notice]:

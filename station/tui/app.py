@@ -18,6 +18,7 @@ from textual.scrollbar import ScrollBarRender
 
 from station import i18n
 from station.detect.disk import Disk
+from station.detect.drivelock import Holder
 from station.detect.drives import HostHint
 from station.detect.hotplug import DiskAdded, DiskRemoved
 from station.erase.engine import Progress
@@ -33,6 +34,7 @@ from station.tui.source import DriveEvent, DriveSource
 log = logging.getLogger(__name__)
 
 TICK_S = 0.2
+BUSY_POLL_S = 2.0  # how often drives erased by another process (a CLI beside the TUI) are looked for
 REMOVED = "removed"  # the reason recorded by the engine when a drive is pulled mid-job
 
 
@@ -100,7 +102,7 @@ class StationApp(App[int]):
 
     def __init__(self, session: Session, source: DriveSource, settings: config.Settings | None = None,
                  language: str | None = None, audit_host: Host | None = None,
-                 tick: float = TICK_S, storage_warning: str | None = None,
+                 tick: float = TICK_S, storage_warning: str | None = None, busy_poll: float = BUSY_POLL_S,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         super().__init__()
         self.console_safe_scrollbars()
@@ -110,6 +112,8 @@ class StationApp(App[int]):
         i18n.set_language(language or i18n.choose_language(None, self.settings.language))
         self.audit_host = audit_host or session.host  # the demo audits the laptop it runs on, read-only
         self.tick = tick
+        self.busy_poll = busy_poll
+        self._polling_busy = False
         self.storage_warning = storage_warning  # the data partition is missing, read-only or full
         self.clock = clock  # "today" on the certificates screen; tests fix it
         self.host_hints: list[HostHint] = []  # e.g. NVMe hidden by a RAID-mode controller: on the title line
@@ -128,6 +132,7 @@ class StationApp(App[int]):
         self.push_screen(RackScreen())
         self.run_worker(self._load_initial, thread=True, name="initial drives")
         self.set_interval(self.tick, self.apply_feed, name="feed")
+        self.set_interval(self.busy_poll, self.poll_busy, name="busy elsewhere")
 
     def _load_initial(self) -> None:
         try:
@@ -237,6 +242,35 @@ class StationApp(App[int]):
             log.exception("SMART read failed for %s", disk.devnode)
             health = "unknown"
         self.feed.on_health(disk.devnode, health)
+
+    def poll_busy(self) -> None:
+        """Ask the session, off the event loop, which drives another process is erasing now."""
+        if self._polling_busy or not self.rack.rows:
+            return
+        self._polling_busy = True
+        disks = [row.disk for row in self.rack.rows.values()]
+
+        def work() -> None:
+            try:
+                found = self.session.busy_elsewhere(disks)
+            except Exception:  # the lock table is advice for the screen; the engine takes the lock itself
+                log.exception("reading drive locks failed")
+                found = {}
+            self.call_from_thread(self._apply_busy, found)
+
+        self.run_worker(work, thread=True, name="busy elsewhere")
+
+    def _apply_busy(self, found: dict[str, Holder]) -> None:
+        self._polling_busy = False
+        changed = False
+        for devnode, row in self.rack.rows.items():
+            holder = found.get(devnode)
+            if holder != row.elsewhere:
+                row.elsewhere, changed = holder, True
+                if holder is not None:
+                    row.selected = False
+        if changed:
+            self.refresh_views()
 
     def refresh_views(self) -> None:
         refresh = getattr(self.screen, "refresh_rack", None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from station.detect.disk import Disk
+from station.detect.drivelock import Holder
 from station.erase.engine import Progress
 from station.erase.jobs import EraseJob, JobState, Phase
 from station.erase.plan import human_size
@@ -51,6 +52,7 @@ class RackRow:
     removed: bool = False  # pulled while a job ran: kept on screen as FAILED
     failure: str | None = None  # why the job failed, when known before its outcome arrives
     interrupted: EraseJob | None = None  # a job on this drive stopped by a power loss or crash, not yet restarted
+    elsewhere: Holder | None = None  # another process (a CLI beside the TUI) is erasing this drive now
 
     @property
     def devnode(self) -> str:
@@ -68,7 +70,7 @@ class RackRow:
 
     @property
     def selectable(self) -> bool:
-        return not self.disk.protected and not self.busy and not self.removed
+        return not self.disk.protected and not self.busy and not self.removed and self.elsewhere is None
 
 
 @dataclass
@@ -144,6 +146,8 @@ def status_cell(row: RackRow) -> str:
     if row.disk.protected:
         return _("LOCKED")
     p = row.progress
+    if p is None and row.elsewhere is not None:
+        return _("BUSY") + " " + _("pid {pid}").format(pid=row.elsewhere.pid or "?")
     if p is None and row.interrupted is not None:
         return _("INTERRUPTED") + " " + _("(r: restart)")
     if p is None:
@@ -245,6 +249,8 @@ def detail_lines(row: RackRow) -> list[str]:
             lines.append(row.outcome.error)
     elif row.failure is not None:
         lines.append(_("Not erased: {why}").format(why=row.failure))
+    elif row.progress is None and row.elsewhere is not None:
+        lines.append(row.elsewhere.notice().translated())
     elif row.progress is not None:
         p = row.progress
         lines.append(_("{phase}: {done} of {total} at {rate}/s, {eta} left").format(

@@ -164,6 +164,8 @@ def status_style(row: fmt.RackRow) -> str:
         return "yellow"
     if row.interrupted is not None and row.progress is None:
         return "bold yellow"
+    if row.elsewhere is not None and row.progress is None:
+        return "yellow"
     return ""
 
 
@@ -254,6 +256,8 @@ class RackScreen(Screen[None]):
         if row.disk.protected:
             reasons = "; ".join(p.translated() for p in row.disk.protections)
             self.say(_("Locked, never written: {reasons}").format(reasons=reasons))
+        elif row.elsewhere is not None and not row.busy:
+            self.say(_("{devnode}: {why}").format(devnode=row.devnode, why=row.elsewhere.notice().translated()))
         elif not row.selectable:
             self.say(_("{devnode} is busy.").format(devnode=row.devnode))
         else:
@@ -279,6 +283,10 @@ class RackScreen(Screen[None]):
                 return
             if current.busy:
                 self.say(_("{devnode} is busy.").format(devnode=current.devnode))
+                return
+            if current.elsewhere is not None:  # the plan would refuse it too, with the same words
+                self.say(_("{devnode}: {why}").format(devnode=current.devnode,
+                                                      why=current.elsewhere.notice().translated()))
                 return
             rows = [current]  # a locked drive still goes to the plan: the library refuses it there
         self.app.push_screen(PlanScreen([r.disk for r in rows]), self._confirmed)
