@@ -17,31 +17,40 @@ from pypdf import PdfReader
 
 from station import i18n
 from station.certify import keys, pdf
+from station.functest.grade import DEFECTS, GRADES
+from station.functest.result import FUNCTIONS
 from station.inventory import record as audit
 from station.inventory import verdict, verdict_text
 from station.inventory.thresholds import CHECKLIST_ITEMS
 from station.inventory.verdict import Checklist, decide
 from station.store.datadir import DataDir
 
+# the only variable parts a rule id may have, and what they range over
+VARIABLE_PARTS = {"item": CHECKLIST_ITEMS, "result.function": FUNCTIONS, "grade.letter": GRADES, "defect": DEFECTS}
+
 
 def emitted_rules() -> dict[str, set[str]]:
-    """rule id -> keyword params, for every add(...) call in verdict.decide (f-string ids expanded
-    over the checklist items, the only variable part an id may have)."""
+    """rule id -> keyword params, for every add(...) and repair(...) call in verdict.decide (f-string ids
+    expanded over VARIABLE_PARTS). repair() adds the `part` param; its own forwarding add(rule_id) is skipped."""
     found: dict[str, set[str]] = {}
     for node in ast.walk(ast.parse(Path(verdict.__file__).read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "add"):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("add", "repair")):
             continue
         first = node.args[0]
+        if isinstance(first, ast.Name) and first.id == "rule_id" and node.func.id == "add":
+            continue
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             ids = [first.value]
         elif isinstance(first, ast.JoinedStr):
-            pattern = "".join(p.value if isinstance(p, ast.Constant) else "{item}" for p in first.values)
-            assert pattern.count("{item}") == 1, f"rule id {pattern!r}: only the checklist item may vary"
-            ids = [pattern.format(item=item) for item in CHECKLIST_ITEMS]
+            parts = [ast.unparse(p.value) for p in first.values if isinstance(p, ast.FormattedValue)]
+            assert len(parts) == 1 and parts[0] in VARIABLE_PARTS, f"rule id varies by {parts}: not allowed"
+            pattern = "".join(p.value if isinstance(p, ast.Constant) else "{0}" for p in first.values)
+            ids = [pattern.format(value) for value in VARIABLE_PARTS[parts[0]]]
         else:
             raise AssertionError(f"verdict.py line {node.lineno}: rule id must be a literal or f-string")
+        params = {k.arg for k in node.keywords if k.arg} | ({"part"} if node.func.id == "repair" else set())
         for rule_id in ids:
-            found.setdefault(rule_id, set()).update(k.arg for k in node.keywords if k.arg)
+            found.setdefault(rule_id, set()).update(params)
     return found
 
 

@@ -607,7 +607,10 @@ _LABELS = {
            "findings": "Constats", "checklist": "Tests fonctionnels", "tester": "Testé par", "date": "Date",
            "partial": "Audit partiel", "more": "autres constats", "wear": "usure", "unknown": "inconnue",
            "reuse": "RÉEMPLOI", "reuse-with-warnings": "RÉEMPLOI AVEC RÉSERVES",
+           "reuse-after-repair": "RÉEMPLOI APRÈS RÉPARATION",
            "harvest-parts": "PRÉLÈVEMENT DE PIÈCES", "recycle": "RECYCLAGE (DEEE)",
+           "bench": "Banc de test", "grade": "Grade esthétique", "pass": "OK", "fail": "KO",
+           "skipped": "non fait",
            "ok": "OK", "failed": "KO", "untested": "non testé", "absent": "absent",
            "sig": "Signé Ed25519, clé", "operator": "saisi sur l'étiquette par", "dmi": "DMI",
            "doubtful": "douteux"},
@@ -615,7 +618,9 @@ _LABELS = {
            "cpu": "CPU", "ram": "Memory", "disks": "Drives", "battery": "Battery", "verdict": "Verdict",
            "findings": "Findings", "checklist": "Functional tests", "tester": "Tested by", "date": "Date",
            "partial": "Partial audit", "more": "more findings", "wear": "wear", "unknown": "unknown",
-           "reuse": "REUSE", "reuse-with-warnings": "REUSE WITH WARNINGS", "harvest-parts": "HARVEST PARTS",
+           "reuse": "REUSE", "reuse-with-warnings": "REUSE WITH WARNINGS",
+           "reuse-after-repair": "REUSE AFTER REPAIR", "harvest-parts": "HARVEST PARTS",
+           "bench": "Bench tests", "grade": "Cosmetic grade", "pass": "OK", "fail": "FAILED", "skipped": "skipped",
            "recycle": "RECYCLE (WEEE)", "ok": "OK", "failed": "FAILED", "untested": "untested", "absent": "absent",
            "sig": "Signed Ed25519, key", "operator": "typed from the label by", "dmi": "DMI",
            "doubtful": "doubtful"},
@@ -696,6 +701,18 @@ def render_audit(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") ->
     line(items[:110], 8, False, 10)
     if len(items) > 110:
         line(items[110:220], 8, False, 10)
+    bench = record.get("bench")  # absent from records made without the laptop bench
+    if bench:
+        line(labels["bench"], 10, True)
+        for result in bench["results"]:
+            state = labels.get(result["status"], result["status"])
+            measured = ", ".join(f"{k}={v}" for k, v in (result.get("measured") or {}).items() if v is not None)
+            line(f"{word(result['function'])}: {state}  {result.get('reason') or measured}"[:120], 8, False, 10)
+        grade = bench.get("grade")
+        if grade:
+            defects = ", ".join(word(d) for d in grade["defects"])
+            line(f"{labels['grade']}: {grade['letter']}" + (f" ({defects})" if defects else "")
+                 + (f" - {grade['note']}" if grade["note"] else ""), 9, True)
     line(f"{labels['tester']}: {weee['responsible']['tester'] or '?'} - {weee['responsible']['organisation'] or ''}"
          f" {weee['responsible']['address'] or ''}", 8, False, 10)
     if weee["declaration"]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from station import __version__
 from station.certify.keys import StationKey, sha256_hex
+from station.functest.bench import Bench
 from station.inventory.machine import Inventory
 from station.inventory.machine_serial import machine_serial
 from station.inventory.verdict import Checklist, Verdict
@@ -27,6 +28,7 @@ DECLARATION = {
     "en": "This equipment was tested and works; it is used equipment, not waste.",
 }
 _CHECK_RESULT = {"ok": "pass", "failed": "fail", "untested": "not-tested", "absent": "not-applicable"}
+_BENCH_RESULT = {"pass": "pass", "fail": "fail", "skipped": "not-tested", "absent": "not-applicable"}
 _HEALTH_RESULT = {"ok": "pass", "warning": "warning", "failing": "fail", "unknown": "unknown"}
 
 
@@ -54,7 +56,12 @@ def audit_id(fingerprint: str, created: datetime) -> str:
     return f"AUD-{fingerprint.replace('-', '')[:8].upper()}-{created.strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def _tests(inventory: Inventory, checklist: Checklist) -> list[dict[str, Any]]:
+def _measured_text(measured: dict[str, Any]) -> str | None:
+    shown = [f"{k}={v}" for k, v in measured.items() if v is not None]
+    return ", ".join(shown) or None
+
+
+def _tests(inventory: Inventory, checklist: Checklist, bench: Bench | None = None) -> list[dict[str, Any]]:
     tests: list[dict[str, Any]] = []
     tests.append({"name": "cpu-memory-detected",
                   "result": "pass" if inventory.cpu.model and inventory.memory.total_mib else "unknown",
@@ -73,6 +80,13 @@ def _tests(inventory: Inventory, checklist: Checklist) -> list[dict[str, Any]]:
         tests.append({"name": f"battery:{bat.name}", "result": result, "detail": detail})
     for item, state in checklist.to_dict()["items"].items():
         tests.append({"name": f"function:{item}", "result": _CHECK_RESULT[state], "detail": None})
+    for done in bench.results if bench else ():
+        tests.append({"name": f"bench:{done.function}", "result": _BENCH_RESULT[done.status],
+                      "detail": done.reason or _measured_text(done.measured)})
+    if bench is not None and bench.grade is not None:
+        grade = bench.grade
+        tests.append({"name": "cosmetic-grade", "result": "pass" if not grade.defects else "warning",
+                      "detail": " ".join([grade.letter, *grade.defects, grade.note]).strip()})
     return tests
 
 
@@ -114,9 +128,11 @@ def _dmidecode_section(inventory: Inventory, blob: EvidenceBlob | None) -> dict[
 
 
 def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, responsible: Responsible,
-          station_name: str | None, key_fingerprint: str, created: datetime, lang: str = "fr") -> dict[str, Any]:
+          station_name: str | None, key_fingerprint: str, created: datetime, lang: str = "fr",
+          bench: Bench | None = None) -> dict[str, Any]:
     """The record as a dict, with evidence entries (file, SHA-256) for the raw dmidecode text and
     smartctl JSON. The serial an operator typed comes in with the inventory (apply_operator_serial).
+    A `bench` adds its results and grade (the key is left out without one, as older records have it).
     Pure: writes nothing."""
     if lang not in ("fr", "en"):
         raise AuditError(f"language must be fr or en, not {lang!r}")
@@ -139,7 +155,7 @@ def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, respo
     item_name = " ".join(p for p in (manufacturer, model) if p) or None
     type_number = info.product.value if info.product.usable else (info.sku.value if info.sku.usable else None)
     typed = inventory.operator_serial
-    return {
+    record = {
         "format": FORMAT,
         "audit_id": ident,
         "created_at": created.isoformat().replace("+00:00", "Z"),
@@ -156,7 +172,7 @@ def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, respo
             "responsible": {"organisation": responsible.organisation or None,
                             "address": responsible.address or None,
                             "tester": checklist.tester or responsible.tester or None},
-            "tests": _tests(inventory, checklist),
+            "tests": _tests(inventory, checklist, bench),
             "test_date": created.isoformat().replace("+00:00", "Z"),
             "functional": verdict.outcome in ("reuse", "reuse-with-warnings"),
             "declaration": DECLARATION[lang] if verdict.outcome in ("reuse", "reuse-with-warnings") else "",
@@ -176,6 +192,9 @@ def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, respo
         "evidence": evidence,
         "signature": {"algorithm": "Ed25519", "key_fingerprint": key_fingerprint, "file": f"{ident}.json.sig"},
     }
+    if bench is not None:
+        record["bench"] = bench.to_dict()
+    return record
 
 
 def to_json_bytes(record: dict[str, Any]) -> bytes:

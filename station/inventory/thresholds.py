@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-OUTCOMES = ("reuse", "reuse-with-warnings", "harvest-parts", "recycle")
+OUTCOMES = ("reuse", "reuse-with-warnings", "reuse-after-repair", "harvest-parts", "recycle")
 CHECK_STATES = ("ok", "failed", "untested", "absent")  # absent: the machine has no such function
 CHECKLIST_ITEMS = ("screen", "keyboard", "touchpad", "ports", "webcam", "audio", "wifi", "charger")
 
@@ -55,11 +55,23 @@ class MachineThresholds:
 
 
 @dataclass(frozen=True)
+class BenchThresholds:
+    """What the laptop bench's results and grade do to the verdict (see the "bench" section)."""
+
+    failed_outcome: dict[str, str]
+    absent_outcome: dict[str, str]
+    grade_outcome: dict[str, str]
+    defect_outcome: dict[str, str]
+    max_repairs: int
+
+
+@dataclass(frozen=True)
 class Thresholds:
     smart: SmartThresholds
     battery: BatteryThresholds
     machine: MachineThresholds
     checklist_failed_outcome: dict[str, str]
+    bench: BenchThresholds | None = None
     source: str = "packaged"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -100,6 +112,7 @@ def from_dict(data: dict[str, Any], source: str = "packaged") -> Thresholds:
     if not isinstance(failed, dict) or any(v not in OUTCOMES for v in failed.values()):
         raise ThresholdsError(f"checklist.failed_outcome values must be one of {OUTCOMES}")
     names = smart.get("ata_names", {})
+    bench = data.get("bench")
     return Thresholds(
         smart=SmartThresholds(
             ata_warn_raw=_int_map(smart, "ata_warn_raw"),
@@ -129,9 +142,25 @@ def from_dict(data: dict[str, Any], source: str = "packaged") -> Thresholds:
             require_64bit_cpu=bool(machine.get("require_64bit_cpu", True)),
         ),
         checklist_failed_outcome={str(k): str(v) for k, v in failed.items()},
+        bench=_bench(bench) if bench is not None else None,
         source=source,
         raw=data,
     )
+
+
+def _outcomes(section: dict[str, Any], key: str) -> dict[str, str]:
+    value = section.get(key, {})
+    if not isinstance(value, dict) or any(v not in OUTCOMES for v in value.values()):
+        raise ThresholdsError(f"bench.{key} values must be one of {OUTCOMES}")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _bench(section: Any) -> BenchThresholds:
+    if not isinstance(section, dict):
+        raise ThresholdsError("thresholds 'bench' must be an object")
+    return BenchThresholds(_outcomes(section, "failed_outcome"), _outcomes(section, "absent_outcome"),
+                           _outcomes(section, "grade_outcome"), _outcomes(section, "defect_outcome"),
+                           int(_num(section, "max_repairs")))
 
 
 def packaged_dict() -> dict[str, Any]:

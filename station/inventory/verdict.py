@@ -7,9 +7,11 @@ refurbished, stripped or sent to WEEE (DEEE) recycling. The outcome is the worst
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from station.functest.bench import CHECKLIST_OF, Bench
 from station.inventory.machine import Inventory
 from station.inventory.machine_serial import machine_serial
 from station.inventory.thresholds import CHECK_STATES, CHECKLIST_ITEMS, OUTCOMES, Thresholds
@@ -53,6 +55,11 @@ class Checklist:
                 items[key] = value
         return cls(items, tester)
 
+    def with_bench(self, bench: Bench) -> Checklist:
+        """The items the bench measured take its states; the others stay as ticked."""
+        return Checklist({**{item: self.state(item) for item in CHECKLIST_ITEMS}, **bench.checklist_items()},
+                         self.tester, self.notes)
+
     def to_dict(self) -> dict[str, Any]:
         return {"items": {item: self.state(item) for item in CHECKLIST_ITEMS}, "all_tested": self.all_tested,
                 "tester": self.tester, "notes": self.notes}
@@ -95,7 +102,17 @@ def _worst(outcomes: list[str]) -> str:
     return max(outcomes, key=OUTCOMES.index) if outcomes else "reuse"
 
 
-def decide(inventory: Inventory, checklist: Checklist, thresholds: Thresholds | None = None) -> Verdict:
+# the part a technician swaps when a function fails; catalog words (station/tui/words.py)
+REPAIR_PART = {"keyboard": "keyboard", "pointer": "touchpad", "display": "screen", "audio": "speakers",
+               "microphone": "microphone", "camera": "webcam", "ethernet": "Ethernet port", "wifi": "Wi-Fi card",
+               "bluetooth": "Bluetooth module", "usb": "USB port", "battery": "battery",
+               "screen": "screen", "case": "case", "hinge": "hinge"}
+
+
+def decide(inventory: Inventory, checklist: Checklist, thresholds: Thresholds | None = None,
+           bench: Bench | None = None) -> Verdict:
+    """The outcome is the worst fired rule's. With a `bench`, its function results replace the
+    checklist items they cover (CHECKLIST_OF) and its grade and defects count."""
     limits = thresholds or default_thresholds()
     machine = limits.machine
     found: list[Finding] = []
@@ -171,7 +188,10 @@ def decide(inventory: Inventory, checklist: Checklist, thresholds: Thresholds | 
             add("battery.worn", warn, subject, bat.wear_percent, battery_limits.wear_warn_percent,
                 battery=bat.name, wear=bat.wear_percent)
 
+    covered = set(CHECKLIST_OF[r.function] for r in bench.results if r.function in CHECKLIST_OF) if bench else set()
     for item in CHECKLIST_ITEMS:
+        if item in covered:
+            continue  # the bench measured it: its own rules below
         state = checklist.state(item)
         if state == "failed":
             outcome = limits.checklist_failed_outcome.get(item, warn)
@@ -179,9 +199,60 @@ def decide(inventory: Inventory, checklist: Checklist, thresholds: Thresholds | 
         elif state == "untested":
             add(f"function.{item}.untested", warn, f"function:{item}", "untested", "tested", item=item)
 
+    if bench is not None:
+        _bench_rules(bench, info.form_factor == "laptop", limits, add)
+
     for gap in inventory.missing:
         if gap.what.startswith("smart:"):
             continue  # already a disk.health-unknown finding
         add("audit.partial", warn, gap.what, None, None, what=gap.what, why=gap.why)
 
     return Verdict(_worst([f.outcome for f in found]), tuple(found), limits.source)
+
+
+def _bench_rules(bench: Bench, laptop: bool, limits: Thresholds,
+                 add: Callable[..., None]) -> None:
+    """Function results, grade and defects. Each repair names its part; too many repairs, or too
+    many on a machine graded E, is not worth the work: parts, or WEEE recycling."""
+    rules = limits.bench or default_thresholds().bench
+    assert rules is not None  # the packaged thresholds always carry the bench section
+    warn = "reuse-with-warnings"
+    repairs: list[str] = []
+
+    def repair(rule_id: str, outcome: str, subject: str, value: Param, threshold: Param, part_key: str,
+               **params: Param) -> None:
+        part = REPAIR_PART.get(part_key, part_key)
+        if outcome == "reuse-after-repair" and part not in repairs:
+            repairs.append(part)
+        add(rule_id, outcome, subject, value, threshold, part=part, **params)
+
+    for result in bench.results:
+        subject = f"bench:{result.function}"
+        if result.status == "fail":
+            repair(f"bench.{result.function}.fail", rules.failed_outcome.get(result.function, warn), subject,
+                   "fail", "pass", result.function, reason=result.reason)
+        elif result.status == "skipped":
+            add(f"bench.{result.function}.skipped", warn, subject, "skipped", "pass", function=result.function,
+                reason=result.reason)
+        elif result.status == "absent" and laptop and result.function in rules.absent_outcome:
+            repair(f"bench.{result.function}.absent", rules.absent_outcome[result.function], subject, "absent",
+                   "present", result.function)
+    grade = bench.grade
+    if grade is None:
+        add("bench.grade-missing", warn, "grade", None, "A-E")
+    else:
+        outcome = rules.grade_outcome.get(grade.letter, warn)
+        if outcome != "reuse":
+            add(f"bench.grade.{grade.letter}", outcome, "grade", grade.letter, "A-B", grade=grade.letter,
+                note=grade.note or "-")
+        for defect in grade.defects:
+            repair(f"bench.defect.{defect}", rules.defect_outcome.get(defect, warn), f"defect:{defect}", defect,
+                   None, defect)
+    if len(repairs) >= rules.max_repairs:
+        parts = ", ".join(repairs)
+        if grade is not None and grade.letter == "E":
+            add("bench.beyond-repair", "recycle", "machine", len(repairs), rules.max_repairs, count=len(repairs),
+                parts=parts)
+        else:
+            add("bench.too-many-repairs", "harvest-parts", "machine", len(repairs), rules.max_repairs,
+                count=len(repairs), parts=parts, limit=rules.max_repairs)

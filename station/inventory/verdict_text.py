@@ -12,6 +12,8 @@ import string
 from collections.abc import Mapping
 
 from station import i18n
+from station.functest.grade import DEFECTS, GRADES
+from station.functest.result import FUNCTIONS
 from station.i18n import N_
 from station.inventory.thresholds import CHECKLIST_ITEMS
 
@@ -20,6 +22,11 @@ Param = str | int | float | bool | None
 _AGE = N_("produced around {year}, before {limit}")
 _FUNCTION_FAILED = N_("{item} does not work")
 _FUNCTION_UNTESTED = N_("{item} not tested: cannot be sold as 'reconditionné'")
+_BENCH_FAILED = N_("{part}: test failed ({reason})")
+_BENCH_SKIPPED = N_("{function} test skipped ({reason}): cannot be sold as 'reconditionné'")
+_BENCH_ABSENT = N_("no {part} found: fit one")
+_GRADE = N_("cosmetic grade {grade} ({note})")
+_DEFECT = N_("cosmetic defect: {part}")
 
 # Every rule id `station.verdict.decide` can emit, with its English template. tests/test_verdict_text.py
 # fails when verdict.py emits an id missing here or a template lacks its French translation.
@@ -45,10 +52,19 @@ TEMPLATES: dict[str, str] = {
     **{f"function.{item}.failed": _FUNCTION_FAILED for item in CHECKLIST_ITEMS},
     **{f"function.{item}.untested": _FUNCTION_UNTESTED for item in CHECKLIST_ITEMS},
     "audit.partial": N_("partial audit: {what}: {why}"),
+    **{f"bench.{function}.fail": _BENCH_FAILED for function in FUNCTIONS},
+    **{f"bench.{function}.skipped": _BENCH_SKIPPED for function in FUNCTIONS},
+    **{f"bench.{function}.absent": _BENCH_ABSENT for function in FUNCTIONS},
+    **{f"bench.grade.{letter}": _GRADE for letter in GRADES},
+    **{f"bench.defect.{defect}": _DEFECT for defect in DEFECTS},
+    "bench.grade-missing": N_("no cosmetic grade given"),
+    "bench.too-many-repairs": N_("{count} repairs needed ({parts}), {limit} or more: not worth it, harvest parts"),
+    "bench.beyond-repair": N_("{count} repairs needed ({parts}) on a grade E machine: WEEE recycling"),
 }
 
 # Parameters whose values are themselves catalog words (checklist item names).
-_TRANSLATED_PARAMS = frozenset({"item"})
+_TRANSLATED_PARAMS = frozenset({"item", "part", "function"})
+_TRANSLATED_LISTS = frozenset({"parts"})  # ", "-joined catalog words
 
 
 def placeholders(template: str) -> set[str]:
@@ -68,8 +84,9 @@ def describe(rule_id: str, params: Mapping[str, Param], lang: str | None = None,
             return fallback
         values = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
         return f"{rule_id} ({values})" if values else rule_id
-    shown = {name: gettext(str(value)) if name in _TRANSLATED_PARAMS else _show(value)
-             for name, value in params.items()}
+    shown = {name: gettext(str(value)) if name in _TRANSLATED_PARAMS
+             else ", ".join(gettext(w) for w in str(value).split(", ")) if name in _TRANSLATED_LISTS
+             else _show(value) for name, value in params.items()}
     try:
         return gettext(template).format(**shown)
     except (KeyError, IndexError, ValueError):  # a broken translation: the English sentence, not a crash
