@@ -9,8 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from station.store.datadir import DataDir
+
+# Property tests: a modest number of examples and no per-example deadline, so the whole property suite
+# runs in well under a minute on a loaded 2-core machine. CI (HYPOTHESIS_PROFILE=ci, set by .ci/run)
+# derandomizes them, so a CI failure replays identically from the same commit.
+settings.register_profile("dev", max_examples=40, deadline=None)
+settings.register_profile("deep", max_examples=400, deadline=None)  # bug hunting: HYPOTHESIS_PROFILE=deep
+settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture
@@ -25,7 +34,6 @@ def disk_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="station-test-", dir=base))
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from station.hw import Host
@@ -109,7 +109,6 @@ def test_peripheral_batteries_skipped(tmp_path: Path) -> None:
     assert battery.read_all(host) == []
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.dictionaries(
     st.sampled_from(["present", "energy_full_design", "energy_full", "energy_now", "charge_full_design",
                      "charge_full", "charge_now", "voltage_min_design", "cycle_count", "capacity", "type",

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from station.hw import Host, ReplayRunner
@@ -146,14 +146,12 @@ def test_host_identity_good_serial(tmp_path: Path) -> None:
     assert (identity.serial, identity.serial_trusted, identity.product) == ("PF1ABCDE", True, "ThinkPad T480")
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_parse_dmidecode_never_crashes(text: str) -> None:
     for record in dmi.parse_dmidecode(text):
         assert isinstance(record.type, int)
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from([
     "Handle 0x0001, DMI type 17, 40 bytes", "Memory Device", "\tSize: 8 GB", "\tSize: No Module Installed",
     "\tSize: 99999999999 TB", "\tSpeed: fast", "\tLocator:", "\t\tlisted", "Handle 0x0002, DMI type 22, 26 bytes",
@@ -168,7 +166,6 @@ def test_dmi_read_on_mangled_dmidecode(tmp_path_factory: pytest.TempPathFactory,
     assert all(m.size_mib is not None for m in info.memory)
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.one_of(st.none(), st.text()), st.booleans())
 def test_assess_total(raw: str | None, serial: bool) -> None:
     judged = dmi.assess(raw, serial)

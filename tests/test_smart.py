@@ -236,14 +236,13 @@ KEYS = ["smartctl", "device", "smart_status", "ata_smart_attributes", "nvme_smar
         "ata_smart_data", "temperature", "user_capacity", "model_name", "serial_number"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(KEYS), json_values, max_size=8))
 def test_parse_random_structures(data: dict[str, Any]) -> None:
     report = smart.parse(json.dumps(data).encode(), "/dev/x")
     assert report.health in smart.HEALTH_VALUES
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.sampled_from(sorted(p.name for p in FIXTURES.glob("*.json"))), st.data())
 def test_parse_mutated_real_json(name: str, data: st.DataObject) -> None:
     doc: Any = json.loads(load(name))
@@ -266,7 +265,6 @@ def test_parse_mutated_real_json(name: str, data: st.DataObject) -> None:
     assert report.health in smart.HEALTH_VALUES
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_parse_garbage_bytes(blob: bytes) -> None:
     report = smart.parse(blob, "/dev/x", returncode=2)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from station.store import atomic
 from station.store.datadir import DataDir
+from station.untrusted import load_json
 
 HEAD_NAME = "chain-head.json"
 _ID = re.compile(r"^([0-9A-F]{8})-(\d{6,})$")
@@ -63,7 +64,7 @@ def save_head(datadir: DataDir, head: ChainHead) -> None:
 
 def _read_head(datadir: DataDir, fingerprint: str) -> ChainHead | None:
     try:
-        data = json.loads(_head_path(datadir).read_text())
+        data = load_json(_head_path(datadir).read_bytes())
         head = ChainHead(int(data["sequence"]), str(data["sha256"]), str(data["certificate_id"]),
                          str(data["key_fingerprint"]))
     except (OSError, ValueError, KeyError, TypeError):
@@ -76,7 +77,7 @@ def _link_of(path: Path) -> Link | None:
 
     try:
         data = path.read_bytes()
-        record = json.loads(data)
+        record = load_json(data)
         return Link(path.name, str(record["certificate_id"]), int(record["sequence"]),
                     str(record["station"]["key_fingerprint"]), str(record["issued_at"]),
                     record["previous_certificate_sha256"], hashlib.sha256(data).hexdigest())

@@ -6,7 +6,6 @@ says what was wrong: altered bytes, a swapped signature, another station's key, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from station.certify import chain, keys
 from station.certify.certificate import schema_errors
 from station.certify.keys import sha256_hex
+from station.untrusted import JsonError, load_json
 
 
 class Status(StrEnum):
@@ -87,8 +87,8 @@ def check_record(path: Path, data: bytes, signature: bytes | None, pinned: keys.
         outcome.reasons.append(f"signature does not match: the JSON was altered, or was not signed by key "
                                f"{key.fingerprint}")
     try:
-        record = json.loads(data)
-    except ValueError as exc:
+        record = load_json(data)
+    except JsonError as exc:
         outcome.reasons.append(f"not valid JSON ({exc})")
         outcome.status = Status.INVALID
         return outcome
@@ -112,7 +112,7 @@ def check_record(path: Path, data: bytes, signature: bytes | None, pinned: keys.
             outcome.link = chain.Link(f"{outcome.certificate_id}.json", str(outcome.certificate_id),
                                       int(record["sequence"]), str(claimed), str(record["issued_at"]),
                                       record["previous_certificate_sha256"], outcome.sha256 or "")
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             outcome.reasons.append(f"chain fields unreadable ({exc})")
     if outcome.reasons:
         outcome.status = Status.INVALID

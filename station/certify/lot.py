@@ -18,6 +18,7 @@ from station.certify.keys import sha256_hex
 from station.erase.jobs import now_iso
 from station.store import atomic
 from station.store.datadir import DataDir
+from station.untrusted import JsonError, load_json
 
 MANIFEST_FORMAT = "station-lot-manifest/1"
 
@@ -150,8 +151,8 @@ def verify_manifest(path: Path, pinned: keys.PublicKey | None = None) -> Outcome
     elif signature is None or not key.verify(signature, data):
         outcome.reasons.append("manifest signature missing or does not match")
     try:
-        record = json.loads(data)
-    except ValueError as exc:
+        record = load_json(data)
+    except JsonError as exc:
         outcome.reasons.append(f"not valid JSON ({exc})")
         outcome.status = Status.INVALID
         return outcome

@@ -12,7 +12,6 @@ duplicate serials are flagged, never silently trusted.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -24,6 +23,7 @@ from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.detect.protect import protections_for_disk
 from station.hw import Host
 from station.store import atomic
+from station.untrusted import JsonError, digits_int, has_unreadable_characters, load_json
 
 BAYS_FILE = "bays.json"
 
@@ -130,7 +130,7 @@ def udev_record(host: Host, devnum: str | None) -> UdevRecord:
     """Parse udev's database entry for a block device (E: properties, S: symlinks); empty when absent."""
     props: dict[str, str] = {}
     links: list[str] = []
-    if devnum:
+    if devnum and re.fullmatch(r"[0-9]{1,10}:[0-9]{1,10}", devnum):
         for line in (host.read_text(f"/run/udev/data/b{devnum}") or "").splitlines():
             if line.startswith("E:") and "=" in line:
                 key, value = line[2:].split("=", 1)
@@ -149,10 +149,20 @@ def _decode_udev(value: str | None) -> str | None:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+    """A sysfs or udev count: a non-negative decimal of at most 40 digits, else unknown."""
+    number = digits_int(value)
+    return number if number is not None and number >= 0 else None
+
+
+def _count(value: Any) -> int | None:
+    """A JSON count: a non-negative integer (not a boolean, not a number past 40 digits)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _block_size(value: Any) -> int | None:
+    """A sector size as a drive reports it: a power of two from 512 B to 64 KiB, else unknown."""
+    size = _count(value)
+    return size if size is not None and 512 <= size <= 65536 and size & (size - 1) == 0 else None
 
 
 def serial_doubts(value: str | None) -> tuple[str, ...]:
@@ -172,14 +182,17 @@ def serial_doubts(value: str | None) -> tuple[str, ...]:
         doubts.append("placeholder")
     if len(compact) < MIN_SERIAL_LENGTH:
         doubts.append("too-short")
+    if has_unreadable_characters(text):  # U+FFFD: bytes that were not UTF-8, not the drive's serial
+        doubts.append("unreadable-characters")
     return tuple(doubts)
 
 
 def parse_identify(returncode: int, text: str) -> Identify | None:
-    """Read smartctl's JSON; None when there is no JSON to read (tool missing, garbage output)."""
+    """Read smartctl's JSON; None when there is no JSON to read (tool missing, garbage output).
+    Fields of the wrong type, negative counts and numbers past 40 digits read as unknown (None)."""
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = load_json(text)
+    except JsonError:
         return None
     if not isinstance(data, dict):
         return None
@@ -193,16 +206,16 @@ def parse_identify(returncode: int, text: str) -> Identify | None:
     wwn_data = data.get("wwn")
     wwn = None
     if isinstance(wwn_data, dict):
-        try:
-            wwn = f"0x{int(wwn_data['naa']):x}{int(wwn_data['oui']):06x}{int(wwn_data['id']):09x}"
-        except (KeyError, TypeError, ValueError):
-            wwn = None
+        naa, oui, wid = (_count(wwn_data.get(k)) for k in ("naa", "oui", "id"))
+        if naa is not None and oui is not None and wid is not None:
+            wwn = f"0x{naa:x}{oui:06x}{wid:09x}"
     smartctl = data.get("smartctl") if isinstance(data.get("smartctl"), dict) else {}
     assert isinstance(smartctl, dict)
-    messages = tuple(str(m.get("string", "")) for m in smartctl.get("messages", []) if isinstance(m, dict))
-    status = smartctl.get("exit_status")
-    rc = status if isinstance(status, int) else returncode
-    rotation = data.get("rotation_rate")
+    listed = smartctl.get("messages")
+    messages = tuple(str(m.get("string", "")) for m in (listed if isinstance(listed, list) else [])
+                     if isinstance(m, dict))
+    status = _count(smartctl.get("exit_status"))
+    rc = status if status is not None else returncode
     protocol = device.get("protocol") if isinstance(device.get("protocol"), str) else None
     if rc & 0b11:  # bit 0: command line/unknown device type, bit 1: open failed -> no drive answer
         protocol = None
@@ -214,11 +227,9 @@ def parse_identify(returncode: int, text: str) -> Identify | None:
         wwn=wwn,
         protocol=protocol,
         device_type=device.get("type") if isinstance(device.get("type"), str) else None,
-        rotation_rate=rotation if isinstance(rotation, int) else None,
-        logical_block_size=data.get("logical_block_size") if isinstance(data.get("logical_block_size"), int)
-        else None,
-        physical_block_size=data.get("physical_block_size") if isinstance(data.get("physical_block_size"), int)
-        else None,
+        rotation_rate=_count(data.get("rotation_rate")),
+        logical_block_size=_block_size(data.get("logical_block_size")),
+        physical_block_size=_block_size(data.get("physical_block_size")),
         messages=messages,
         raw=text,
     )
@@ -241,8 +252,8 @@ def load_bays(path: Path) -> dict[str, str]:
     except OSError as exc:
         raise BayConfigError(f"{path}: cannot read: {exc}") from exc
     try:
-        data = json.loads(text)
-    except ValueError as exc:
+        data = load_json(text)
+    except JsonError as exc:
         raise BayConfigError(f"{path}: not valid JSON: {exc}") from exc
     if isinstance(data, dict) and isinstance(data.get("bays"), dict):
         data = data["bays"]

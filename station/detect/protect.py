@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from enum import StrEnum
@@ -87,17 +88,24 @@ def _unescape(field: str) -> str:
 
 
 def mounts(host: Host) -> list[MountEntry]:
+    """/proc/self/mountinfo; a major:minor that is not one is kept as "" (the source still protects)."""
     entries = []
     for line in (host.read_text("/proc/self/mountinfo") or "").splitlines():
         left, _, right = line.partition(" - ")
         fields, rfields = left.split(), right.split()
         if len(fields) >= 5 and len(rfields) >= 2:
-            entries.append(MountEntry(fields[2], _unescape(fields[4]), _unescape(rfields[1])))
+            devnum = fields[2] if _DEVNUM.fullmatch(fields[2]) else ""
+            entries.append(MountEntry(devnum, _unescape(fields[4]), _unescape(rfields[1])))
     return entries
 
 
+_DEVNUM = re.compile(r"[0-9]{1,10}:[0-9]{1,10}")
+
+
 def _devnum(host: Host, name: str) -> str | None:
-    return host.read_attr(f"/sys/class/block/{name}/dev")
+    """major:minor from sysfs, None when the attribute holds anything else."""
+    value = host.read_attr(f"/sys/class/block/{name}/dev")
+    return value if value is not None and _DEVNUM.fullmatch(value) else None
 
 
 def whole_disk(host: Host, name: str) -> str:
@@ -121,7 +129,7 @@ def _name_of_devnode(host: Host, node: str) -> str | None:
     if host.is_live:
         try:
             st = os.stat(node)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in what mountinfo named
             return None
         if not stat.S_ISBLK(st.st_mode):
             return None
@@ -129,8 +137,8 @@ def _name_of_devnode(host: Host, node: str) -> str | None:
         return os.path.basename(host.realpath(link)) if host.path(link).exists() else None
     if not node.startswith("/dev/"):
         return None
-    name = os.path.basename(host.realpath(node)) if host.path(node).is_symlink() else os.path.basename(node)
-    return name if host.path(f"/sys/class/block/{name}").exists() else None
+    name = os.path.basename(host.realpath(node)) if host.is_symlink(node) else os.path.basename(node)
+    return name if host.exists(f"/sys/class/block/{name}") else None
 
 
 def udev_property(host: Host, devnum: str, key: str) -> str | None:
@@ -174,7 +182,7 @@ def boot_disks(host: Host) -> dict[str, Protection]:
 
 def _disk_of_devnum(host: Host, devnum: str) -> str | None:
     link = f"/sys/dev/block/{devnum}"
-    if not host.path(link).exists():
+    if not _DEVNUM.fullmatch(devnum) or not host.exists(link):
         return None
     return whole_disk(host, os.path.basename(host.realpath(link)))
 

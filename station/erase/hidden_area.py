@@ -14,6 +14,7 @@ from typing import Any
 
 from station.detect.disk import Disk
 from station.hw import Host
+from station.untrusted import digits_int
 
 YES = "--yes-i-know-what-i-am-doing"
 
@@ -71,23 +72,30 @@ class HiddenAreaRemoval:
         return f"{what} (HPA/DCO) were not erased: {'; '.join(self.messages) or self.after.reason}"
 
 
-_MAX = re.compile(r"max sectors\s*=\s*(\d+)/(\d+)(?:,\s*(HPA is|ACCESSIBLE MAX ADDRESS) (enabled|disabled))?")
-_DCO_MAX = re.compile(r"Real max sectors:\s*(\d+)")
+_MAX = re.compile(r"max sectors\s*=\s*([0-9]+)/([0-9]+)(?:,\s*(HPA is|ACCESSIBLE MAX ADDRESS) (enabled|disabled))?")
+_DCO_MAX = re.compile(r"Real max sectors:\s*([0-9]+)")
 
 
 def parse_hdparm_n(text: str) -> tuple[int, int, bool | None, str | None] | None:
-    """`hdparm -N`: ' max sectors   = cur/native, HPA is enabled' or ', ACCESSIBLE MAX ADDRESS enabled'."""
+    """`hdparm -N`: ' max sectors   = cur/native, HPA is enabled' or ', ACCESSIBLE MAX ADDRESS enabled'.
+
+    None when there is no such line or it cannot be a drive's answer (a number past 40 digits, a current
+    max above the native max): "nothing hidden" must never be read out of garbage.
+    """
     m = _MAX.search(text)
     if not m:
         return None
+    current, native = digits_int(m.group(1)), digits_int(m.group(2))
+    if current is None or native is None or current > native:
+        return None
     enabled = None if m.group(4) is None else m.group(4) == "enabled"
     mechanism = None if m.group(3) is None else ("hpa" if m.group(3) == "HPA is" else "ama")
-    return int(m.group(1)), int(m.group(2)), enabled, mechanism
+    return current, native, enabled, mechanism
 
 
 def parse_dco_identify(text: str) -> int | None:
     m = _DCO_MAX.search(text)
-    return int(m.group(1)) if m else None
+    return digits_int(m.group(1)) if m else None
 
 
 def detect(host: Host, disk: Disk) -> HiddenArea:

@@ -142,9 +142,11 @@ def read_battery(host: Host, name: str, limits: BatteryThresholds | None = None)
         wear = round(max(0.0, 1.0 - ratio) * 100.0, 1)
 
     cycles_raw = num("cycle_count")
-    cycles = int(cycles_raw) if cycles_raw is not None and cycles_raw > 0 else None
+    cycles = int(cycles_raw) if cycles_raw is not None and 0 < cycles_raw < 1e9 else None
     if cycles_raw == 0:
         doubts.append("cycle-count-not-reported")
+    elif cycles_raw is not None and cycles is None:
+        doubts.append(f"cycle-count-implausible: {cycles_raw:g}")
     capacity = num("capacity")
     return Battery(
         name=name, present=present, manufacturer=text("manufacturer"), model=text("model_name"),

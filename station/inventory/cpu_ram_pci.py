@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from station.hw import Host
+from station.untrusted import digits_int
 
 PCI_IDS_PATHS = ("/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids")
 
@@ -97,10 +98,11 @@ def read_cpu(host: Host) -> Cpu:
     for name in host.listdir("/sys/devices/system/cpu"):
         if re.fullmatch(r"cpu\d+", name):
             freq = host.read_attr(f"/sys/devices/system/cpu/{name}/cpufreq/cpuinfo_max_freq")
-            if freq and freq.isdigit():
-                max_khz = max(max_khz, int(freq))
+            khz = digits_int(freq)
+            if khz is not None and khz > 0:
+                max_khz = max(max_khz, khz)
     if max_khz == 0 and model:
-        match = re.search(r"@\s*([\d.]+)\s*GHz", model)
+        match = re.search(r"@\s*([0-9]{1,3}(?:\.[0-9]{1,4})?)\s*GHz", model)
         if match:
             max_khz = int(float(match.group(1)) * 1e6)
     is_64 = ("lm" in flags) if flags and vendor and not vendor.startswith("arm") else None
@@ -109,22 +111,24 @@ def read_cpu(host: Host) -> Cpu:
 
 
 def _count_cpu_list(text: str) -> int | None:
+    """`0-3,6`: how many CPUs a sysfs cpu list names; None when it is not such a list."""
     count = 0
     for part in text.split(","):
         lo, sep, hi = part.partition("-")
-        try:
-            count += (int(hi) - int(lo) + 1) if sep else 1
-        except ValueError:
+        first, last = digits_int(lo), digits_int(hi) if sep else digits_int(lo)
+        if first is None or last is None or first < 0 or last < first:
             return None
+        count += last - first + 1
     return count or None
 
 
 def read_memory(host: Host) -> Memory:
     for line in (host.read_text("/proc/meminfo") or "").splitlines():
         if line.startswith("MemTotal:"):
-            match = re.search(r"(\d+)\s*kB", line)
-            if match:
-                return Memory(int(match.group(1)) // 1024)
+            match = re.search(r"([0-9]+)\s*kB", line)
+            kib = digits_int(match.group(1)) if match else None
+            if kib is not None:
+                return Memory(kib // 1024)
     return Memory(None)
 
 

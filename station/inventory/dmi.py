@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from station.hw import Host
+from station.untrusted import REPLACEMENT, digits_int
 
 if TYPE_CHECKING:
     from station.certify.certificate import HostIdentity
@@ -69,6 +70,8 @@ def assess(raw: str | None, serial: bool = False) -> DmiValue:
     if not value:
         return DmiValue(None, 0.0, ("empty",))
     low = value.lower()
+    if REPLACEMENT in value:  # bytes that were not UTF-8: not the firmware's own text
+        return DmiValue(value, 0.0, ("unreadable-characters",))
     if set(value) <= {"-"}:
         return DmiValue(value, 0.0, ("redacted",))
     if low in _PLACEHOLDERS or low.startswith(("to be filled", "default string", "system serial")):
@@ -98,7 +101,7 @@ class DmiRecord:
     lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-_HANDLE = re.compile(r"^Handle (0x[0-9A-Fa-f]+), DMI type (\d+),")
+_HANDLE = re.compile(r"^Handle (0x[0-9A-Fa-f]+), DMI type ([0-9]+),")
 
 
 def parse_dmidecode(text: str) -> list[DmiRecord]:
@@ -120,7 +123,8 @@ def parse_dmidecode(text: str) -> list[DmiRecord]:
         match = _HANDLE.match(line)
         if match:
             flush()
-            handle, dtype, title = match.group(1), int(match.group(2)), ""
+            type_number = digits_int(match.group(2))
+            handle, dtype, title = match.group(1), -1 if type_number is None else type_number, ""
             fields, lists, current_list = {}, {}, None
             continue
         if handle is None or not line.strip():
@@ -265,17 +269,18 @@ class DmiInfo:
 def _int_prefix(text: str | None) -> int | None:
     if not text:
         return None
-    match = re.match(r"\s*(\d+)", text)
-    return int(match.group(1)) if match else None
+    match = re.match(r"\s*([0-9]+)", text)
+    return digits_int(match.group(1)) if match else None
 
 
 def _size_mib(text: str | None) -> int | None:
     if not text:
         return None
-    match = re.match(r"\s*(\d+)\s*(KB|kB|MB|GB|TB)\b", text)
-    if not match:
+    match = re.match(r"\s*([0-9]+)\s*(KB|kB|MB|GB|TB)\b", text)
+    number = digits_int(match.group(1)) if match else None
+    if match is None or number is None:
         return None
-    number, unit = int(match.group(1)), match.group(2).upper()
+    unit = match.group(2).upper()
     return {"KB": number // 1024, "MB": number, "GB": number * 1024, "TB": number * 1024 * 1024}[unit]
 
 
@@ -287,14 +292,15 @@ def _clean(text: str | None) -> str | None:
 
 
 _DATE_PATTERNS = (
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), ("m", "d", "y")),
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), ("m", "d", "yy")),
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$"), ("m", "d", "y")),
+    (re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{2})$"), ("m", "d", "yy")),
+    (re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$"), ("y", "m", "d")),
 )
 
 
 def parse_dmi_date(text: str | None) -> date | None:
-    """DMI dates: BIOS uses mm/dd/yyyy (old firmware mm/dd/yy), SBDS batteries use yyyy-mm-dd."""
+    """DMI dates: BIOS uses mm/dd/yyyy (old firmware mm/dd/yy), SBDS batteries use yyyy-mm-dd.
+    None when the text is no such date, including year 0000 (placeholder firmware) and 02/30."""
     if not text:
         return None
     for pattern, order in _DATE_PATTERNS:
@@ -302,7 +308,7 @@ def parse_dmi_date(text: str | None) -> date | None:
         if not match:
             continue
         parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
-        year = parts.get("y") or (1900 + parts["yy"] if parts["yy"] >= 80 else 2000 + parts["yy"])
+        year = parts["y"] if "y" in parts else (1900 + parts["yy"] if parts["yy"] >= 80 else 2000 + parts["yy"])
         try:
             return date(year, parts["m"], parts["d"])
         except ValueError:
@@ -324,7 +330,8 @@ def estimate_year(bios_date: str | None, part_dates: dict[str, str | None], toda
         if when is not None and 1985 <= when.year <= today.year:
             candidates.append((when, f"{name}:{text}"))
     if not candidates:
-        return YearEstimate(None, (), "no plausible date in DMI")
+        why = f" (BIOS date {bios_date!r} is not a plausible date)" if bios_date else ""
+        return YearEstimate(None, (), f"no plausible date in DMI{why}")
     earliest = min(candidates)
     note = ("BIOS release date; a BIOS update makes this later than production" if len(candidates) == 1
             else "earliest of the dated sources")
@@ -385,8 +392,9 @@ def read(host: Host, run_dmidecode: bool = True) -> DmiInfo:
 
     chassis_type: str | None = None
     raw_type = sysfs("chassis_type") if have_sysfs else None
-    if raw_type is not None and raw_type.isdigit():
-        chassis_type = CHASSIS_TYPES.get(int(raw_type) & 0x7F, f"type {raw_type}")
+    type_number = digits_int(raw_type)
+    if type_number is not None and type_number >= 0:
+        chassis_type = CHASSIS_TYPES.get(type_number & 0x7F, f"type {raw_type}")
     elif chassis.get("Type"):
         chassis_type = chassis["Type"]
 

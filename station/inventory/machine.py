@@ -23,6 +23,7 @@ from station.inventory import cpu_ram_pci as hardware
 from station.inventory.machine_serial import OperatorSerial
 from station.inventory.thresholds import Thresholds
 from station.inventory.thresholds import default as default_thresholds
+from station.untrusted import digits_int
 
 _SKIP_BLOCK = ("loop", "ram", "zram", "dm-", "md", "sr", "fd", "nbd", "zd")
 
@@ -123,7 +124,8 @@ def block_disks(host: Host) -> list[tuple[str, str, str, int | None]]:
         if name.startswith(_SKIP_BLOCK) or "boot" in name or "rpmb" in name:
             continue
         sectors = host.read_attr(f"/sys/block/{name}/size")
-        size = int(sectors) * 512 if sectors and sectors.isdigit() else None
+        count = digits_int(sectors)
+        size = count * 512 if count is not None and count >= 0 else None
         if size == 0:
             continue
         out.append((name, f"/dev/{name}", _bus_of(host, name), size))

@@ -8,9 +8,7 @@ re-read later with better rules.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from typing import Any
 from station.hw import Host
 from station.inventory.thresholds import SmartThresholds
 from station.inventory.thresholds import default as default_thresholds
+from station.untrusted import JsonError, Unreadable, digits_int, has_unreadable_characters, load_json
 
 HEALTH_VALUES = ("ok", "warning", "failing", "unknown")
 
@@ -71,6 +70,56 @@ def _str(value: Any) -> str | None:
 
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, Unreadable):
+        return value.why
+    return {dict: "an object", list: "a list", str: "text", bool: "a boolean", float: "a fraction"}.get(
+        type(value), type(value).__name__)
+
+
+class _Odd:
+    """The values smartctl printed that cannot be read as what they should be, each with the reason.
+
+    A count that is negative, a number past 40 digits, a string where a count belongs or a list where
+    an object belongs is unknown, never 0 and never "healthy": the report lists it, and health is
+    "unknown" when such a value is one the rules judge and no rule fired on the rest.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.health = False
+
+    def note(self, where: str, why: str, health: bool) -> None:
+        self.found.append(f"{where}: {why}")
+        self.health = self.health or health
+
+    def section(self, data: dict[str, Any], key: str, health: bool = True) -> dict[str, Any]:
+        value = data.get(key)
+        if value is not None and not isinstance(value, dict):
+            self.note(key, f"{_what(value)} where an object was expected", health)
+        return _dict(value)
+
+    def count(self, value: Any, where: str, health: bool = True) -> int | None:
+        """A counter or a size: a non-negative integer."""
+        number = _int(value)
+        if value is None:
+            return None
+        if number is None:
+            self.note(where, f"{_what(value)} where a count was expected", health)
+        elif number < 0:
+            self.note(where, f"negative count {number}", health)
+            return None
+        return number
+
+    def text(self, value: Any, where: str) -> str | None:
+        """An identity string (serial, model): text with characters that were not UTF-8 is not the drive's."""
+        text = _str(value)
+        if text is not None and has_unreadable_characters(text):
+            self.note(where, f"unreadable characters in {text!r}", False)
+            return None
+        return text
 
 
 @dataclass(frozen=True)
@@ -168,6 +217,7 @@ class SmartReport:
     ata_security: AtaSecurity | None = None
     messages: tuple[str, ...] = ()
     error: str | None = None  # why health is unknown, when it is
+    odd: tuple[str, ...] = ()  # values present but unreadable (wrong type, negative count, ...), with why
     attempts: tuple[str, ...] = ()  # argv tried before this one, with why they were dropped
 
     def attribute(self, attr_id: int) -> AtaAttribute | None:
@@ -182,43 +232,50 @@ class SmartReport:
             "smart_passed": self.smart_passed, "power_on_hours": self.power_on_hours,
             "temperature_c": self.temperature_c, "exit_status": self.exit_status,
             "exit_bits": list(self.exit_bits), "rules": [r.to_dict() for r in self.rules],
-            "error": self.error,
+            "error": self.error, "odd": list(self.odd),
         }
 
 
-def _raw_count(raw: dict[str, Any]) -> int | None:
+def _raw_count(raw: dict[str, Any], odd: _Odd, where: str) -> int | None:
     """The event count of an attribute: vendors pack several counters in the 48-bit raw value
     (Seagate 188), smartctl prints the first counter first in `raw.string`."""
     text = _str(raw.get("string"))
     if text:
-        match = re.match(r"^(\d+)", text)
-        if match:
-            return int(match.group(1))
-    return _int(raw.get("value"))
+        head = text.split(maxsplit=1)[0] if text.split() else ""
+        lead = head[:len(head) - len(head.lstrip("0123456789"))]
+        if lead:
+            count = digits_int(lead)
+            if count is None:
+                odd.note(f"{where}.raw.string", f"a count of {len(lead)} digits", True)
+            return count
+    return odd.count(raw.get("value"), f"{where}.raw.value")
 
 
-def _parse_attributes(data: dict[str, Any]) -> tuple[AtaAttribute, ...]:
+def _parse_attributes(data: dict[str, Any], odd: _Odd) -> tuple[AtaAttribute, ...]:
     out: list[AtaAttribute] = []
-    for entry in _list(_dict(data.get("ata_smart_attributes")).get("table")):
+    for entry in _list(odd.section(data, "ata_smart_attributes").get("table")):
         entry = _dict(entry)
         attr_id = _int(entry.get("id"))
         if attr_id is None:
             continue
+        where = f"ata_smart_attributes.{attr_id}"
         raw = _dict(entry.get("raw"))
         out.append(AtaAttribute(
             id=attr_id, name=_str(entry.get("name")) or f"Attribute_{attr_id}",
-            value=_int(entry.get("value")), worst=_int(entry.get("worst")), thresh=_int(entry.get("thresh")),
-            raw=_raw_count(raw), raw_string=_str(raw.get("string")),
+            value=odd.count(entry.get("value"), f"{where}.value"), worst=odd.count(entry.get("worst"),
+                                                                                    f"{where}.worst"),
+            thresh=odd.count(entry.get("thresh"), f"{where}.thresh"),
+            raw=_raw_count(raw, odd, where), raw_string=_str(raw.get("string")),
             when_failed=_str(entry.get("when_failed")) or "",
             prefailure=bool(_dict(entry.get("flags")).get("prefailure") is True)))
     return tuple(out)
 
 
-def _parse_security(data: dict[str, Any]) -> AtaSecurity | None:
+def _parse_security(data: dict[str, Any], odd: _Odd) -> AtaSecurity | None:
     sec = data.get("ata_security")
     if not isinstance(sec, dict):
         return None
-    state = _int(sec.get("state"))
+    state = odd.count(sec.get("state"), "ata_security.state", health=False)  # a negative mask is not "all set"
 
     def bit(n: int) -> bool | None:
         return None if state is None else bool(state & (1 << n))
@@ -253,16 +310,20 @@ def _parse_self_tests(data: dict[str, Any]) -> tuple[SelfTest, ...]:
     return tuple(tests)
 
 
-def _parse_nvme(data: dict[str, Any]) -> NvmeHealth | None:
-    log = data.get("nvme_smart_health_information_log")
-    if not isinstance(log, dict):
+_NVME_FIELDS = {"critical_warning": "critical_warning", "available_spare": "available_spare",
+                "available_spare_threshold": "available_spare_threshold", "percentage_used": "percentage_used",
+                "media_errors": "media_errors", "error_log_entries": "num_err_log_entries",
+                "unsafe_shutdowns": "unsafe_shutdowns", "data_units_written": "data_units_written"}
+
+
+def _parse_nvme(data: dict[str, Any], odd: _Odd) -> NvmeHealth | None:
+    key = "nvme_smart_health_information_log"
+    if key not in data:
         return None
-    return NvmeHealth(
-        critical_warning=_int(log.get("critical_warning")), available_spare=_int(log.get("available_spare")),
-        available_spare_threshold=_int(log.get("available_spare_threshold")),
-        percentage_used=_int(log.get("percentage_used")), media_errors=_int(log.get("media_errors")),
-        error_log_entries=_int(log.get("num_err_log_entries")),
-        unsafe_shutdowns=_int(log.get("unsafe_shutdowns")), data_units_written=_int(log.get("data_units_written")))
+    log = odd.section(data, key)
+    if not log:
+        return None
+    return NvmeHealth(**{name: odd.count(log.get(field), f"{key}.{field}") for name, field in _NVME_FIELDS.items()})
 
 
 def evaluate(report: SmartReport, limits: SmartThresholds) -> tuple[SmartRule, ...]:
@@ -370,46 +431,55 @@ def parse(raw_json: bytes | str, devnode: str, argv: tuple[str, ...] = (), limit
     limits = limits or default_thresholds().smart
     raw = raw_json.encode("utf-8", "surrogateescape") if isinstance(raw_json, str) else raw_json
     try:
-        data: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
+        data: Any = load_json(raw)
+    except JsonError as exc:
         status = returncode if returncode is not None and returncode >= 0 else None
         return SmartReport(devnode, None, None, "unknown", (), status, decode_exit_status(status), raw, argv,
                            error=f"smartctl did not produce JSON: {str(exc)[:120]}")
     if not isinstance(data, dict):
         return SmartReport(devnode, None, None, "unknown", (), returncode, decode_exit_status(returncode), raw,
                            argv, error="smartctl JSON is not an object")
+    odd = _Odd()
     tool = _dict(data.get("smartctl"))
-    exit_status = _int(tool.get("exit_status"))
+    exit_status = odd.count(tool.get("exit_status"), "smartctl.exit_status", health=False)
     if exit_status is None:
         exit_status = returncode
     bits = decode_exit_status(exit_status)
     messages = tuple(m for m in (_str(_dict(m).get("string")) for m in _list(tool.get("messages"))) if m)
     device = _dict(data.get("device"))
-    smart_status = _dict(data.get("smart_status"))
-    power_on = _dict(data.get("power_on_time"))
+    smart_status = odd.section(data, "smart_status")
+    power_on = odd.section(data, "power_on_time")
     grown = data.get("scsi_grown_defect_list")
-    model = _str(data.get("model_name")) or _str(data.get("scsi_model_name")) or " ".join(
+    model = odd.text(data.get("model_name"), "model_name") or _str(data.get("scsi_model_name")) or " ".join(
         s for s in (_str(data.get("scsi_vendor")) or _str(data.get("vendor")),
                     _str(data.get("scsi_product")) or _str(data.get("product"))) if s) or None
     report = SmartReport(
         devnode=devnode, device_type=_str(device.get("type")), protocol=_str(device.get("protocol")),
         health="unknown", rules=(), exit_status=exit_status, exit_bits=bits, raw_json=raw, argv=argv,
-        model=model, serial=_str(data.get("serial_number")),
+        model=model, serial=odd.text(data.get("serial_number"), "serial_number"),
         firmware=_str(data.get("firmware_version")) or _str(data.get("scsi_revision")),
-        capacity_bytes=_int(_dict(data.get("user_capacity")).get("bytes")),
-        rotation_rate=_int(data.get("rotation_rate")), smart_passed=_bool(smart_status.get("passed")),
-        power_on_hours=_int(power_on.get("hours")), temperature_c=_int(_dict(data.get("temperature")).get("current")),
-        attributes=_parse_attributes(data), nvme=_parse_nvme(data),
-        scsi_grown_defects=_int(grown) if not isinstance(grown, dict) else None,
-        self_tests=_parse_self_tests(data), ata_security=_parse_security(data), messages=messages)
+        capacity_bytes=odd.count(_dict(data.get("user_capacity")).get("bytes"), "user_capacity.bytes", False),
+        rotation_rate=odd.count(data.get("rotation_rate"), "rotation_rate", False),
+        smart_passed=_bool(smart_status.get("passed")),
+        power_on_hours=odd.count(power_on.get("hours"), "power_on_time.hours"),
+        temperature_c=_int(_dict(data.get("temperature")).get("current")),
+        attributes=_parse_attributes(data, odd), nvme=_parse_nvme(data, odd),
+        scsi_grown_defects=odd.count(grown, "scsi_grown_defect_list") if not isinstance(grown, dict) else None,
+        self_tests=_parse_self_tests(data), ata_security=_parse_security(data, odd), messages=messages)
+    report = _replace(report, odd=tuple(odd.found))
     has_health_data = (report.smart_passed is not None or bool(report.attributes) or report.nvme is not None
                        or report.scsi_grown_defects is not None)
     if not has_health_data:
         why = "; ".join(messages) or ("device open failed" if "device-open-failed" in bits
                                       else "no SMART data in smartctl output")
+        if odd.health:
+            why = f"{why}; unreadable values: {'; '.join(odd.found)}"
         return _replace(report, error=why)
     rules = evaluate(report, limits)
-    return _replace(report, rules=rules, health=_health(rules))
+    health = _health(rules)
+    if health == "ok" and odd.health:
+        return _replace(report, rules=rules, error=f"unreadable values: {'; '.join(odd.found)}")
+    return _replace(report, rules=rules, health=health)
 
 
 def _replace(report: SmartReport, **changes: Any) -> SmartReport:
@@ -494,8 +564,8 @@ def run_short_self_test(host: Host, disk_devnode: str, bus_hint: str | None = No
         argv = ("smartctl", "--json", "-x", *dtype, disk_devnode)
         result = host.run(list(argv), timeout=60)
         try:
-            data = json.loads(result.stdout)
-        except ValueError:
+            data = load_json(result.stdout)
+        except JsonError:
             data = None
         waited = clock() - began
         if isinstance(data, dict) and not self_test_in_progress(data):

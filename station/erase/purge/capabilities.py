@@ -9,7 +9,6 @@ the reason in words, never a guess: the plan must be able to say *why* it falls 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -17,6 +16,7 @@ from typing import Any
 
 from station.detect.disk import Disk, DiskKind
 from station.hw import CommandResult, Host
+from station.untrusted import JsonError, Unreadable, digits_int, load_json
 
 
 class UnknownReason(StrEnum):
@@ -189,7 +189,7 @@ def to_dict(caps: PurgeCapabilities) -> dict[str, Any]:
 # ---------------------------------------------------------------- parsers (pure, tested on real text)
 
 _FEATURE_LINE = re.compile(r"^\s*(\*?)\s*(\S.*?)\s*$")
-_ERASE_TIME = re.compile(r"(>?)(\d+)min for (ENHANCED )?SECURITY ERASE UNIT")
+_ERASE_TIME = re.compile(r"(>?)([0-9]+)min for (ENHANCED )?SECURITY ERASE UNIT")
 
 
 def _section(text: str, header: str) -> list[str]:
@@ -231,12 +231,12 @@ def parse_hdparm_identify(text: str) -> AtaIdentify | None:
     solid: bool | None = None
     if rate:
         solid = "Solid State" in rate.group(1)
-    lba48 = re.search(r"LBA48\s+user addressable sectors:\s*(\d+)", text)
+    lba48 = re.search(r"LBA48\s+user addressable sectors:\s*([0-9]+)", text)
     return AtaIdentify(
         security=security, sanitize=sanitize,
         hpa_feature="Host Protected Area feature set" in features,
         dco_feature="Device Configuration Overlay feature set" in features,
-        solid_state=solid, lba48_sectors=int(lba48.group(1)) if lba48 else None,
+        solid_state=solid, lba48_sectors=digits_int(lba48.group(1)) if lba48 else None,
     )
 
 
@@ -248,7 +248,7 @@ def _parse_security(lines: list[str]) -> AtaSecurity:
         if not words:
             continue
         for m in _ERASE_TIME.finditer(line):
-            minutes = int(m.group(2))
+            minutes = digits_int(m.group(2))
             if m.group(3):
                 enhanced = minutes
             else:
@@ -292,7 +292,8 @@ def parse_hdparm_sanitize_status(text: str) -> AtaSanitizeReport | None:
         return None
     state = AtaSanitizeStatus(m.group(1))
     prog = re.search(r"Progress:\s*0x([0-9a-fA-F]+)", text)
-    fraction = int(prog.group(1), 16) / 65536 if prog else None
+    value = digits_int(prog.group(1), base=16) if prog else None
+    fraction = None if value is None else min(value / 65536, 1.0)
     return AtaSanitizeReport(
         state=state, fraction=fraction,
         last_completed_ok="Completed Without Error" in text,
@@ -309,7 +310,7 @@ class ScsiProgress:
     fraction: float | None  # 0..1 while in progress
 
 
-_SG_PROGRESS = re.compile(r"Progress indication:\s*(\d+)\.(\d{2})%\s*done")
+_SG_PROGRESS = re.compile(r"Progress indication:\s*([0-9]{1,3})\.([0-9]{2})%\s*done")
 
 
 def parse_sg_progress(text: str) -> ScsiProgress:
@@ -327,51 +328,90 @@ def parse_sg_progress(text: str) -> ScsiProgress:
 _IDCTRL_FIELD = re.compile(r"^([a-z0-9_]+)\s*:\s*(\S+)", re.MULTILINE)
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, int):
-        return value
-    return int(str(value), 0)
+class _FieldError(ValueError):
+    """One register of an NVMe answer cannot be read; the message names it and says why."""
 
 
-def parse_nvme_id_ctrl(text: str) -> NvmeCaps | None:
-    """Parse `nvme id-ctrl -H` (top-level `name : value` lines) or `nvme id-ctrl -o json`."""
-    fields: dict[str, Any]
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            fields = json.loads(stripped)
-        except ValueError:
-            return None
-        if not isinstance(fields, dict):
-            return None
+def _register(fields: dict[str, Any], name: str, width: int = 32) -> int:
+    """An NVMe register or count: an unsigned integer of `width` bits, as JSON number, decimal or 0x text.
+
+    A negative value or one wider than the register is not the drive's answer: read as a bit mask it
+    would say "every technique supported", so it is refused with the reason instead.
+    """
+    if name not in fields:
+        raise _FieldError(f"no {name} field")
+    value = fields[name]
+    if isinstance(value, bool | Unreadable):
+        number = None
+    elif isinstance(value, int):
+        number = value
     else:
-        fields = {m.group(1): m.group(2) for m in _IDCTRL_FIELD.finditer(text)}
+        number = digits_int(str(value), base=0) if isinstance(value, str) else None
+    if number is None:
+        raise _FieldError(f"{name} is not a number ({str(value)[:40]!r})")
+    if not 0 <= number < (1 << width):
+        raise _FieldError(f"{name} = {number} is outside a {width}-bit register")
+    return number
+
+
+def _nvme_fields(text: str) -> dict[str, Any] | Unreadable:
+    stripped = text.lstrip()
+    if not stripped.startswith("{"):
+        return {m.group(1): m.group(2) for m in _IDCTRL_FIELD.finditer(text)}
     try:
-        oacs = _int(fields["oacs"])
-        sanicap = _int(fields.get("sanicap", 0))
-        fna = _int(fields["fna"])
-        nn = _int(fields["nn"]) if "nn" in fields else None
-    except (KeyError, ValueError):
-        return None
+        data = load_json(stripped)
+    except JsonError as exc:
+        return Unreadable(f"not JSON: {exc}")
+    return data if isinstance(data, dict) else Unreadable("JSON is not an object")
+
+
+def read_nvme_id_ctrl(text: str) -> NvmeCaps | Unreadable:
+    """`nvme id-ctrl -H` (top-level `name : value` lines) or `-o json`, or why it cannot be read."""
+    fields = _nvme_fields(text)
+    if isinstance(fields, Unreadable):
+        return fields
+    try:
+        oacs = _register(fields, "oacs", 16)
+        sanicap = _register(fields, "sanicap") if "sanicap" in fields else 0
+        fna = _register(fields, "fna", 8)
+        nn = _register(fields, "nn") if "nn" in fields else None
+    except _FieldError as exc:
+        return Unreadable(str(exc))
     return NvmeCaps(format_supported=bool(oacs & 0x2), sanicap=sanicap, fna=fna, namespaces=nn)
 
 
+def parse_nvme_id_ctrl(text: str) -> NvmeCaps | None:
+    """Parse `nvme id-ctrl -H` or `-o json`; None when it cannot be read (read_nvme_id_ctrl says why)."""
+    caps = read_nvme_id_ctrl(text)
+    return None if isinstance(caps, Unreadable) else caps
+
+
+def read_nvme_sanitize_log(text: str) -> NvmeSanitizeLog | Unreadable:
+    """`nvme sanitize-log` as nvme-cli 2.3 prints it (SPROG decimal, SSTAT/SCDW10 hex) or as JSON
+    (top level, or under the device name), or why it cannot be read."""
+    fields: dict[str, Any] = {}
+    if text.lstrip().startswith("{"):
+        data = _nvme_fields(text)
+        if isinstance(data, Unreadable):
+            return data
+        inner = data if "sprog" in data else next(iter(data.values()), None)
+        fields = inner if isinstance(inner, dict) else {}
+    else:
+        for name in ("SPROG", "SSTAT", "SCDW10"):
+            m = re.search(rf"\({name}\)\s*:\s*(\S+)", text)
+            if m:
+                fields[name.lower()] = m.group(1)
+    try:
+        return NvmeSanitizeLog(_register(fields, "sprog", 16), _register(fields, "sstat", 16),
+                               _register(fields, "scdw10"))
+    except _FieldError as exc:
+        return Unreadable(str(exc))
+
+
 def parse_nvme_sanitize_log(text: str) -> NvmeSanitizeLog | None:
-    """Parse `nvme sanitize-log` as nvme-cli 2.3 prints it (SPROG decimal, SSTAT/SCDW10 hex)."""
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-            entry = next(iter(data.values())) if "sprog" not in data else data
-            return NvmeSanitizeLog(_int(entry["sprog"]), _int(entry["sstat"]), _int(entry["scdw10"]))
-        except (ValueError, KeyError, StopIteration, AttributeError, TypeError):
-            return None
-    sprog = re.search(r"\(SPROG\)\s*:\s*(\d+)", text)
-    sstat = re.search(r"\(SSTAT\)\s*:\s*(0x[0-9a-fA-F]+|\d+)", text)
-    scdw10 = re.search(r"\(SCDW10\)\s*:\s*(0x[0-9a-fA-F]+|\d+)", text)
-    if not (sprog and sstat and scdw10):
-        return None
-    return NvmeSanitizeLog(int(sprog.group(1)), int(sstat.group(1), 0), int(scdw10.group(1), 0))
+    """Parse `nvme sanitize-log`; None when it cannot be read (read_nvme_sanitize_log says why)."""
+    log = read_nvme_sanitize_log(text)
+    return None if isinstance(log, Unreadable) else log
 
 
 def parse_sg_opcodes(text: str) -> ScsiSanitize | None:
@@ -452,23 +492,26 @@ def _with_sanitize_frozen(ident: AtaIdentify, frozen: bool) -> AtaIdentify:
 def _probe_nvme(host: Host, disk: Disk) -> PurgeCapabilities:
     dev = disk.devnode
     res = host.run(["nvme", "id-ctrl", "-H", dev])
-    caps = parse_nvme_id_ctrl(res.stdout) if res.ok else None
+    read = read_nvme_id_ctrl(res.stdout) if res.ok else None
+    caps = read if isinstance(read, NvmeCaps) else None
     if caps is None:
         if disk.bus == "usb":
             return PurgeCapabilities(dev, "none", unknown=UnknownReason.USB_BRIDGE,
                                      detail="NVMe behind a USB bridge: admin commands are not passed through")
-        if res.ok:
+        if isinstance(read, Unreadable):
             return PurgeCapabilities(dev, "nvme", unknown=UnknownReason.UNPARSEABLE,
-                                     detail="nvme id-ctrl answered without oacs/fna fields")
+                                     detail=f"nvme id-ctrl answer unreadable: {read.why}")
         reason, detail = _failure(res)
         return PurgeCapabilities(dev, "nvme", unknown=reason, detail=detail)
     notes: list[str] = []
     log: NvmeSanitizeLog | None = None
     if caps.sanicap:
         lres = host.run(["nvme", "sanitize-log", dev])
-        log = parse_nvme_sanitize_log(lres.stdout) if lres.ok else None
+        read_log = read_nvme_sanitize_log(lres.stdout) if lres.ok else None
+        log = read_log if isinstance(read_log, NvmeSanitizeLog) else None
         if log is None:
-            notes.append("sanitize log not readable: " + (_failure(lres)[1] if not lres.ok else "no fields"))
+            why = read_log.why if isinstance(read_log, Unreadable) else _failure(lres)[1]
+            notes.append(f"sanitize log not readable: {why}")
     if caps.namespaces and caps.namespaces > 1:
         notes.append(f"controller has {caps.namespaces} namespaces: Sanitize erases all of them")
     return PurgeCapabilities(dev, "nvme", nvme=caps, nvme_sanitize_log=log, notes=tuple(notes))
