@@ -11,12 +11,27 @@ from collections.abc import Sequence
 from typing import Any
 
 from station import __version__
-from station.commands import audit, certs, demo, drives, jobs, lot, settings, system, tui, upload, verify, watch, wipe
+from station.commands import (
+    audit,
+    certs,
+    demo,
+    drives,
+    enroll,
+    jobs,
+    lot,
+    settings,
+    system,
+    tui,
+    upload,
+    verify,
+    watch,
+    wipe,
+)
 from station.commands.common import set_language_from
 from station.i18n import _
 
 # each helper-module adds itself here
-COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, upload, settings]
+COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, enroll, upload, settings]
 COMMAND_MODULES += [tui, demo]
 
 

@@ -27,7 +27,7 @@ from station.certify import chain, keys
 from station.certify.keys import sha256_hex
 from station.detect.disk import Disk, DiskKind
 from station.erase.jobs import EraseJob, JobState, new_job_id, now_iso
-from station.store import atomic, outbox
+from station.store import atomic, config, outbox
 from station.store.config import Settings
 from station.store.datadir import DataDir
 
@@ -445,7 +445,7 @@ def load_issued(datadir: DataDir, certificate_id: str) -> IssuedCertificate:
 def _finish(datadir: DataDir, issued: IssuedCertificate) -> None:
     """Steps after the JSON commit point; idempotent, so recovery after a power cut can redo them."""
     atomic.write_text(_job_marker(datadir, issued.certificate.job.job_id), issued.certificate_id + "\n")
-    outbox.enqueue(datadir, issued.certificate_id)
+    outbox.enqueue(datadir, issued.certificate_id, "certificate", issued.certificate.lot)
     chain.save_head(datadir, chain.ChainHead(issued.certificate.sequence, issued.sha256, issued.certificate_id,
                                              issued.certificate.station.key_fingerprint))
 
@@ -486,7 +486,9 @@ def _issue(datadir: DataDir, record_key: str, evidence: dict[str, bytes], lang: 
             raise CertificateError(f"certificate {slot.certificate_id} does not match its schema: {problems[0]}")
         signature = station_key.sign(data)
         json_path, sig_path, pdf_path = paths(datadir, slot.certificate_id)
-        atomic.write_bytes(pdf_path, pdf.render_certificate(cert, data, signature, station_key.public_pem(), lang))
+        page = config.load(datadir).certificate_page  # the registry's page, once enrolled: what the QR names
+        atomic.write_bytes(pdf_path, pdf.render_certificate(cert, data, signature, station_key.public_pem(), lang,
+                                                            page))
         atomic.write_bytes(sig_path, signature)
         atomic.write_bytes(json_path, data)  # the commit point: the JSON exists only with its sig and PDF
         issued = IssuedCertificate(cert, json_path, sig_path, pdf_path, sha256_hex(data))

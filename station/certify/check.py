@@ -35,12 +35,13 @@ class Outcome:
     pinned: bool = False  # checked against a key the verifier supplied, not one found beside the file
     sha256: str | None = None
     link: chain.Link | None = None
+    log: str | None = None  # what the registry's log says, when its proof was checked (station.store.logstate)
 
     def to_dict(self) -> dict[str, object]:
         return {"file": str(self.path), "status": self.status.value, "reasons": self.reasons,
                 "certificate_id": self.certificate_id, "kind": self.kind, "result": self.result,
                 "serial": self.serial, "key_fingerprint": self.key_fingerprint, "pinned": self.pinned,
-                "sha256": self.sha256}
+                "sha256": self.sha256, "log": self.log}
 
 
 def exit_code(outcomes: list[Outcome], chain_problems: list[str] | None = None) -> int:

@@ -320,4 +320,4 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     if fr != old_root:
         raise ProofError("the consistency proof does not lead to the old root: the log rewrote its history")
     if sr != new_root:
-        raise ProofError("the consistency proof does not lead to the new root")
+        raise ProofError("the consistency proof does not lead to the new root: the new tree does not extend the old")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -348,11 +349,16 @@ def _qr(c: canvas.Canvas, value: str, x: float, y: float, size: float, border: i
     c.restoreState()
 
 
-def qr_payload(certificate_id: str, json_sha256: str) -> str:
+def qr_payload(certificate_id: str, json_sha256: str, page: str = "") -> str:
+    """What the QR code says: the registry's page of the certificate once the station is enrolled (`page` is its
+    template, with {record_id}; the sha256 rides along so the page can say whether the bytes match), else the id and
+    hash for offline checking."""
+    if page:
+        return page.replace("{record_id}", urllib.parse.quote(certificate_id, safe="")) + f"?sha256={json_sha256}"
     return f"STATION-CERT:{certificate_id};SHA256:{json_sha256}"
 
 
-def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
+def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str = "") -> bytes:
     fonts()
     buffer = io.BytesIO()
     width, height = A4
@@ -388,7 +394,7 @@ def _page(cert: Certificate, json_sha256: str, lang: str) -> bytes:
     id_label = t("cert_id") if ok else t("report_id")
     c.drawString(18 * mm, height - 27 * mm, printable(f"{id_label} {cert.certificate_id}   {cert.organisation or ''}"))
 
-    _qr(c, qr_payload(cert.certificate_id, json_sha256), width - 48 * mm, height - 72 * mm, 34 * mm)
+    _qr(c, qr_payload(cert.certificate_id, json_sha256, page_url), width - 48 * mm, height - 72 * mm, 34 * mm)
     c.setFont(FONT, 6.5)
     c.setFillColor(GREY)
     c.drawCentredString(width - 31 * mm, height - 75 * mm, cert.certificate_id)
@@ -510,8 +516,8 @@ def page_text(pdf: bytes) -> str:
 
 
 def render_certificate(cert: Certificate, json_bytes: bytes, signature: bytes, public_pem: bytes,
-                       lang: str) -> bytes:
-    page = _page(cert, sha256_hex(json_bytes), lang)
+                       lang: str, page_url: str = "") -> bytes:
+    page = _page(cert, sha256_hex(json_bytes), lang, page_url)
     return attach(page, [(f"{cert.certificate_id}.json", json_bytes),
                          (f"{cert.certificate_id}.json.sig", signature),
                          ("station.pub.pem", public_pem)])

@@ -13,7 +13,7 @@ from station.commands.common import datadir_from_args, host_from_args
 from station.i18n import _
 from station.inventory import machine_serial, thresholds
 from station.inventory.thresholds import CHECK_STATES, CHECKLIST_ITEMS
-from station.store import config
+from station.store import config, outbox
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         out_dir = Path(args.out) if args.out else datadir.audits
         try:
             files = audit.write(record, inventory, out_dir, key, lang)
+            if out_dir == datadir.audits:  # the station's own records go to the registry, as certificates do
+                outbox.enqueue(datadir, record["audit_id"], "audit", settings.lot or None)
         except (audit.AuditError, OSError) as exc:
             print(f"station audit: {exc}", file=sys.stderr)
             return 1

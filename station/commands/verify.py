@@ -1,6 +1,9 @@
-"""`station verify FILE... [--pubkey PEM] [--chain DIR]`: check certificates offline; 0 valid, 1 invalid, 2 unreadable.
+"""`station verify FILE... [--pubkey PEM] [--chain DIR] [--log-key KEY]`: check certificates offline; 0 valid,
+1 invalid, 2 unreadable.
 
-Needs no data directory and no network: it is what a donor runs on their own machine.
+Needs no data directory and no network: it is what a donor runs on their own machine. When a record's inclusion
+proof is saved beside it (<id>.json.inclusion, kept by `station upload`), it also says whether the registry's log
+holds the record, checked against the signed checkpoint and the log's key (--log-key, or the enrolled registry's).
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from pathlib import Path
 
 from station.certify import check as checks
 from station.certify import keys
+from station.certify.checkpoint import NoteError, Verifier
+from station.certify.logentry import EntryError
 from station.i18n import _, ngettext
+from station.store import config, datadir, logstate
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,6 +26,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="certificate JSON, certificate PDF or lot manifest")
     p.add_argument("--pubkey", metavar="PEM", help="the station's public key (station.pub.pem) to pin")
     p.add_argument("--chain", metavar="DIR", help="directory holding the station's whole certificate history")
+    p.add_argument("--log-key", metavar="KEY", help="the registry log's verifier key (<name>+<id>+<key>), to check "
+                                                    "saved inclusion proofs; default: the enrolled registry's")
     p.add_argument("--json", action="store_true", help="one JSON result per file on stdout")
     p.set_defaults(func=run)
 
@@ -42,6 +50,50 @@ def _line(outcome: checks.Outcome) -> str:
     return f"{label:<10} {outcome.path}: " + "; ".join(outcome.reasons)
 
 
+def _log_verifier(args: argparse.Namespace) -> tuple[Verifier | None, str | None]:
+    """The log key from --log-key, else from the settings of an existing data directory (none is created)."""
+    if args.log_key:
+        return Verifier.parse(args.log_key), None
+    directory = datadir.resolve(getattr(args, "data_dir", None))
+    if not directory.config_file.exists():
+        return None, None
+    settings, _warnings = config.load_checked(directory)
+    if not settings.log_key:
+        return None, None
+    return Verifier.parse(settings.log_key), settings.log_origin or None
+
+
+def _check_log(outcome: checks.Outcome, verifier: Verifier, origin: str | None, pinned: keys.PublicKey | None,
+               explicit: bool) -> None:
+    """Adds the log's word on a valid record; a proof that fails makes the outcome invalid."""
+    if outcome.status is not checks.Status.VALID or outcome.sha256 is None:
+        return
+    found = logstate.find_proof(outcome.path)
+    if found is None:
+        if explicit:
+            outcome.log = _("no inclusion proof saved beside the file: the log was not checked")
+        return
+    fingerprint = outcome.key_fingerprint or ""
+
+    def same_station(station: str) -> bool:
+        if pinned is not None:
+            from station.certify.logentry import station_key_sha256
+
+            return station == station_key_sha256(pinned.key)
+        return "-".join(station[i:i + 4] for i in range(0, 16, 4)) == fingerprint
+
+    try:
+        saved = logstate.InclusionProof.from_json(found.read_text(encoding="utf-8"))
+        checkpoint = logstate.check_inclusion(saved, outcome.sha256, same_station, verifier, origin)
+    except (OSError, UnicodeDecodeError, EntryError, logstate.LogError) as exc:
+        outcome.status = checks.Status.INVALID
+        outcome.reasons.append(_("not proven in the registry's log: {error}").format(error=exc))
+        outcome.log = "not-proven"
+        return
+    outcome.log = _("in the log {origin} at index {index} (checkpoint of {size} entries)").format(
+        origin=checkpoint.origin, index=saved.log_index, size=checkpoint.size)
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.files and not args.chain:
         print("station verify: " + _("give certificate files, --chain DIR, or both"), file=sys.stderr)
@@ -55,6 +107,14 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     outcomes = [checks.verify_file(Path(f), pinned) for f in args.files]
+    try:
+        log_verifier, log_origin = _log_verifier(args)
+    except NoteError as exc:
+        print("station verify: " + _("cannot use log key: {error}").format(error=exc), file=sys.stderr)
+        return 2
+    if log_verifier is not None:
+        for outcome in outcomes:
+            _check_log(outcome, log_verifier, log_origin, pinned, bool(args.log_key))
     problems: list[str] = []
     if args.chain:
         chain_outcomes, problems = checks.verify_chain(Path(args.chain), pinned)
@@ -74,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
                   .format(chain=args.chain, n=len(chain_outcomes), head=head), file=sys.stderr)
     for outcome in outcomes:
         print(json.dumps(outcome.to_dict(), sort_keys=True) if args.json else _line(outcome))
+        if outcome.log and outcome.status is checks.Status.VALID and not args.json:
+            print(f"{'':<10} {outcome.log}")
     for problem in problems:
         print(f"{_('HISTORY'):<10} {problem}", file=sys.stderr if args.json else sys.stdout)
     return checks.exit_code(outcomes, problems)

@@ -40,6 +40,11 @@ class Settings:
     validator: str = ""  # who validates (signs off) the certificates; empty = the operator
     validator_title: str = ""
     destination: str = "reuse"  # post-sanitization destination: reuse, resale, recycling, manufacturer, other
+    # the registry this station is enrolled with (`station enroll`, docs/registry-api.md)
+    registry_url: str = ""  # base URL R: proofs are asked at R/api/v1/proof/...
+    log_origin: str = ""  # the registry's transparency log (checkpoint origin line)
+    log_key: str = ""  # its C2SP signed-note verifier key: <name>+<key id>+<base64 key>
+    certificate_page: str = ""  # the registry's page of a record, with {record_id}: what the certificate's QR names
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -58,8 +63,18 @@ def _check(name: str, value: str) -> str:
         raise SettingError(f"language must be one of {', '.join(LANGUAGES)} (or empty: follow LANG), not {value!r}")
     if name == "default_verify" and not (value in ("full", "markers") or _valid_sample(value)):
         raise SettingError(f"default_verify must be full, markers or sample:P (0<P<=100), not {value!r}")
-    if name == "upload_endpoint" and value and not value.startswith(("https://", "http://")):
-        raise SettingError(f"upload_endpoint must be an http(s) URL, not {value!r}")
+    if name in ("upload_endpoint", "registry_url", "certificate_page") and value and not value.startswith(
+            ("https://", "http://")):
+        raise SettingError(f"{name} must be an http(s) URL, not {value!r}")
+    if name == "certificate_page" and value and "{record_id}" not in value:
+        raise SettingError(f"certificate_page must hold {{record_id}}, not {value!r}")
+    if name == "log_key" and value:
+        from station.certify.checkpoint import NoteError, Verifier
+
+        try:
+            Verifier.parse(value)
+        except NoteError as exc:
+            raise SettingError(f"log_key is not a signed-note verifier key: {exc}") from None
     return value
 
 

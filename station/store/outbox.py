@@ -1,4 +1,4 @@
-"""The outbox: certificates waiting to leave the station, as small marker files on the data directory.
+"""The outbox: certificates and audit records waiting to leave the station, as small marker files on the data directory.
 
 A marker sits in `outbox/` from issue until a server (or a share) confirmed it has the files;
 only then is it moved to `sent/`. Markers are written atomically, so a power cut at any moment
@@ -15,11 +15,16 @@ from station.erase.jobs import now_iso
 from station.store import atomic
 from station.store.datadir import DataDir
 
+KINDS = ("certificate", "audit")
+
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    certificate_id: str
+    certificate_id: str  # the record's id: a certificate id, or an audit record's id when kind is "audit"
     queued_at: str
+    kind: str = "certificate"
+    lot: str | None = None  # the lot the record belongs to, as known when it was queued
+    log_index: int | None = None  # where the registry's log holds it, once a registry said so
     attempts: int = 0
     last_attempt: str | None = None
     last_error: str | None = None
@@ -44,11 +49,27 @@ def _read(path: Path) -> OutboxEntry | None:
         return None
 
 
-def enqueue(datadir: DataDir, certificate_id: str) -> None:
-    """Queue a certificate once; a certificate already queued or sent is left as it is."""
+def enqueue(datadir: DataDir, certificate_id: str, kind: str = "certificate", lot: str | None = None) -> None:
+    """Queue a record once; a record already queued or sent is left as it is."""
+    if kind not in KINDS:
+        raise ValueError(f"outbox kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if _marker(datadir.outbox, certificate_id).exists() or _marker(datadir.sent, certificate_id).exists():
         return
-    _write(_marker(datadir.outbox, certificate_id), OutboxEntry(certificate_id, now_iso()))
+    _write(_marker(datadir.outbox, certificate_id), OutboxEntry(certificate_id, now_iso(), kind, lot or None))
+
+
+def enqueue_saved_audits(datadir: DataDir, lot: str | None = None) -> list[str]:
+    """Queue every signed audit record under the data directory's audits/ not yet queued or sent (records saved
+    before audits were uploaded, or by a face that only wrote them); returns the ids newly queued."""
+    queued = []
+    for path in sorted(datadir.audits.glob("AUD-*.json")):
+        ident = path.name[:-len(".json")]
+        if not path.with_name(path.name + ".sig").exists():
+            continue  # not committed: the JSON is written last, with its signature beside it
+        if not (_marker(datadir.outbox, ident).exists() or _marker(datadir.sent, ident).exists()):
+            enqueue(datadir, ident, "audit", lot)
+            queued.append(ident)
+    return queued
 
 
 def pending(datadir: DataDir) -> list[OutboxEntry]:
@@ -70,11 +91,11 @@ def record_failure(datadir: DataDir, entry: OutboxEntry, error: str) -> OutboxEn
     return updated
 
 
-def mark_sent(datadir: DataDir, entry: OutboxEntry, destination: str) -> OutboxEntry:
+def mark_sent(datadir: DataDir, entry: OutboxEntry, destination: str, log_index: int | None = None) -> OutboxEntry:
     """Called only after the destination confirmed; the move to sent/ is the last step."""
     now = now_iso()
     done = replace(entry, attempts=entry.attempts + 1, last_attempt=now, last_error=None,
-                   sent_to=destination, confirmed_at=now)
+                   sent_to=destination, confirmed_at=now, log_index=log_index)
     source = _marker(datadir.outbox, entry.certificate_id)
     _write(source, done)
     atomic.move(source, _marker(datadir.sent, entry.certificate_id))
