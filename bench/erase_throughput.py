@@ -21,6 +21,7 @@ Usage: sudo .venv/bin/python bench/erase_throughput.py [--size-mib 512] [--repea
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import shutil
@@ -98,11 +99,16 @@ class Sample:
     machine_s_per_gb: float  # /proc/stat, every core, net of the background rate: right only on an idle machine
 
 
+# above this background (busy cores, measured just before a run) the whole-machine figure is not reported:
+# other work then competes for the cores and what the run itself used cannot be told apart
+BUSY = 0.2
+
+
 def sample(start: Snap, end: Snap, nbytes: int, background: float) -> Sample:
     wall = end.wall - start.wall
     gb = nbytes / 1e9
     proc = end.proc - start.proc
-    machine = max(0.0, (end.machine - start.machine) - background * wall)
+    machine = max(0.0, (end.machine - start.machine) - background * wall) if background < BUSY else math.nan
     return Sample(nbytes / wall / 1e6, proc / gb, (proc + end.kernel - start.kernel) / gb, machine / gb)
 
 
@@ -247,7 +253,9 @@ def main() -> int:
 
 
 def med(samples: list[Sample], attr: str) -> float:
-    return statistics.median(getattr(s, attr) for s in samples)
+    """Median over the runs that have the figure (nan: none had it, e.g. the machine was busy every time)."""
+    values = [getattr(s, attr) for s in samples if not math.isnan(getattr(s, attr))]
+    return statistics.median(values) if values else math.nan
 
 
 PEER = {"zero pass": "dd write", "random pass": "dd write", "verify(zero)": "dd read", "verify(random)": "dd read",
@@ -261,7 +269,7 @@ def print_summary(results: dict[tuple[str, int], list[Sample]], counts: list[int
           + ("" if max(loads) < 0.5 else " (machine NOT idle: wall-clock ratios are noisy)"))
     print("CPU in seconds per GB (1e9 bytes) written or verified: proc = the working process (engine or dd), "
           "+kernel = with every kernel thread (loop workers),\n  machine = every core from /proc/stat net of the "
-          "background measured just before the run (meaningful on an idle machine only)")
+          f"background measured just before the run (n/a when that background exceeded {BUSY} of a core)")
     print()
     print(f"  {'run':<16}{'targets':>8}{'MB/s':>9}{'x peer':>8}{'proc s/GB':>11}{'+kernel s/GB':>14}"
           f"{'machine s/GB':>14}")
@@ -289,13 +297,16 @@ def print_summary(results: dict[tuple[str, int], list[Sample]], counts: list[int
         for n in counts:
             ours_cpu = med(results[("random pass", n)], attr) + med(results[("verify(random)", n)], attr)
             dd_cpu = med(results[("dd write", n)], attr) + med(results[("dd read", n)], attr)
-            rows.append((f"{label} random+verify / dd w+r, {n}x", ours_cpu / dd_cpu if dd_cpu else float("nan"),
+            rows.append((f"{label} random+verify / dd w+r, {n}x", ours_cpu / dd_cpu if dd_cpu > 0 else math.nan,
                          2.0, False))
     if have_nwipe:
         rows.append(("zero pass / nwipe zero, 1 target", ratio("zero pass", "nwipe zero", 1), 20.0, True))
     for name, value, target, at_least in rows:
-        met = value >= target if at_least else value <= target
         sign = ">=" if at_least else "<="
+        if math.isnan(value):
+            print(f"  {name:<44}{'n/a':>7}   target {sign} {target:<5} not measured (machine busy)")
+            continue
+        met = value >= target if at_least else value <= target
         print(f"  {name:<44}{value:7.2f}   target {sign} {target:<5} {'met' if met else 'NOT met'}")
     tiny = statistics.median(tiny_times)
     print(f"  {'whole-process 1 MiB random wipe (s, median)':<44}{tiny:7.2f}   target <= 0.5   "

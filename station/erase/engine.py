@@ -273,6 +273,7 @@ class EraseRunner:
         job.started, job.ended, job.failure = now_iso(), None, None
         job.pid, job.boot_id = os.getpid(), current_boot_id()
         job.passes_done, job.errors, job.verification = 0, [], None
+        self._digests = None
         target: BlockTarget | None = None
         lock = DriveLock(job.target, job.job_id)
         try:
