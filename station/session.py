@@ -22,11 +22,13 @@ from station.erase.blockio import Opener, open_target
 from station.erase.engine import ProgressCallback
 from station.erase.jobs import EraseJob, JobState, Journal
 from station.hw import Host
+from station.notice import Notice
 from station.store.datadir import DataDir
 
 if TYPE_CHECKING:
     from station.certify.certificate import HostIdentity
     from station.detect.drivelock import Holder
+    from station.detect.identity import Match
 
 log = logging.getLogger(__name__)
 
@@ -155,24 +157,44 @@ class Session:
         restarted = {j.restart_of for j in jobs if j.restart_of}
         return [j for j in jobs if j.state is JobState.INTERRUPTED and j.job_id not in restarted]
 
-    def restart_plan(self, job_id: str) -> tuple[EraseJob, planning.ErasePlan]:
+    def restart_plan(self, job_id: str, present: Sequence[Disk] | None = None) -> tuple[EraseJob, planning.ErasePlan]:
         """The old job and the plan to run it again from the beginning, with the same method and verification.
 
-        The plan goes through the same protection checks as a new wipe and is shown for confirmation
-        the same way; a drive that now carries another serial is refused.
+        The drive is found by every identity the job recorded (serial, WWN, model, size, bay or port), not by
+        its old device name: a renamed or moved drive is found, an ambiguous one (two drives with one serial)
+        or a different drive now in its place is refused with the reason (station.detect.identity). The plan
+        goes through the same protection checks as a new wipe and is shown for confirmation the same way.
+        `present`: the drives the caller shows (the TUI's rack, file-backed ones included); detection otherwise.
         """
         old = self.journal.load(job_id)
         if not old.state.final:
             raise ValueError(f"job {job_id} is still {old.state.value}")
         if old.erased:
             raise ValueError(f"job {job_id} already erased its target; nothing to restart")
-        current = planning.resolve_disk(self.host, old.target, self.bays)
-        if current.kind is DiskKind.FILE and old.disk is not None:
-            current = old.disk  # a file-backed drive (demo, tests) keeps the identity it was planned with
-        elif old.disk and old.disk.serial.value and current.serial.value != old.disk.serial.value:
-            raise ValueError(f"{old.target} now holds serial {current.serial.value or 'unknown'}, "
-                             f"not {old.disk.serial.value}: refusing to restart on another drive")
+        if present is None and (old.disk is None or old.disk.kind is DiskKind.FILE or os.path.isfile(old.target)):
+            current = planning.resolve_disk(self.host, old.target, self.bays)
+            if current.kind is DiskKind.FILE and old.disk is not None:
+                current = old.disk  # a file-backed drive (demo, tests) keeps the identity it was planned with
+        else:
+            from station.detect import drives as detect
+            from station.detect import identity
+
+            if present is None:
+                present = detect.detect(self.host, include_loops=True, bays=self.bays).disks
+            match = self.restart_match(old, present)
+            if match.disk is None:
+                assert match.refusal is not None
+                raise identity.IdentityError(match.refusal)
+            current = match.disk
         return old, self.plan([current], old.method, old.verify)
+
+    def restart_match(self, old: EraseJob, present: Sequence[Disk]) -> Match:
+        """The present drive the interrupted job was erasing, or why none may be taken for it."""
+        from station.detect import identity
+
+        if old.disk is None:
+            return identity.Match(None, Notice.of("identity.not-found", wanted=old.target))
+        return identity.find_drive(old.disk, present, grown_ok=old.hidden_area == "removed")
 
     def start_restart(self, old: EraseJob, plan: planning.ErasePlan, on_progress: ProgressCallback | None = None,
                       on_finished: Callable[[Outcome], None] | None = None) -> planning.Execution:

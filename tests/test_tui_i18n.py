@@ -20,7 +20,7 @@ PACKAGE = Path(i18n.__file__).parent
 CLI_SOURCES = sorted([PACKAGE / "cli.py", *(PACKAGE / "commands").glob("*.py")])
 TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "inventory/verdict_text.py",
                       PACKAGE / "inventory/machine_serial.py", PACKAGE / "detect/protect.py",
-                      PACKAGE / "detect/drivelock.py",
+                      PACKAGE / "detect/drivelock.py", PACKAGE / "detect/identity.py",
                       PACKAGE / "erase/plan.py", PACKAGE / "erase/purge/choose.py", *CLI_SOURCES])
 MARKERS = {"_", "N_", "ngettext"}
 

@@ -97,3 +97,24 @@ async def test_r_without_an_interrupted_job_does_nothing(tmp_path: Path) -> None
         await pilot.pause()
         assert isinstance(app.screen, RackScreen)
         assert "No interrupted erase" in str(app.screen.query_one("#message").render())
+
+
+@run_async
+async def test_restart_of_a_drive_replaced_in_its_place_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """The job's drive left; another drive now answers at its device node: r shows why nothing restarts."""
+    gone = drive(tmp_path / "sdb", "WD-WCC2EVL93847", "WDC WD5000AAKX", create=False)
+    newcomer = drive(tmp_path / "sdb", "S2R5NX0J418272", "SAMSUNG MZ7LN256")
+    killed_job(tmp_path, gone)
+    app, _source, session = make_app(tmp_path, [newcomer])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: rack_ready(app, 1)() and app.rack.rows[newcomer.devnode].interrupted is not None)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen)
+                       and "Cannot plan" in str(app.screen.query_one("#plan-text").render()))
+        text = str(app.screen.query_one("#plan-text").render())
+        assert "now holds another drive (serial S2R5NX0J418272" in text and "WD-WCC2EVL93847" in text
+        assert app.screen.plan is None
+        await pilot.press("1", "enter")
+        assert isinstance(app.screen, PlanScreen)  # nothing to confirm
+    assert Path(newcomer.devnode).read_bytes()[:16] == b"\xa5" * 16
+    assert [j.state for j in session.journal.all()] == [JobState.INTERRUPTED]

@@ -28,7 +28,7 @@ from station.hw import Host
 from station.i18n import _
 from station.session import Outcome, Session
 from station.store import config
-from station.tui.rack import Rack, RackRow, same_drive
+from station.tui.rack import Rack, RackRow
 from station.tui.source import DriveEvent, DriveSource
 
 log = logging.getLogger(__name__)
@@ -162,15 +162,26 @@ class StationApp(App[int]):
 
     def _show_interrupted(self, jobs: list[EraseJob]) -> None:
         self.interrupted = jobs
-        for row in self.rack.rows.values():
-            row.interrupted = self.interrupted_job(row)
+        self.mark_interrupted()
         if jobs:
             self.say(_("{n} erase(s) were interrupted (power loss or crash): select the drive and press r.")
                      .format(n=len(jobs)))
         self.refresh_views()
 
-    def interrupted_job(self, row: RackRow) -> EraseJob | None:
-        return next((j for j in reversed(self.interrupted) if same_drive(j, row.disk)), None)
+    def mark_interrupted(self) -> None:
+        """Put each interrupted job on the row of the drive the session finds for it (by every identity it
+        recorded, not its old device name); a job no drive can be taken for stays on the row at its old
+        name, where r shows why the restart is refused."""
+        rows = self.rack.rows
+        marks: dict[str, EraseJob] = {}
+        disks = [r.disk for r in rows.values()]
+        for job in self.interrupted:  # oldest first: the newest job on a drive wins
+            match = self.session.restart_match(job, disks)
+            devnode = match.disk.devnode if match.disk is not None else job.target
+            if devnode in rows:
+                marks[devnode] = job
+        for devnode, row in rows.items():
+            row.interrupted = marks.get(devnode)
 
     def _show_host_hints(self, hints: list[HostHint]) -> None:
         self.host_hints = hints
@@ -222,6 +233,8 @@ class StationApp(App[int]):
             else:
                 del rows[event.devnode]
                 self.version += 1
+                if self.interrupted:
+                    self.mark_interrupted()
             return
         disk = event.disk
         current = rows.get(disk.devnode)
@@ -229,7 +242,8 @@ class StationApp(App[int]):
             current.disk = disk  # a change event on a drive being erased: keep its job on screen
             return
         rows[disk.devnode] = RackRow(disk)
-        rows[disk.devnode].interrupted = self.interrupted_job(rows[disk.devnode])
+        if self.interrupted:
+            self.mark_interrupted()  # a drive came: a job may be its, or no longer tell two drives apart
         self.version += 1
         if isinstance(event, DiskAdded) and current is None and self.started:
             self.say(_("New drive: {devnode}").format(devnode=disk.devnode))

@@ -261,11 +261,3 @@ def detail_lines(row: RackRow) -> list[str]:
         lines.append(_("Erase {job} ({method}) was interrupted: not erased. Press r to restart it.").format(
             job=job.job_id, method=job.method))
     return lines + hint_lines(d)
-
-
-def same_drive(job: EraseJob, disk: Disk) -> bool:
-    """The interrupted job belongs to this row: same node and, when both are known, the same serial."""
-    if job.target != disk.devnode:
-        return False
-    before = job.disk.serial.value if job.disk else None
-    return not (before and disk.serial.value and before != disk.serial.value)

@@ -115,13 +115,14 @@ class PlanScreen(Screen[object]):
         self.plan = None
         self.generation += 1
         generation, method, verify, restart = self.generation, self.method, self.verify, self.restart
+        shown = [row.disk for row in self.station.rack.rows.values()]  # the drives the technician sees
         self.query_one("#plan-text", Static).update(Text(_("Planning...")))
         self.query_one("#prompt", Static).update("")
 
         def work() -> None:
             try:
                 if restart is not None:  # the session re-reads the job and re-checks the drive
-                    _old, plan = self.station.session.restart_plan(restart.job_id)
+                    _old, plan = self.station.session.restart_plan(restart.job_id, shown)
                 else:
                     plan = self.station.session.plan(self.disks, method, verify)
             except Exception as exc:  # an unknown method, a missing Purge tool: say it, plan nothing
