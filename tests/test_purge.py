@@ -13,7 +13,7 @@ from station.erase import markers
 from station.erase.jobs import EraseJob
 from station.erase.purge import capabilities as cap
 from station.erase.purge import drive_commands as purge
-from station.erase.purge.choose import choose
+from station.erase.purge.choose import PlanError, choose
 
 HGST = fixture("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt")
 TESLA = fixture("hdparm/sata-ssd-tesla-2tb-frozen-sanitize-block-erase.txt")
@@ -229,10 +229,19 @@ def test_nvme_sanitize_failure_from_log() -> None:
     assert not outcome.reported_success and any("FAILED" in m for m in outcome.messages)
 
 
-def test_nvme_sanitize_refused_like_qemu() -> None:
+def test_nvme_sanitize_not_advertised_is_refused_at_planning() -> None:
     r = ScriptedRunner().on("nvme id-ctrl -H /dev/nvme0n1", (0, OPTANE, ""))
+    with pytest.raises(PlanError, match="does not advertise nvme-sanitize-block"):
+        run(r, "nvme", "nvme-sanitize-block")
+    assert not any(c.startswith("nvme sanitize ") for c in r.calls)
+
+
+def test_nvme_sanitize_refused_like_qemu() -> None:
+    """The drive advertises block erase but refuses the command when it comes, as QEMU's NVMe does."""
+    r = ScriptedRunner().on("nvme id-ctrl -H /dev/nvme0n1", (0, TFORCE, ""))
     r.on("nvme sanitize-log /dev/nvme0n1", (1, "", "NVMe status: Invalid Field in Command(0x4002)"))
     r.on("nvme sanitize /dev/nvme0n1 --sanact=2 --no-dealloc", (1, "", "NVMe status: Invalid Command Opcode(0x4001)"))
+    r.on("nvme sanitize /dev/nvme0n1 --sanact=2", (1, "", "NVMe status: Invalid Command Opcode(0x4001)"))
     outcome, _ = run(r, "nvme", "nvme-sanitize-block")
     assert not outcome.reported_success and any("refused" in m for m in outcome.messages)
 

@@ -80,12 +80,47 @@ def test_usb_bridge_unknown_is_clear_with_reason() -> None:
 
 def test_named_clear_techniques_are_labelled_clear() -> None:
     caps = nvme_caps("nvme/id-ctrl-H-tforce-tm8fpl500g-sanicap-block-erase.txt")
-    c = choose(NVME, caps, "nvme-format-crypto")
-    assert c.nist_category == "clear" and c.technique is Technique.NVME_FORMAT_CRYPTO
-    assert any("would be a lie" in w for w in c.warnings)
-    assert any("does not advertise" in w for w in c.warnings)
+    c = choose(NVME, caps, "nvme-format-user-data")
+    assert c.nist_category == "clear" and c.technique is Technique.NVME_FORMAT_USER_DATA
+    assert any("counts as Clear" in w for w in c.warnings)
     ata = ata_caps("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt")
     assert choose(HDD, ata, "ata-secure-erase").nist_category == "clear"
+
+
+@pytest.mark.parametrize(("rel", "disk", "named", "offers"), [
+    # the T-Force's SANICAP offers block erase only; its FNA has no crypto erase in Format
+    ("nvme/id-ctrl-H-tforce-tm8fpl500g-sanicap-block-erase.txt", NVME, "nvme-sanitize-crypto",
+     "nvme-sanitize-block, nvme-format-user-data"),
+    ("nvme/id-ctrl-H-tforce-tm8fpl500g-sanicap-block-erase.txt", NVME, "nvme-format-crypto",
+     "nvme-sanitize-block, nvme-format-user-data"),
+    ("nvme/id-ctrl-H-intel-optane-m10-mempek1j016gal.txt", NVME, "nvme-sanitize-block", "nvme-format-user-data"),
+    ("hdparm/sata-ssd-intel-ssdsc2kw512g8-frozen-tabs.txt", SSD, "ata-sanitize-block",
+     "ata-secure-erase, ata-secure-erase-enhanced"),
+    ("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt", HDD, "ata-sanitize-block",
+     "ata-sanitize-crypto, ata-sanitize-overwrite, ata-secure-erase"),  # "not supported: enhanced erase"
+])
+def test_named_technique_the_drive_does_not_advertise_is_refused_with_what_it_offers(
+        rel: str, disk: object, named: str, offers: str) -> None:
+    caps = nvme_caps(rel) if rel.startswith("nvme/") else ata_caps(rel)
+    assert isinstance(disk, type(NVME))
+    with pytest.raises(PlanError, match="does not advertise") as refused:
+        choose(disk, caps, named)
+    assert refused.value.notice.param("offers") == offers
+    assert f"{disk.name} does not advertise {named}" in str(refused.value)
+
+
+def test_refusal_is_in_the_plan_not_a_purge_with_a_warning() -> None:
+    from purge_helpers import ScriptedRunner, host_with
+
+    from station.erase.plan import plan_purge
+
+    runner = ScriptedRunner().on("nvme id-ctrl -H /dev/nvme0n1",
+                                 (0, fixture("nvme/id-ctrl-H-intel-optane-m10-mempek1j016gal.txt"), ""))
+    plan = plan_purge(host_with(runner), [NVME], "nvme-sanitize-block", "full")
+    [action] = plan.actions
+    assert not action.runnable and action.choice is None
+    assert action.refusal is not None and "does not advertise nvme-sanitize-block" in action.refusal
+    assert "offers: nvme-format-user-data" in action.refusal
 
 
 def test_named_technique_for_unknown_scsi_support_is_allowed_with_warning() -> None:

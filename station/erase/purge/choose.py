@@ -94,13 +94,12 @@ define({
     "purge.unknown-technique": N_("unknown erase technique {technique}; choose one of: purge, clear, {named}"),
     "purge.wrong-command-set": N_("{technique} is a {family} command; {disk} speaks {speaks}"),
     "purge.cannot-send": N_("{technique} cannot be sent to {disk}: {detail}"),
-    "purge.not-advertised": N_("the drive does not advertise {technique}; running it because it was named: "
-                               "marker verification decides"),
+    "purge.not-advertised": N_("{disk} does not advertise {technique} (it offers: {offers}): refused; choose "
+                               "purge for the strongest technique it supports, or clear"),
     "purge.support-unknown": N_("the drive's support for {technique} is unknown; marker verification decides"),
     "purge.frozen-named": N_("the drive is frozen: the command will be refused until it is replugged or the "
                              "laptop is suspended and resumed"),
     "purge.named-is-clear": N_("{technique} counts as Clear under IEEE 2883 / NIST SP 800-88 Rev.2, not Purge"),
-    "purge.fna-no-crypto": N_("FNA says the drive has no crypto erase in Format: a success answer would be a lie"),
     "purge.flash-overwrite": N_("overwrite on flash does not reach spare blocks unless done by the drive's "
                                 "SANITIZE"),
     "purge.named": N_("technique named by the operator: {technique}"),
@@ -255,18 +254,18 @@ def _named(disk: Disk, caps: PurgeCapabilities, technique: Technique) -> Techniq
     if caps.family == "none":
         raise PlanError(Notice.of("purge.cannot-send", technique=technique.value, disk=disk.name,
                                   detail=str(caps.detail or caps.unknown)))
-    warnings = _notes(caps)
     sup = supported(caps, technique)
-    if sup is False:
-        warnings.append(Notice.of("purge.not-advertised", technique=technique.value))
-    elif sup is None:
+    if sup is False:  # the drive said no: a success answer to a command it lacks would prove nothing
+        offers = [t.value for t in Technique if t is not Technique.HOST_OVERWRITE and supported(caps, t)]
+        raise PlanError(Notice.of("purge.not-advertised", technique=technique.value, disk=disk.name,
+                                  offers=", ".join(offers) or "none"))
+    warnings = _notes(caps)
+    if sup is None:
         warnings.append(Notice.of("purge.support-unknown", technique=technique.value))
     if frozen_for(caps, technique):
         warnings.append(Notice.of("purge.frozen-named"))
     if info.nist_category == "clear" and technique is not Technique.HOST_OVERWRITE:
         warnings.append(Notice.of("purge.named-is-clear", technique=technique.value))
-    if technique is Technique.NVME_FORMAT_CRYPTO and caps.nvme and not caps.nvme.format_crypto_erase:
-        warnings.append(Notice.of("purge.fna-no-crypto"))
     if disk.solid_state and technique.endswith("overwrite"):
         warnings.append(Notice.of("purge.flash-overwrite"))
     return _make(technique, Notice.of("purge.named", technique=technique.value), warnings)
