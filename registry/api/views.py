@@ -16,7 +16,7 @@ from ninja.errors import ValidationError
 
 from registry.api.body import error, limited
 from registry.core import secrets
-from registry.core.models import EnrollmentCode, Quarantine, Station
+from registry.core.models import EnrollmentCode, Quarantine, Record, Station
 from registry.log import store
 from registry.records import ingest
 from station.certify import keys, merkle
@@ -132,6 +132,36 @@ def records(request: HttpRequest) -> HttpResponse:
         log.exception("upload failed inside the registry")
         return error(500, "internal-error", "the registry failed; the upload is kept, retry later")
     return JsonResponse(answer.body, status=answer.status)
+
+
+class Held(Schema):
+    record_id: str
+    kind: str
+    sha256: str
+    log_index: int
+    flags: list[str]
+    received_at: str
+
+
+class HeldList(Schema):
+    records: list[Held]
+    checkpoint: str | None
+
+
+@api.get("/records", response={200: HeldList, 401: Error})
+def held(request: HttpRequest, after: int = -1, limit: int = 1000) -> HttpResponse:
+    """What the registry holds from the calling station (its token), by log index: for a station to check
+    that everything it sent is there. Only its own records, never another station's."""
+    station = ingest.station_for(request.headers.get("Authorization"))
+    if station is None:
+        return error(401, "bad-token", "unknown or missing upload token")
+    rows = (Record.objects.filter(station=station, log_index__gt=after).order_by("log_index")
+            .only("record_id", "kind", "sha256", "log_index", "flags", "received_at")[:max(1, min(limit, 1000))])
+    last = store.latest()
+    return JsonResponse({"records": [{"record_id": r.record_id, "kind": r.kind, "sha256": r.sha256,
+                                      "log_index": r.log_index, "flags": list(r.flags),
+                                      "received_at": r.received_at.isoformat()} for r in rows],
+                         "checkpoint": last.note if last else None})
 
 
 def _size_ok(*sizes: int) -> str | None:
