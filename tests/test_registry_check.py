@@ -11,12 +11,13 @@ from cert_helpers import issue_two
 
 from registry.records import check
 from station.certify import keys
-from station.store import upload
+from station.erase.jobs import now_iso
+from station.store import outbox, upload
 from station.store.datadir import DataDir
 
 
 def _upload(datadir: DataDir, certificate_id: str, **changes: object) -> check.Upload:
-    body, _ = upload._payload(datadir, certificate_id)
+    body, _ = upload._payload(datadir, outbox.OutboxEntry(certificate_id, now_iso()))
     data = {**json.loads(body), **changes}
     return check.parse_upload(json.dumps(data).encode(), certificate_id)
 

@@ -16,7 +16,8 @@ from django.test import Client
 
 from station.certify import keys
 from station.certify.certificate import IssuedCertificate, issue
-from station.store import upload
+from station.erase.jobs import now_iso
+from station.store import outbox, upload
 from station.store.datadir import DataDir
 
 _names = itertools.count(1)
@@ -73,7 +74,7 @@ class RealStation:
 
     def body(self, certificate_id: str, **changes: object) -> bytes:
         """What `station upload` sends for this certificate, optionally with fields changed."""
-        body, _digest = upload._payload(self.datadir, certificate_id)
+        body, _digest = upload._payload(self.datadir, outbox.OutboxEntry(certificate_id, now_iso()))
         if not changes:
             return body
         data = json.loads(body)
