@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from cert_helpers import SSD_FIXTURE, erased_job, host, settings
 
-from station.certify import certificate, keys, lot
 from station.certify import check as verify
+from station.certify import issue as issuing
+from station.certify import keys, lot
 from station.store.datadir import DataDir
 
 TARGET_S = 0.5
@@ -37,7 +38,7 @@ def main() -> int:
         for index in range(args.count):
             job = replace(erased_job(f"bench-{index:05d}"))
             started = time.perf_counter()
-            issued = certificate.issue(job, datadir, settings(), host(), evidence, "fr", key=key)
+            issued = issuing.issue(job, datadir, settings(), host(), evidence, "fr", key=key)
             issue_times.append(time.perf_counter() - started)
             if index % 10 == 0:
                 started = time.perf_counter()

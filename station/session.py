@@ -26,9 +26,9 @@ from station.notice import Notice
 from station.store.datadir import DataDir
 
 if TYPE_CHECKING:
-    from station.certify.certificate import HostIdentity
     from station.detect.drivelock import Holder
     from station.detect.identity import Match
+    from station.inventory.dmi import HostIdentity
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +108,13 @@ class Session:
         """Issue the signed record for a finished job; a failure to issue is reported, never hidden."""
         outcome = Outcome(job)
         try:
-            from station.certify import certificate
+            from station.certify import issue  # cryptography and jsonschema: loaded when the first job ends
             from station.store import config
 
             settings = config.load(self.datadir)
             evidence = {"job-journal.json": json.dumps(job.to_dict(), indent=2, sort_keys=True).encode()}
-            issued = certificate.issue(job, self.datadir, settings, self._host_identity(), evidence,
-                                       config.document_language(settings, self.lang))
+            issued = issue.issue(job, self.datadir, settings, self._host_identity(), evidence,
+                                 config.document_language(settings, self.lang))
             outcome.certificate, outcome.pdf = issued.json_path, issued.pdf_path
         except Exception as exc:  # the job record stays; the operator must see why there is no certificate
             log.exception("could not issue the record for job %s", job.job_id)

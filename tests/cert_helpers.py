@@ -6,9 +6,11 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from station.certify.certificate import HostIdentity, IssuedCertificate, issue
+from station.certify.certificate import IssuedCertificate
+from station.certify.issue import issue
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.erase.jobs import EraseJob, IORange, JobState, Phase, Verification
+from station.inventory.dmi import HostIdentity
 from station.store.config import Settings
 from station.store.datadir import DataDir
 

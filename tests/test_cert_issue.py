@@ -10,7 +10,8 @@ import pytest
 from cert_helpers import HDD_FIXTURE, SSD_FIXTURE, erased_job, failed_job, host, issue_two, settings
 
 from station.certify import certificate, chain, keys
-from station.certify.certificate import CertificateError, issue, schema
+from station.certify.certificate import CertificateError, schema
+from station.certify.issue import issue
 from station.erase.jobs import JobState, Verification
 from station.store import outbox
 from station.store.datadir import DataDir

@@ -12,10 +12,11 @@ import pytest
 from cert_helpers import HDD_FIXTURE, disk_from_smartctl, erased_job, failed_job, host, issue_two, settings
 
 from station.certify import certificate, keys, lot
-from station.certify.certificate import HostIdentity
+from station.certify import issue as issuing
 from station.certify.check import Status, verify_file
 from station.cli import main
 from station.detect.disk import DiskKind
+from station.inventory.dmi import HostIdentity
 from station.store.datadir import DataDir
 
 
@@ -24,12 +25,12 @@ def _populate(datadir: DataDir) -> None:
     issue_two(datadir)
     retry = replace(erased_job("20250101T130000Z-0003", disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD, "sdc", "3")),
                     restart_of="20250101T120000Z-0002")
-    certificate.issue(retry, datadir, settings(), None, {}, "fr")
+    issuing.issue(retry, datadir, settings(), None, {}, "fr")
     other_disk = replace(disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD, "sdd"),
                          serial=replace(disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD).serial, value="WD-OTHER-1"))
-    certificate.issue(failed_job("20250101T140000Z-0004", other_disk), datadir, settings(),
+    issuing.issue(failed_job("20250101T140000Z-0004", other_disk), datadir, settings(),
                       HostIdentity("LENOVO", "20L5CTO1WW", "PF1ABCDE", True), {}, "fr")
-    certificate.issue(erased_job("20250101T150000Z-0005"), datadir, replace(settings(), lot="OTHER"), host(), {},
+    issuing.issue(erased_job("20250101T150000Z-0005"), datadir, replace(settings(), lot="OTHER"), host(), {},
                       "fr")
 
 

@@ -12,7 +12,7 @@ from cert_helpers import SSD_FIXTURE, erased_job, host, issue_two, settings
 
 from station.certify import check as checks
 from station.certify import keys, lot, pdf
-from station.certify.certificate import issue
+from station.certify.issue import issue
 from station.erase.jobs import Verification
 from station.store.datadir import DataDir
 

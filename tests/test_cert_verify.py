@@ -12,6 +12,7 @@ from cert_helpers import erased_job, issue_two, settings
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from station.certify import certificate, keys, pdf
+from station.certify import issue as issuing
 from station.certify.check import Status, verify_file
 from station.cli import main
 from station.store.datadir import DataDir
@@ -189,15 +190,15 @@ def test_verify_does_not_create_a_data_directory(datadir: DataDir, tmp_path: Pat
 
 def test_chain_intact(datadir: DataDir, capsys: pytest.CaptureFixture[str]) -> None:
     issue_two(datadir)
-    certificate.issue(erased_job("20250101T130000Z-0003"), datadir, settings(), None, {}, "en")
+    issuing.issue(erased_job("20250101T130000Z-0003"), datadir, settings(), None, {}, "en")
     assert main(["--lang", "en", "verify", "--pubkey", _pub(datadir), "--chain", str(datadir.certificates)]) == 0
     assert "every link holds" in capsys.readouterr().err
 
 
 def _history(datadir: DataDir, tmp_path: Path) -> tuple[Path, list[certificate.IssuedCertificate]]:
     first, second = issue_two(datadir)
-    third = certificate.issue(erased_job("20250101T130000Z-0003"), datadir, settings(), None, {}, "en")
-    fourth = certificate.issue(erased_job("20250101T140000Z-0004"), datadir, settings(), None, {}, "en")
+    third = issuing.issue(erased_job("20250101T130000Z-0003"), datadir, settings(), None, {}, "en")
+    fourth = issuing.issue(erased_job("20250101T140000Z-0004"), datadir, settings(), None, {}, "en")
     history = tmp_path / "history"
     for issued in (first, second, third, fourth):
         _copy(issued, history)

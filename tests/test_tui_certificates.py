@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from station.certify import certificate
+from station.certify import issue as issuing
 from station.store import config
 from station.tui.screens.certificates_screen import CertificatesScreen, local_date
 from tests.tui_helpers import drive, make_app, run_async, wait_for
@@ -42,8 +42,8 @@ async def test_today_is_the_local_day(tmp_path: Path, paris: None, monkeypatch: 
     settings = config.load(session.datadir)
     issued = {}
     for stamp in (MORNING_UTC, LATE_EVENING_UTC):
-        monkeypatch.setattr(certificate, "now_iso", lambda s=stamp: s)
-        record = certificate.issue_destruction(disk, session.datadir, settings, None, "shred", "en")
+        monkeypatch.setattr(issuing, "now_iso", lambda s=stamp: s)
+        record = issuing.issue_destruction(disk, session.datadir, settings, None, "shred", "en")
         issued[stamp] = record.certificate_id
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -1,4 +1,5 @@
-"""Per-drive certificates: the signed JSON record of one erase job, its PDF, its evidence, its place in the chain.
+"""Per-drive certificates: the signed JSON record of one erase job, built from the job and read back from disk
+(issuing them in order, signed and rendered, is `station.certify.issue`).
 
 The JSON file is the source of truth; its detached Ed25519 signature covers its exact bytes, and
 every record carries the sha256 of the station's previous one, so history cannot be edited quietly.
@@ -9,13 +10,9 @@ shares the format but never reads as a certificate.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import json
-import re
 import types
 import typing
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
@@ -23,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from station import TOOL_NAME, __version__
-from station.certify import chain, keys
 from station.certify.keys import sha256_hex
 from station.detect.disk import Disk, DiskKind
-from station.erase.jobs import EraseJob, JobState, new_job_id, now_iso
-from station.store import atomic, config, outbox
+from station.erase.jobs import EraseJob, JobState, now_iso
+from station.inventory.dmi import HostIdentity
 from station.store.config import Settings
 from station.store.datadir import DataDir
 
@@ -37,21 +33,10 @@ DESTROY_TECHNIQUES = ("shred", "disintegrate", "pulverize", "drill", "melt", "in
 HIDDEN_AREA_STATUSES = ("not-checked", "none", "removed", "present-not-erased")
 FAILED_RESULTS = {JobState.FAILED: "failed", JobState.CANCELLED: "cancelled",
                   JobState.INTERRUPTED: "interrupted", JobState.ERASED: "failed"}
-_EVIDENCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 
 
 class CertificateError(Exception):
     """A certificate cannot be issued (job not finished, bad evidence name, invalid record)."""
-
-
-@dataclass(frozen=True)
-class HostIdentity:
-    """The computer a drive was erased in, from DMI: the NIST 'media source'."""
-
-    manufacturer: str | None
-    product: str | None
-    serial: str | None
-    serial_trusted: bool  # False for junk DMI serials ("To Be Filled By O.E.M.", "0123456789")
 
 
 @dataclass(frozen=True)
@@ -337,12 +322,12 @@ def _method_details(job: EraseJob) -> str:
     return f"drive-internal command: {job.technique} ({job.method})"
 
 
-def _person(name: str, title: str, settings: Settings) -> Person:
+def person_of(name: str, title: str, settings: Settings) -> Person:
     return Person(name or None, title or None, settings.organisation or None, settings.location or None,
                   settings.contact or None)
 
 
-def _media(disk: Disk | None, host: HostIdentity | None, settings: Settings) -> Media:
+def media_of(disk: Disk | None, host: HostIdentity | None, settings: Settings) -> Media:
     if host is not None:
         source = MediaSource("host", host, settings.station_name or None, disk.bay if disk else None)
     else:
@@ -368,8 +353,8 @@ def build(job: EraseJob, settings: Settings, host_identity: HostIdentity | None,
     result, reason = result_of(job, hidden)
     category, category_notes = _nist_category(job)
     issued = issued_at or now_iso()
-    operator = _person(settings.operator, settings.operator_title, settings)
-    validator = _person(settings.validator or settings.operator,
+    operator = person_of(settings.operator, settings.operator_title, settings)
+    validator = person_of(settings.validator or settings.operator,
                         settings.validator_title if settings.validator else settings.operator_title, settings)
     ver = job.verification
     verification = VerificationRecord(
@@ -392,7 +377,7 @@ def build(job: EraseJob, settings: Settings, host_identity: HostIdentity | None,
         issued_at=issued, language=lang,
         station=StationInfo(settings.station_name or None, fingerprint, Tool(TOOL_NAME, __version__)),
         organisation=settings.organisation or None, operator=settings.operator or None,
-        donor=settings.donor or None, lot=settings.lot or None, media=_media(job.disk, host_identity, settings),
+        donor=settings.donor or None, lot=settings.lot or None, media=media_of(job.disk, host_identity, settings),
         hidden_area=hidden, sanitization=sanitization, verification=verification,
         validation=Validation(validator, issued, Signature("Ed25519", fingerprint, f"{certificate_id}.json.sig")),
         evidence=evidence,
@@ -406,141 +391,42 @@ def paths(datadir: DataDir, certificate_id: str) -> tuple[Path, Path, Path]:
     return base.with_name(f"{certificate_id}.json"), base.with_name(f"{certificate_id}.json.sig"), \
         base.with_name(f"{certificate_id}.pdf")
 
-
-@contextmanager
-def _issuing(datadir: DataDir) -> Iterator[None]:
-    """One issuer at a time per data directory: sequence numbers and chain links must not fork."""
-    datadir.certificates.mkdir(parents=True, exist_ok=True)
-    with open(datadir.certificates / ".lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _store_evidence(datadir: DataDir, certificate_id: str, evidence: dict[str, bytes]) -> tuple[Evidence, ...]:
-    stored = []
-    for name in sorted(evidence):
-        if not _EVIDENCE_NAME.match(name) or name in (".", ".."):
-            raise CertificateError(f"evidence name {name!r} is not a plain file name")
-        data = evidence[name]
-        path = datadir.evidence / certificate_id / name
-        atomic.write_bytes(path, data)
-        stored.append(Evidence(name, path.relative_to(datadir.root).as_posix(), sha256_hex(data), len(data)))
-    return tuple(stored)
-
-
-def _job_marker(datadir: DataDir, job_id: str) -> Path:
-    return datadir.certificates / "by-job" / f"{job_id}.txt"
-
-
 def load_issued(datadir: DataDir, certificate_id: str) -> IssuedCertificate:
     json_path, sig_path, pdf_path = paths(datadir, certificate_id)
     data = json_path.read_bytes()
     return IssuedCertificate(Certificate.from_dict(json.loads(data)), json_path, sig_path, pdf_path,
                              sha256_hex(data))
 
-
-def _finish(datadir: DataDir, issued: IssuedCertificate) -> None:
-    """Steps after the JSON commit point; idempotent, so recovery after a power cut can redo them."""
-    atomic.write_text(_job_marker(datadir, issued.certificate.job.job_id), issued.certificate_id + "\n")
-    outbox.enqueue(datadir, issued.certificate_id, "certificate", issued.certificate.lot)
-    chain.save_head(datadir, chain.ChainHead(issued.certificate.sequence, issued.sha256, issued.certificate_id,
-                                             issued.certificate.station.key_fingerprint))
-
-
-@dataclass(frozen=True)
-class _Slot:
-    """Where the next record goes: its id, sequence and the hash it must link to."""
-
-    certificate_id: str
-    sequence: int
-    previous_sha256: str | None
-    fingerprint: str
-
-
-def _issue(datadir: DataDir, record_key: str, evidence: dict[str, bytes], lang: str, key: keys.StationKey | None,
-           make: Callable[[_Slot, tuple[Evidence, ...]], Certificate]) -> IssuedCertificate:
-    """The one issuing pipeline: lock, recover, allocate the next sequence, store, sign, render, commit, queue."""
-    from station.certify import pdf
-
-    if lang not in ("fr", "en"):
-        raise CertificateError(f"language must be fr or en, not {lang!r}")
-    datadir.ensure()
-    station_key = key or keys.load_or_create(datadir)
-    with _issuing(datadir):
-        for recovered in chain.roll_forward(datadir, station_key.fingerprint):
-            _finish(datadir, load_issued(datadir, recovered))
-        marker = _job_marker(datadir, record_key)
-        if marker.exists():
-            return load_issued(datadir, marker.read_text().strip())
-        head = chain.current_head(datadir, station_key.fingerprint)
-        sequence = head.sequence + 1 if head else 1
-        slot = _Slot(chain.certificate_id(station_key.fingerprint, sequence), sequence,
-                     head.sha256 if head else None, station_key.fingerprint)
-        cert = make(slot, _store_evidence(datadir, slot.certificate_id, evidence))
-        data = cert.to_json_bytes()
-        problems = schema_errors(json.loads(data))
-        if problems:
-            raise CertificateError(f"certificate {slot.certificate_id} does not match its schema: {problems[0]}")
-        signature = station_key.sign(data)
-        json_path, sig_path, pdf_path = paths(datadir, slot.certificate_id)
-        page = config.load(datadir).certificate_page  # the registry's page, once enrolled: what the QR names
-        atomic.write_bytes(pdf_path, pdf.render_certificate(cert, data, signature, station_key.public_pem(), lang,
-                                                            page))
-        atomic.write_bytes(sig_path, signature)
-        atomic.write_bytes(json_path, data)  # the commit point: the JSON exists only with its sig and PDF
-        issued = IssuedCertificate(cert, json_path, sig_path, pdf_path, sha256_hex(data))
-        _finish(datadir, issued)
-        return issued
-
-
-def issue(job: EraseJob, datadir: DataDir, settings: Settings, host_identity: HostIdentity | None,
-          evidence: dict[str, bytes], lang: str, *, key: keys.StationKey | None = None) -> IssuedCertificate:
-    """Issue the certificate (or failure report) of a finished job; calling again for a job returns the first."""
-    result_of(job, hidden_area_of(job))  # refuse an unfinished job before touching anything
-    all_evidence = dict(evidence)
-    all_evidence.setdefault("job-journal.json", json.dumps(job.to_dict(), indent=2, sort_keys=True).encode())
-    return _issue(datadir, job.job_id, all_evidence, lang, key, lambda slot, stored: build(
-        job, settings, host_identity, stored, certificate_id=slot.certificate_id, sequence=slot.sequence,
-        previous_sha256=slot.previous_sha256, fingerprint=slot.fingerprint, lang=lang))
-
-
-def issue_destruction(disk: Disk, datadir: DataDir, settings: Settings, host_identity: HostIdentity | None,
-                      technique: str, lang: str, *, note: str | None = None, evidence: dict[str, bytes] | None = None,
-                      key: keys.StationKey | None = None) -> IssuedCertificate:
-    """Record a NIST Destroy (shredded, drilled...): attested by the operator, verified by looking, signed."""
+def build_destruction(disk: Disk, settings: Settings, host_identity: HostIdentity | None, technique: str,
+                      note: str | None, evidence: tuple[Evidence, ...], *, record_id: str, issued_at: str,
+                      certificate_id: str, sequence: int, previous_sha256: str | None, fingerprint: str,
+                      lang: str) -> Certificate:
+    """The record of a NIST Destroy (shredded, drilled...): attested by the operator, verified by looking."""
     if technique not in DESTROY_TECHNIQUES:
         raise CertificateError(f"destruction technique must be one of {', '.join(DESTROY_TECHNIQUES)}")
-    record_id = f"destroy-{new_job_id()}"
-    now = now_iso()
-    operator = _person(settings.operator, settings.operator_title, settings)
-    validator = _person(settings.validator or settings.operator,
-                        settings.validator_title if settings.validator else settings.operator_title, settings)
-
-    def make(slot: _Slot, stored: tuple[Evidence, ...]) -> Certificate:
-        sanitization = Sanitization(
-            nist_category="destroy", technique=technique, method="destroy", passes=(), passes_done=0,
-            method_details=f"physical destruction ({technique}), attested by the operator",
-            tool=Tool(TOOL_NAME, __version__), started_at=now, ended_at=now, bytes_total=disk.size_bytes,
-            errors=(), performed_by=operator, post_sanitization_destination="recycling",
-            post_sanitization_classification=None, notes=(note,) if note else ())
-        verification = VerificationRecord("visual", "visual", 0.0, 0, 0, True, None, (), operator)
-        return Certificate(
-            format=FORMAT, certificate_id=slot.certificate_id, sequence=slot.sequence, kind="certificate",
-            result="destroyed", result_reason=None, issued_at=now, language=lang,
-            station=StationInfo(settings.station_name or None, slot.fingerprint, Tool(TOOL_NAME, __version__)),
-            organisation=settings.organisation or None, operator=settings.operator or None,
-            donor=settings.donor or None, lot=settings.lot or None, media=_media(disk, host_identity, settings),
-            hidden_area=HiddenArea("not-checked", "not applicable: the medium was destroyed"),
-            sanitization=sanitization, verification=verification,
-            validation=Validation(validator, now, Signature("Ed25519", slot.fingerprint,
-                                                            f"{slot.certificate_id}.json.sig")),
-            evidence=stored, job=JobRef(record_id, None, now, "destroyed"),
-            previous_certificate_sha256=slot.previous_sha256)
-
-    return _issue(datadir, record_id, dict(evidence or {}), lang, key, make)
+    now = issued_at
+    operator = person_of(settings.operator, settings.operator_title, settings)
+    validator = person_of(settings.validator or settings.operator,
+                          settings.validator_title if settings.validator else settings.operator_title, settings)
+    sanitization = Sanitization(
+        nist_category="destroy", technique=technique, method="destroy", passes=(), passes_done=0,
+        method_details=f"physical destruction ({technique}), attested by the operator",
+        tool=Tool(TOOL_NAME, __version__), started_at=now, ended_at=now, bytes_total=disk.size_bytes,
+        errors=(), performed_by=operator, post_sanitization_destination="recycling",
+        post_sanitization_classification=None, notes=(note,) if note else ())
+    verification = VerificationRecord("visual", "visual", 0.0, 0, 0, True, None, (), operator)
+    return Certificate(
+        format=FORMAT, certificate_id=certificate_id, sequence=sequence, kind="certificate",
+        result="destroyed", result_reason=None, issued_at=now, language=lang,
+        station=StationInfo(settings.station_name or None, fingerprint, Tool(TOOL_NAME, __version__)),
+        organisation=settings.organisation or None, operator=settings.operator or None,
+        donor=settings.donor or None, lot=settings.lot or None, media=media_of(disk, host_identity, settings),
+        hidden_area=HiddenArea("not-checked", "not applicable: the medium was destroyed"),
+        sanitization=sanitization, verification=verification,
+        validation=Validation(validator, now, Signature("Ed25519", fingerprint,
+                                                        f"{certificate_id}.json.sig")),
+        evidence=evidence, job=JobRef(record_id, None, now, "destroyed"),
+        previous_certificate_sha256=previous_sha256)
 
 
 def all_issued(datadir: DataDir) -> list[IssuedCertificate]:

@@ -181,9 +181,7 @@ def verify_file(path: Path, pinned: keys.PublicKey | None = None) -> Outcome:
     if head.startswith(b"%PDF"):
         return verify_pdf(path, pinned)
     if path.name.endswith(".manifest.json"):
-        from station.certify import lot
-
-        return lot.verify_manifest(path, pinned)
+        return verify_manifest(path, pinned)
     if path.suffix == ".json":
         return verify_json(path, pinned)
     return Outcome(path, Status.UNREADABLE, ["neither a certificate JSON nor a PDF"])
@@ -209,3 +207,55 @@ def in_chain(outcome: Outcome, links: dict[str, chain.Link]) -> str | None:
     if held.sha256 != outcome.sha256:
         return f"{outcome.certificate_id} differs from the record of the same id in the history"
     return None
+
+
+def verify_manifest(path: Path, pinned: keys.PublicKey | None = None) -> Outcome:
+    """Signature and schema of a lot manifest, then every listed file present beside it with its sha256."""
+    try:
+        data, signature = read_signed(path)
+    except OSError as exc:
+        return Outcome(path, Status.UNREADABLE, [f"cannot read: {exc.strerror or exc}"])
+    found = None if pinned else key_beside(path)
+    outcome = Outcome(path, Status.VALID, sha256=sha256_hex(data), pinned=pinned is not None)
+    key = pinned or found
+    if key is None:
+        outcome.reasons.append("no public key: pass --pubkey station.pub.pem")
+    elif signature is None or not key.verify(signature, data):
+        outcome.reasons.append("manifest signature missing or does not match")
+    try:
+        record = load_json(data)
+    except JsonError as exc:
+        outcome.reasons.append(f"not valid JSON ({exc})")
+        outcome.status = Status.INVALID
+        return outcome
+    errors = schema_errors(record, "lot-manifest")
+    outcome.reasons.extend(f"schema: {e}" for e in errors[:5])
+    if not errors:
+        outcome.kind = "lot-manifest"
+        outcome.key_fingerprint = key.fingerprint if key else record["station"]["key_fingerprint"]
+        if key and record["station"]["key_fingerprint"] != key.fingerprint:
+            outcome.reasons.append("manifest names another station key")
+        listed = [(c["file"], c["sha256"], c["certificate_id"]) for c in record["certificates"]]
+        listed.append((record["report"]["file"], record["report"]["sha256"], "report"))
+        for name, digest, label in listed:
+            target = path.parent / name
+            if not target.exists():
+                outcome.reasons.append(f"{label}: {name} is missing")
+                continue
+            if sha256_hex(target.read_bytes()) != digest:
+                outcome.reasons.append(f"{label}: {name} differs from the manifest")
+                continue
+            if label != "report":
+                cert = check_record(target, target.read_bytes(), _read(target.with_name(target.name + ".sig")),
+                                    key, None)
+                outcome.reasons.extend(f"{label}: {r}" for r in cert.reasons)
+    if outcome.reasons:
+        outcome.status = Status.INVALID
+    return outcome
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

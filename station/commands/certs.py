@@ -9,7 +9,8 @@ import argparse
 import json
 import sys
 
-from station.certify.certificate import DESTROY_TECHNIQUES, CertificateError, all_issued, issue_destruction
+from station.certify.certificate import DESTROY_TECHNIQUES, CertificateError, all_issued
+from station.certify.issue import issue_destruction
 from station.commands.common import datadir_from_args
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.i18n import _

@@ -11,13 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from station.hw import Host
 from station.untrusted import REPLACEMENT, digits_int
-
-if TYPE_CHECKING:
-    from station.certify.certificate import HostIdentity
 
 DMI_SYSFS = "/sys/class/dmi/id"
 
@@ -461,10 +457,18 @@ def read(host: Host, run_dmidecode: bool = True) -> DmiInfo:
     )
 
 
+@dataclass(frozen=True)
+class HostIdentity:
+    """The computer a drive was erased in, from DMI: the NIST 'media source'."""
+
+    manufacturer: str | None
+    product: str | None
+    serial: str | None
+    serial_trusted: bool  # False for junk DMI serials ("To Be Filled By O.E.M.", "0123456789")
+
+
 def host_identity(host: Host, info: DmiInfo | None = None) -> HostIdentity:
     """The machine a drive was erased in, for certificates. Placeholder serials are not trusted."""
-    from station.certify.certificate import HostIdentity
-
     info = info or read(host)
     serial = info.best_serial
     return HostIdentity(

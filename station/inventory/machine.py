@@ -20,12 +20,20 @@ from station.detect.protect import Reason
 from station.hw import Host
 from station.inventory import battery, dmi, smart
 from station.inventory import cpu_ram_pci as hardware
-from station.inventory.machine_serial import OperatorSerial
 from station.inventory.thresholds import Thresholds
 from station.inventory.thresholds import default as default_thresholds
 from station.untrusted import digits_int
 
 _SKIP_BLOCK = ("loop", "ram", "zram", "dm-", "md", "sr", "fd", "nbd", "zd")
+
+
+@dataclass(frozen=True)
+class OperatorSerial:
+    """A serial typed or scanned by the technician from the machine's label."""
+
+    value: str
+    entered_by: str | None
+    entered_at: str
 
 
 @dataclass(frozen=True)

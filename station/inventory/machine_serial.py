@@ -12,25 +12,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from station.i18n import N_
 from station.inventory.dmi import DmiInfo, DmiValue, assess
-
-if TYPE_CHECKING:
-    from station.inventory.machine import Inventory
+from station.inventory.machine import Inventory, OperatorSerial
 
 MAX_LENGTH = 64
 SOURCES = ("operator", "dmi-system", "dmi-chassis", "dmi-board", "none")
-
-
-@dataclass(frozen=True)
-class OperatorSerial:
-    """A serial typed or scanned by the technician from the machine's label."""
-
-    value: str
-    entered_by: str | None
-    entered_at: str
 
 
 @dataclass(frozen=True)

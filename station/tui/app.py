@@ -12,8 +12,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
+from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 
 from station import i18n
@@ -28,8 +30,11 @@ from station.hw import Host
 from station.i18n import _
 from station.session import Outcome, Session
 from station.store import config
+from station.tui.face import StationFace, StationScreen
 from station.tui.rack import Rack, RackRow
+from station.tui.screens.rack_screen import RackScreen
 from station.tui.source import DriveEvent, DriveSource
+from station.tui.widgets import MessageLine
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +92,7 @@ class StationApp(App[int]):
     """Rack view at home; plan, certificates, settings and host audit one key away."""
 
     TITLE = "Station"
+    SCREENS: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {"rack": RackScreen}  # the home screen, kept
     CSS = """
     Screen { background: $background; }
     .title { height: 1; background: $primary; color: $text; text-style: bold; }
@@ -127,9 +133,7 @@ class StationApp(App[int]):
 
     # lifecycle
     def on_mount(self) -> None:
-        from station.tui.screens.rack_screen import RackScreen
-
-        self.push_screen(RackScreen())
+        self.push_screen("rack")
         self.run_worker(self._load_initial, thread=True, name="initial drives")
         self.set_interval(self.tick, self.apply_feed, name="feed")
         self.set_interval(self.busy_poll, self.poll_busy, name="busy elsewhere")
@@ -287,13 +291,10 @@ class StationApp(App[int]):
             self.refresh_views()
 
     def refresh_views(self) -> None:
-        refresh = getattr(self.screen, "refresh_rack", None)
-        if refresh is not None:
-            refresh()
+        if isinstance(self.screen, StationScreen):
+            self.screen.refresh_rack()
 
     def say(self, text: str) -> None:
-        from station.tui.widgets import MessageLine
-
         for line in self.screen.query(MessageLine):
             line.say(text)
 
@@ -365,9 +366,8 @@ class StationApp(App[int]):
         self.settings = replace(self.settings, language=lang)
         self.run_worker(lambda s=self.settings: self.save_settings(s), thread=True, name="save language")
         for screen in self.screen_stack:
-            retranslate = getattr(screen, "retranslate", None)
-            if retranslate is not None:
-                retranslate()
+            if isinstance(screen, StationScreen):
+                screen.retranslate()
 
     def save_settings(self, settings: config.Settings) -> None:
         """Runs on a worker thread: the data directory may be a slow USB key."""
@@ -375,3 +375,7 @@ class StationApp(App[int]):
             config.save(self.session.datadir, settings)
         except OSError as exc:
             self.call_from_thread(self.say, _("Could not save the settings: {error}").format(error=exc))
+
+
+if TYPE_CHECKING:  # mypy checks here that the app offers everything the screens ask of it
+    _FACE: type[StationFace] = StationApp

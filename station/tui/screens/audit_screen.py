@@ -4,14 +4,13 @@ rules, and the functional checklist the technician ticks. Collection and saving 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.coordinate import Coordinate
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from station.i18n import N_, _
@@ -19,10 +18,8 @@ from station.inventory.machine import Inventory
 from station.inventory.machine_serial import SerialRefused, apply_operator_serial, machine_serial, needs_label_serial
 from station.inventory.thresholds import CHECKLIST_ITEMS
 from station.inventory.verdict import Checklist, Verdict, decide
+from station.tui.face import StationScreen
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
-
-if TYPE_CHECKING:
-    from station.tui.app import StationApp
 
 STATE_KEYS = {"o": "ok", "f": "failed", "u": "untested", "n": "absent"}
 
@@ -72,7 +69,7 @@ def summary_text(inventory: Inventory, verdict: Verdict) -> Text:
     return out
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(StationScreen[None]):
     HINTS: ClassVar[list[KeyHint]] = [("o/f/u/n", N_("ok/failed/untested/absent")), ("s", N_("label serial")),
                                       ("w", N_("save record")), ("r", N_("audit again")), ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,9 +94,6 @@ class AuditScreen(Screen[None]):
         self.checklist = Checklist()
         self.typed_serial: str | None = None  # the label serial, re-applied when the audit is run again
 
-    @property
-    def station(self) -> StationApp:
-        return cast("StationApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from station.i18n import N_, _
+from station.tui.face import StationFace, StationScreen
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
-
-if TYPE_CHECKING:
-    from station.tui.app import StationApp
 
 FILTERS = ("today", "lot", "all")
 
@@ -35,7 +32,7 @@ class CertificateLine:
     upload: str
 
 
-def load_lines(app: StationApp) -> list[CertificateLine]:
+def load_lines(app: StationFace) -> list[CertificateLine]:
     """Read every issued record and its upload status (runs on a worker thread)."""
     from station.certify import certificate
     from station.store import outbox
@@ -74,7 +71,7 @@ def keep(line: CertificateLine, which: str, lot: str, today: str) -> bool:
     return True
 
 
-class CertificatesScreen(Screen[None]):
+class CertificatesScreen(StationScreen[None]):
     HINTS: ClassVar[list[KeyHint]] = [("f", N_("filter")), ("r", N_("reload")), ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f", "filter", show=False), Binding("r", "reload", show=False),
                 Binding("escape", "back", show=False)]
@@ -88,9 +85,6 @@ class CertificatesScreen(Screen[None]):
         self.which = "today"
         self.lines: list[CertificateLine] = []
 
-    @property
-    def station(self) -> StationApp:
-        return cast("StationApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")

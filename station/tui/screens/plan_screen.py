@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from station.detect.disk import Disk
 from station.erase import plan as planning
 from station.erase.jobs import EraseJob
 from station.i18n import N_, _, ngettext
+from station.tui.face import StationScreen
 from station.tui.rack import identity
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
-
-if TYPE_CHECKING:
-    from station.tui.app import StationApp
 
 METHODS = (*planning.OVERWRITE_METHODS, "purge")
 VERIFY_MODES = ("full", "sample:10", "sample:1")
@@ -54,7 +51,7 @@ def plan_text(plan: planning.ErasePlan) -> Text:
     return out
 
 
-class PlanScreen(Screen[object]):
+class PlanScreen(StationScreen[object]):
     HINTS: ClassVar[list[KeyHint]] = [("m", N_("method")), ("v", N_("verification")), ("Enter", N_("confirm")),
                                       ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -82,9 +79,6 @@ class PlanScreen(Screen[object]):
             self.method, self.verify = restart.method, restart.verify
         self.generation = 0
 
-    @property
-    def station(self) -> StationApp:
-        return cast("StationApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from station.i18n import N_, _
+from station.tui.face import StationScreen
 from station.tui.widgets import KeyBar, KeyHint
 
-if TYPE_CHECKING:
-    from station.tui.app import StationApp
 
-
-class QuitScreen(Screen[None]):
+class QuitScreen(StationScreen[None]):
     HINTS: ClassVar[list[KeyHint]] = [("y", N_("stop them and quit")), ("n", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "confirm", show=False), Binding("n", "back", show=False),
                 Binding("escape", "back", show=False)]
 
-    @property
-    def station(self) -> StationApp:
-        return cast("StationApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")

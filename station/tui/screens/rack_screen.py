@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widget import Widget
 
+from station import i18n
+from station.erase.jobs import EraseJob
+from station.erase.plan import ErasePlan
 from station.i18n import N_, _
 from station.tui import rack as fmt
+from station.tui.face import StationFace, StationScreen, station_of
+from station.tui.screens.audit_screen import AuditScreen
+from station.tui.screens.certificates_screen import CertificatesScreen
+from station.tui.screens.plan_screen import PlanScreen
+from station.tui.screens.quit_screen import QuitScreen
+from station.tui.screens.settings_screen import SettingsScreen
 from station.tui.widgets import KeyBar, KeyHint, MessageLine, TextBlock
-
-if TYPE_CHECKING:
-    from station.erase.jobs import EraseJob
-    from station.tui.app import StationApp
 
 # (key, untranslated header, width): 65 characters of cells + 2 of padding each = 79 columns
 COLUMNS = (
@@ -61,8 +65,9 @@ class RackTable(Widget, can_focus=True):
         self.shown_version = -1
 
     @property
-    def station(self) -> StationApp:
-        return cast("StationApp", self.app)
+    def station(self) -> StationFace:
+        return station_of(self)
+
 
     @property
     def row_count(self) -> int:
@@ -169,7 +174,7 @@ def status_style(row: fmt.RackRow) -> str:
     return ""
 
 
-class RackScreen(Screen[None]):
+class RackScreen(StationScreen[None]):
     HINTS: ClassVar[list[KeyHint]] = [("spc", N_("select")), ("a", N_("all")), ("e", N_("erase")), ("x", N_("stop")),
                                       ("r", N_("restart")), ("c", N_("certificates")), ("h", N_("audit")),
                                       ("s", N_("settings")), ("l", N_("language")), ("q", N_("quit"))]
@@ -190,9 +195,6 @@ class RackScreen(Screen[None]):
     RackScreen #detail { height: 4; border-top: ascii $primary; text-wrap: nowrap; text-overflow: clip; }
     """
 
-    @property
-    def station(self) -> StationApp:
-        return cast("StationApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield TextBlock(id="title", classes="title")
@@ -273,8 +275,6 @@ class RackScreen(Screen[None]):
         self.refresh_rack()
 
     def action_erase(self) -> None:
-        from station.tui.screens.plan_screen import PlanScreen
-
         rows = self.station.rack.selected()
         if not rows:
             current = self.current()
@@ -292,16 +292,12 @@ class RackScreen(Screen[None]):
         self.app.push_screen(PlanScreen([r.disk for r in rows]), self._confirmed)
 
     def _confirmed(self, plan: object, restart_of: EraseJob | None = None) -> None:
-        from station.erase.plan import ErasePlan
-
         if isinstance(plan, ErasePlan):
             self.station.start_plan(plan, restart_of)
             self.say(_("Erasing {n} drive(s).").format(n=len(plan.runnable)))
 
     def action_restart(self) -> None:
         """Run the highlighted drive's interrupted job again: same plan screen, checks and typed confirmation."""
-        from station.tui.screens.plan_screen import PlanScreen
-
         row = self.current()
         if row is None or row.interrupted is None:
             self.say(_("No interrupted erase on this drive."))
@@ -320,28 +316,18 @@ class RackScreen(Screen[None]):
             self.say(_("No running erase on this drive."))
 
     def action_certificates(self) -> None:
-        from station.tui.screens.certificates_screen import CertificatesScreen
-
         self.app.push_screen(CertificatesScreen())
 
     def action_audit(self) -> None:
-        from station.tui.screens.audit_screen import AuditScreen
-
         self.app.push_screen(AuditScreen())
 
     def action_settings(self) -> None:
-        from station.tui.screens.settings_screen import SettingsScreen
-
         self.app.push_screen(SettingsScreen())
 
     def action_language(self) -> None:
-        from station import i18n
-
         self.station.set_language("en" if i18n.language() == "fr" else "fr")
 
     def action_quit(self) -> None:
-        from station.tui.screens.quit_screen import QuitScreen
-
         if self.station.running_count():
             self.app.push_screen(QuitScreen())
         else:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from station.i18n import N_, _
 from station.store import config
+from station.tui.face import StationScreen
 from station.tui.screens.plan_screen import METHODS
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
-
-if TYPE_CHECKING:
-    from station.tui.app import StationApp
 
 FIELDS = (
     ("organisation", N_("Organisation")),
@@ -43,7 +40,7 @@ def apply_form(settings: config.Settings, values: dict[str, str]) -> config.Sett
     return settings
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(StationScreen[None]):
     HINTS: ClassVar[list[KeyHint]] = [("Tab", N_("next field")), ("Ctrl+S", N_("save")), ("Esc", N_("back"))]
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", show=False, priority=True),
                                              Binding("escape", "back", show=False)]
@@ -54,9 +51,6 @@ class SettingsScreen(Screen[None]):
     SettingsScreen Input { width: 1fr; }
     """
 
-    @property
-    def station(self) -> StationApp:
-        return cast("StationApp", self.app)
 
     def compose(self) -> ComposeResult:
         values = self.station.settings.to_dict()

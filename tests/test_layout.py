@@ -1,0 +1,101 @@
+"""The house's rules, read from the source with `ast` (no import runs): no import cycle among station's modules,
+counting imports inside functions and type-only imports (a circle a type closes is still a circle to read)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+STATION = Path(__file__).resolve().parent.parent / "station"
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in STATION.rglob("*.py"):
+        parts = list(path.relative_to(STATION.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """Every station module this one names in an import statement, wherever the statement is."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    targets: set[str] = set()
+
+    def add(candidate: str) -> None:
+        while candidate and candidate not in known:  # `from station.erase import plan` names a module; else a name
+            candidate = candidate.rpartition(".")[0]
+        if candidate and candidate != name and not name.startswith(candidate + "."):  # a package's own __init__
+            targets.add(candidate)
+
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                add(f"{base}.{alias.name}")
+    return targets
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports_of(name, path, known) for name, path in known.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(edges.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_detector_finds_a_circle() -> None:
+    """Synthetic graphs (not station's): the check must be able to fail."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_imports_are_resolved_to_modules() -> None:
+    edges = graph()
+    assert "station.certify.certificate" in edges["station.certify.issue"]
+    assert "station.certify.pdf" in edges["station.certify.issue"]  # an import inside a function counts
+    assert "station.certify.certificate" in edges["station.certify.pdf"]  # so does a type-only one
+
+
+def test_no_import_cycle_among_station_modules() -> None:
+    assert cycles(graph()) == []
