@@ -150,6 +150,13 @@ class Host:
         text = self.read_text(absolute)
         return None if text is None else text.strip()
 
+    def read_bytes(self, absolute: str) -> bytes | None:
+        """A binary sysfs attribute (VPD pages, EDID); None when absent or unreadable."""
+        try:
+            return self.path(absolute).read_bytes()
+        except (OSError, ValueError):
+            return None
+
     def exists(self, absolute: str) -> bool:
         """Whether the path exists, for a path built from what a file or a tool said: a name too long,
         a NUL byte or a loop cannot exist, they are not errors."""

@@ -221,3 +221,46 @@ def test_loops_skipped_unless_asked(tmp_path: Path) -> None:
 def test_disk_records_round_trip() -> None:
     for disk in scan("laptop-nvme-usbkey").disks:
         assert Disk.from_dict(json.loads(json.dumps(disk.to_dict()))) == disk
+
+
+# ---------------------------------------------------------------- the drive's own rotation rate decides
+
+
+def _with_identify(profile: str, name: str, smartctl_json: str) -> Detection:
+    """A recorded profile whose kernel does not say whether `name` spins, plus the drive's own answer to
+    `smartctl --json -i` (a real capture from tests/fixtures/smartctl)."""
+    host = Host.recorded(PROFILES / profile)
+    runner = ReplayRunner()
+    runner.add(["smartctl", "--json", "-i", f"/dev/{name}"],
+               (PROFILES.parent / "smartctl" / smartctl_json).read_text())
+    return detect(Host(root=host.root, runner=runner, env={}))
+
+
+@pytest.mark.parametrize(("capture", "kind"), [
+    ("scsi-seagate-st1200mm0088-sas.json", DiskKind.HDD),  # SAS: VPD B1 says 10500 rpm
+    ("sat-wdc-wd140edfz-hdd-healthy.json", DiskKind.HDD),  # IDENTIFY word 217: 5400 rpm
+    ("sat-samsung-860evo-ssd-healthy-xall.json", DiskKind.SSD),  # word 217 = 1: solid state
+])
+def test_drive_rotation_rate_decides_when_the_kernel_does_not_say(capture: str, kind: DiskKind) -> None:
+    assert by_name(scan("imsm-vmd-raid", identify=False))["sda"].kind is DiskKind.UNKNOWN
+    sda = by_name(_with_identify("imsm-vmd-raid", "sda", capture))["sda"]
+    assert sda.kind is kind and sda.rotational is (kind is DiskKind.HDD)
+
+
+@pytest.mark.parametrize(("rate", "spinning"), [
+    (0, False), (5400, True), (7200, True), (15015, True), (None, None), (1, None), (0x400, None), (0xFFFF, None),
+    (-7200, None)])
+def test_rotation_rate_values(rate: int | None, spinning: bool | None) -> None:
+    from station.detect.drives import spins
+
+    assert spins(rate) is spinning
+
+
+@pytest.mark.parametrize(("rate", "spinning"), [(1, False), (7200, True), (0, None), (0x0200, None)])
+def test_vpd_b1_medium_rotation_rate(rate: int, spinning: bool | None) -> None:
+    """Synthetic pages laid out per SBC-4 6.6.2 (page code B1h, page length 003Ch, rate in bytes 4-5)."""
+    from station.detect.drives import vpd_b1_spins
+
+    page = bytes([0x00, 0xB1, 0x00, 0x3C]) + rate.to_bytes(2, "big") + bytes(58)
+    assert vpd_b1_spins(page) is spinning
+    assert vpd_b1_spins(page[:5]) is None and vpd_b1_spins(bytes([0, 0xB0]) + page[2:]) is None

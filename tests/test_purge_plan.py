@@ -138,3 +138,25 @@ def test_wrong_family_and_unknown_names_are_refused() -> None:
     virt = cap.PurgeCapabilities("/dev/vda", "none", unknown=cap.UnknownReason.VIRTUAL, detail="virtio disk")
     with pytest.raises(PlanError, match="virtio"):
         choose(make_disk("/dev/vda", DiskKind.VIRTUAL, "virtio"), virt, "ata-sanitize-block")
+
+
+@pytest.mark.parametrize(("rel", "technique", "overwrite_first"), [
+    ("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt",
+     Technique.ATA_SANITIZE_OVERWRITE, True),  # "Nominal Media Rotation Rate: 7200": an HDD
+    ("hdparm/sata-ssd-tesla-2tb-frozen-sanitize-block-erase.txt", Technique.ATA_SANITIZE_BLOCK, False),
+])
+def test_media_unknown_to_detection_is_decided_by_the_drive_identify(rel: str, technique: Technique,
+                                                                     overwrite_first: bool) -> None:
+    unknown = make_disk(kind=DiskKind.UNKNOWN)
+    assert unknown.solid_state is None
+    c = choose(unknown, ata_caps(rel), "purge")
+    assert c.technique is technique and c.host_overwrite_first is overwrite_first
+    assert not any("media type unknown" in w for w in c.warnings)
+
+
+def test_hdparm_rotation_rate_that_is_no_rate_stays_unknown() -> None:
+    text = fixture("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt")
+    for odd in ("Unknown", "1", "65535", "-7200"):
+        ident = cap.parse_hdparm_identify(text.replace("Nominal Media Rotation Rate: 7200",
+                                                       f"Nominal Media Rotation Rate: {odd}"))
+        assert ident is not None and ident.solid_state is None

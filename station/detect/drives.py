@@ -326,17 +326,48 @@ def _bus_and_kind(name: str, props: Mapping[str, str], devpath: str, mmc_type: s
     return bus, DiskKind.UNKNOWN
 
 
+def spins(rotation_rate: int | None) -> bool | None:
+    """A nominal rotation rate as smartctl reports ATA IDENTIFY word 217 or SCSI VPD B1 (0: solid state,
+    else rpm): True for a spinning drive, False for flash, None when unreported or not a rate at all
+    (ACS-4 and SBC-4 reserve 0002h-0400h and FFFFh; a negative or absurd value is no answer)."""
+    if rotation_rate is None:
+        return None
+    if rotation_rate == 0:
+        return False
+    return True if 0x401 <= rotation_rate <= 0xFFFE else None
+
+
+def vpd_b1_spins(page: bytes | None) -> bool | None:
+    """SCSI Block Device Characteristics VPD page (B1h, the kernel's `device/vpd_pgb1`): MEDIUM ROTATION RATE
+    in bytes 4-5, 0001h non-rotating, 0401h-FFFEh rpm, 0000h not reported (libata fills it from IDENTIFY
+    word 217 for SATA drives)."""
+    if page is None or len(page) < 6 or page[1] != 0xB1:
+        return None
+    rate = int.from_bytes(page[4:6], "big")
+    return False if rate == 1 else spins(rate) if rate else None
+
+
 def _rotational(host: Host, name: str, props: Mapping[str, str], ident: Identify | None, bus: str) -> bool | None:
-    """Spinning or not, from the drive's own answer first: USB bridges report rotational=1 for everything."""
-    if ident is not None and ident.passthrough and ident.rotation_rate is not None:
-        return ident.rotation_rate > 0
+    """Spinning or not, from the drive's own answer first (its nominal rotation rate: ATA IDENTIFY word 217
+    through smartctl or udev's ata_id, SCSI VPD B1), the kernel's rotational flag last: USB bridges report
+    rotational=1 for everything, and many SAS/SATA HBAs leave it at the default. Behind a USB bridge only an
+    answer that came through ATA pass-through is the drive's."""
+    drive_answered = ident is not None and (ident.passthrough if bus == "usb" else ident.protocol is not None)
+    if ident is not None and drive_answered:
+        own = spins(ident.rotation_rate)
+        if own is not None:
+            return own
+    if bus != "usb":
+        page = vpd_b1_spins(host.read_bytes(f"/sys/class/block/{name}/device/vpd_pgb1"))
+        if page is not None:
+            return page
     rpm = _int(props.get("ID_ATA_ROTATION_RATE_RPM"))
-    if rpm is not None:
+    if rpm is not None and (rpm == 0 or spins(rpm) is not None):
         return rpm > 0
     if bus == "usb":
         return None
     flag = host.read_attr(f"/sys/class/block/{name}/queue/rotational")
-    return None if flag is None else flag == "1"
+    return {"1": True, "0": False}.get(flag or "")
 
 
 def _choose_serial(name: str, bus: str, props: Mapping[str, str], ident: Identify | None,

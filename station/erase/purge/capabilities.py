@@ -228,9 +228,12 @@ def parse_hdparm_identify(text: str) -> AtaIdentify | None:
         antifreeze_lock="SANITIZE_ANTIFREEZE_LOCK_EXT command" in features,
     )
     rate = re.search(r"Nominal Media Rotation Rate:\s*(.+)", text)
-    solid: bool | None = None
-    if rate:
-        solid = "Solid State" in rate.group(1)
+    solid: bool | None = None  # IDENTIFY word 217: "Solid State Device", an rpm, or unreported/reserved
+    if rate and "Solid State" in rate.group(1):
+        solid = True
+    elif rate:
+        rpm = digits_int(rate.group(1).split()[0] if rate.group(1).split() else "")
+        solid = False if rpm is not None and 0x401 <= rpm <= 0xFFFE else None
     lba48 = re.search(r"LBA48\s+user addressable sectors:\s*([0-9]+)", text)
     return AtaIdentify(
         security=security, sanitize=sanitize,

@@ -218,16 +218,25 @@ def choose(disk: Disk, caps: PurgeCapabilities, want: str) -> TechniqueChoice:
     return _named(disk, caps, technique)
 
 
+def solid_state(disk: Disk, caps: PurgeCapabilities) -> bool | None:
+    """Flash or spinning: detection's answer, else the drive's own IDENTIFY word 217 read by `hdparm -I`
+    (a drive behind a bridge or an HBA that hid its rotation rate from detection still answers it)."""
+    if disk.solid_state is not None:
+        return disk.solid_state
+    return caps.ata.solid_state if caps.ata is not None else None
+
+
 def _auto_purge(disk: Disk, caps: PurgeCapabilities) -> TechniqueChoice:
     warnings = _notes(caps)
     family = caps.family
-    if disk.solid_state is False:  # HDD: overwrite reaches the media; SANITIZE overwrite adds the rest
+    solid = solid_state(disk, caps)
+    if solid is False:  # HDD: overwrite reaches the media; SANITIZE overwrite adds the rest
         technique = _HDD_SANITIZE.get(family)
         if technique and supported(caps, technique) and not frozen_for(caps, technique):
             return _make(technique, Notice.of("purge.hdd-sanitize-overwrite"), warnings, overwrite_first=True)
         warnings.append(Notice.of("purge.hdd-purge-impossible", why=_why_not(caps)))
         return _make(Technique.HOST_OVERWRITE, Notice.of("purge.hdd-clear"), warnings)
-    if disk.solid_state is None:
+    if solid is None:
         warnings.append(Notice.of("purge.media-unknown"))
     for technique in _PURGE_ORDER_FLASH.get(family, ()):
         if supported(caps, technique) and not frozen_for(caps, technique):
@@ -266,6 +275,6 @@ def _named(disk: Disk, caps: PurgeCapabilities, technique: Technique) -> Techniq
         warnings.append(Notice.of("purge.frozen-named"))
     if info.nist_category == "clear" and technique is not Technique.HOST_OVERWRITE:
         warnings.append(Notice.of("purge.named-is-clear", technique=technique.value))
-    if disk.solid_state and technique.endswith("overwrite"):
+    if solid_state(disk, caps) and technique.endswith("overwrite"):
         warnings.append(Notice.of("purge.flash-overwrite"))
     return _make(technique, Notice.of("purge.named", technique=technique.value), warnings)
