@@ -1,9 +1,11 @@
 """The erase engine: NIST SP 800-88 Clear by overwrite, then verification, at device speed.
 
 One thread per target, plus helpers. Writes use large aligned O_DIRECT requests; a producer thread
-generates the next random chunk while the current one is written, and verification runs two workers
-that each read and compare their own chunk (memcmp, GIL released), so a read is always in flight
-while the other worker compares. A job is ERASED only when every pass covered every byte, nothing
+generates the next random chunk while the current one is written (and, for a random final pass
+verified in full, takes each piece's XXH3-128 digest), and verification runs two workers that each
+read and compare their own chunk (memcmp with zeros, or the digest of a random piece with the one
+taken when it was written; GIL released), so a read is always in flight while the other worker
+compares. A job is ERASED only when every pass covered every byte, nothing
 failed, and verification passed; anything else ends FAILED, CANCELLED or (found after a crash)
 INTERRUPTED, with the reason and the byte ranges.
 """

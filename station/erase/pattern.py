@@ -1,7 +1,9 @@
 """What an overwrite pass writes: zeros, or a seekable AES-256-CTR keystream.
 
-The random stream is seekable (the counter is the byte offset / 16), so verification regenerates
-the expected bytes at any offset from the per-pass key instead of keeping them in memory.
+The random stream is seekable (the counter is the byte offset / 16), so a sampled verification, or
+the search for the bad blocks of a piece whose digest differs, regenerates the expected bytes at any
+offset from the per-pass key instead of keeping them in memory. Each job draws its own seed: no two
+drives hold the same stream, which is what lets a read-back of another drive's data fail.
 """
 
 from __future__ import annotations
