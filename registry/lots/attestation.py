@@ -190,17 +190,22 @@ def to_csv(attestation: Attestation) -> bytes:
 
 
 def _escape(text: str) -> str:
-    return pdf.latin(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return pdf.printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_pdf(attestation: Attestation, signed: SignedAttestation, lang: str) -> bytes:
     t = functools.partial(tr, lang)
     name = f"attestation-{safe_name(attestation.lot)}.json"
+    font, bold = pdf.fonts()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm, invariant=True,
-                            title=pdf.latin(t("title", lot=attestation.lot)), author=pdf.latin(attestation.origin))
+                            topMargin=12 * mm, bottomMargin=12 * mm, invariant=True, initialFontName=font,
+                            title=pdf.printable(t("title", lot=attestation.lot)),
+                            author=pdf.printable(attestation.origin))
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        if hasattr(style, "fontName"):
+            style.fontName = bold if "Bold" in style.fontName else font
     small = styles["BodyText"].clone("small", fontSize=7.5, leading=9)
     story: list[object] = [
         Paragraph(_escape(t("title", lot=attestation.lot)), styles["Title"]),
@@ -218,7 +223,7 @@ def render_pdf(attestation: Attestation, signed: SignedAttestation, lang: str) -
               f"{sum(d.result in ('erased', 'destroyed') for d in drives)} / {len(drives)}"]
     summary = Table([[Paragraph(_escape(h), small) for h in header], values], colWidths=[30 * mm] * 9)
     summary.setStyle(TableStyle([
-        ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 12), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("FONT", (0, 0), (-1, -1), font, 8), ("FONT", (0, 1), (-1, 1), bold, 12), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
         ("BOX", (0, 0), (-1, -1), 0.5, colors.grey), ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
         ("TEXTCOLOR", (7, 1), (7, 1), pdf.RED if counts["not-erased"] else colors.black),
     ]))
@@ -246,7 +251,7 @@ def render_pdf(attestation: Attestation, signed: SignedAttestation, lang: str) -
             first = False
     table = Table(data, repeatRows=1, colWidths=[34 * mm, 28 * mm, 22 * mm, 22 * mm, 20 * mm, 32 * mm, 16 * mm,
                                                   20 * mm, 12 * mm, 50 * mm, 14 * mm])
-    style = [("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    style = [("FONT", (0, 0), (-1, -1), font, 7.5), ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]
     style += [("BACKGROUND", (0, r), (-1, r), colors.HexColor("#fbe9e7")) for r in red_rows]
     table.setStyle(TableStyle(style))
