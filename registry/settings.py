@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "registry.core",
+    "registry.accounts",
+    "registry.lots",
+    "registry.pages",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +66,12 @@ LANGUAGES = [("fr", "Français"), ("en", "English")]
 USE_I18N = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "pages:dashboard"
+LOGOUT_REDIRECT_URL = "pages:verify"
+# the programme's goal the dashboard measures progress against (the regional programme: 20,000 devices)
+REGISTRY_PROGRAMME_TARGET = int(os.environ.get("REGISTRY_PROGRAMME_TARGET", "20000"))
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -9,4 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include("registry.api.urls")),
     path("log/", include("registry.log.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("registry.pages.urls")),
 ]
