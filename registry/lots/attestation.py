@@ -251,7 +251,8 @@ def render_pdf(attestation: Attestation, signed: SignedAttestation, lang: str) -
             first = False
     table = Table(data, repeatRows=1, colWidths=[34 * mm, 28 * mm, 22 * mm, 22 * mm, 20 * mm, 32 * mm, 16 * mm,
                                                   20 * mm, 12 * mm, 50 * mm, 14 * mm])
-    style = [("FONT", (0, 0), (-1, -1), font, 7.5), ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    style = [("FONT", (0, 0), (-1, -1), font, 7.5), ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+             ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]
     style += [("BACKGROUND", (0, r), (-1, r), colors.HexColor("#fbe9e7")) for r in red_rows]
     table.setStyle(TableStyle(style))

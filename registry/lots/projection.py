@@ -41,6 +41,10 @@ def lot_facts(lot: Lot) -> QuerySet[RecordFacts]:
                                       record__lot_reference=lot.reference)
 
 
+def _items(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def entry_of(row: dict[str, object]) -> Entry:
     """A journey entry from a `values()` row of RecordFacts (no model instances: lot pages hold thousands)."""
     def text(name: str) -> str | None:
@@ -50,13 +54,13 @@ def entry_of(row: dict[str, object]) -> Entry:
     f = facts_mod.Facts(
         kind=str(row["kind"]), record_id=str(row["record__record_id"]), issued_at=str(row["issued_at"]),
         machine_serial=text("machine_serial"), label_serial=text("label_serial"), machine_model=text("machine_model"),
-        verdict=text("verdict"), disk_serials=tuple(row["disk_serials"] or ()),  # type: ignore[call-overload]
+        verdict=text("verdict"), disk_serials=tuple(str(x) for x in _items(row["disk_serials"])),
         drive_serial=text("drive_serial"), drive_model=text("drive_model"), host_serial=text("host_serial"),
         result=text("result"), method=text("method"), nist_category=text("nist_category"))
-    flags = set(row["record__flags"] or ())  # type: ignore[call-overload]
+    flags = {str(x) for x in _items(row["record__flags"])}
     if row["record__station__revoked_at"] is not None:
         flags.add(REVOKED)
-    return Entry(f, int(row["record_id"]), frozenset(str(x) for x in flags))  # type: ignore[call-overload]
+    return Entry(f, int(str(row["record_id"])), frozenset(flags))
 
 
 ENTRY_FIELDS = ("record_id", "kind", "issued_at", "machine_serial", "label_serial", "machine_model", "verdict",

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
-from django.conf import settings
-
-from registry.core.models import Checkpoint, Record
-from registry.log import key as log_key
+from registry.core.models import Record
+from registry.log import store
 from registry.lots import attestation, journey
 from registry.lots.models import Lot
 from registry.lots.projection import lot_entries
@@ -22,7 +19,7 @@ def build(lot: Lot) -> attestation.Attestation:
     refs = {d.ref for dev in devices for d in dev.drives if d.ref is not None} | {
         dev.audit_ref for dev in devices if dev.audit_ref is not None}
     index = dict(Record.objects.filter(pk__in=refs).values_list("pk", "log_index"))
-    newest = Checkpoint.objects.order_by("-size").first()
+    newest = store.latest()
     lines = tuple(attestation.DeviceLine(
         d.machine_serial, d.label_serial, d.model, d.verdict, d.outcome.value, d.audit_id,
         index.get(d.audit_ref) if d.audit_ref is not None else None,
@@ -31,16 +28,15 @@ def build(lot: Lot) -> attestation.Attestation:
         for d in devices)
     covered = newest is not None and all(i < newest.size for i in index.values())
     cp = attestation.Checkpoint(newest.size, bytes(newest.root).hex(), newest.note) if newest and covered else None
-    path = Path(settings.REGISTRY_LOG_KEY)
     return attestation.Attestation(
         lot.reference, lot.donor.name, lot.refurbisher.name,
         lot.received_on.isoformat() if lot.received_on else None, lot.expected_devices,
         datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        log_key.load_or_create_origin(path, settings.REGISTRY_LOG_ORIGIN), lines, cp)
+        store.origin(), lines, cp)
 
 
 def _signed(document: attestation.Attestation) -> attestation.SignedAttestation:
-    return attestation.sign(document, log_key.load(Path(settings.REGISTRY_LOG_KEY)))
+    return attestation.sign(document, store.signer().private)
 
 
 def csv_bytes(document: attestation.Attestation) -> bytes:

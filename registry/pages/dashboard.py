@@ -56,7 +56,7 @@ class Figures:
         return self.reused + self.parts + self.recycled
 
 
-def _scope_sql(scope: Scope) -> tuple[str, list[object]]:
+def _scope_sql(scope: Scope) -> tuple[str, list[int]]:
     """A WHERE clause over (r: core_record, s: core_station) limiting rows to the scope."""
     if scope.role is Role.COORDINATOR:
         return "TRUE", []

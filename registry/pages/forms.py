@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from registry.core.models import Organisation
@@ -11,10 +14,12 @@ class LotForm(forms.ModelForm[Lot]):
     class Meta:
         model = Lot
         fields = ("reference", "donor", "refurbisher", "expected_devices", "received_on")
-        labels = {"reference": _("Lot reference (as typed on the stations)"), "donor": _("Donor"),
-                  "refurbisher": _("Refurbisher assigned"), "expected_devices": _("Devices expected"),
-                  "received_on": _("Date received")}
-        widgets = {"received_on": forms.DateInput(attrs={"type": "date"})}
+        labels: ClassVar[dict[str, Promise]] = {
+            "reference": _("Lot reference (as typed on the stations)"), "donor": _("Donor"),
+            "refurbisher": _("Refurbisher assigned"), "expected_devices": _("Devices expected"),
+            "received_on": _("Date received")}
+        widgets: ClassVar[dict[str, forms.Widget]] = {
+            "received_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

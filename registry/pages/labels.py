@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 VERDICTS: dict[str, Promise] = {
     "reuse": _("reuse"), "reuse-with-warnings": _("reuse (with warnings)"), "harvest-parts": _("parts"),

@@ -9,17 +9,16 @@ revoked, a gap or a fork in its chain.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-from registry.core.models import Checkpoint, LogEntry, Record, Station
-from registry.log import key as log_key
+from registry.core.models import Record, Station
+from registry.log import store
 from station.certify import check, keys, logentry, merkle
 from station.certify import checkpoint as notes
 from station.certify import pdf as station_pdf
@@ -50,16 +49,17 @@ class Report:
         return bool(self.checks) and all(c.ok for c in self.checks) and not self.status
 
 
-def _station_key(fingerprint: str | None) -> tuple[Station | None, keys.PublicKey | None]:
+def _station_key(fingerprint: str | None) -> keys.PublicKey | None:
+    """The key the registry enrolled under the fingerprint the record claims (None: no such station)."""
     if not fingerprint:
-        return None, None
+        return None
     station = Station.objects.filter(fingerprint=fingerprint).first()
     if station is None:
-        return None, None
+        return None
     try:
-        return station, keys.load_public(station.public_key_pem.encode())
+        return keys.load_public(station.public_key_pem.encode())
     except keys.KeyFileError:
-        return station, None
+        return None
 
 
 def _claimed_fingerprint(data: bytes) -> str | None:
@@ -97,13 +97,13 @@ def check_upload(document: bytes, signature: bytes | None, filename: str) -> Rep
             except Exception:  # pypdf raises many types on damaged files; verify_pdf reports them below
                 files = {}
             data = next((v for k, v in files.items() if k.endswith(".json")), b"")
-            station, pinned = _station_key(_claimed_fingerprint(data))
+            pinned = _station_key(_claimed_fingerprint(data))
             path = Path(tmp) / "upload.pdf"
             path.write_bytes(document)
             outcome = check.verify_pdf(path, pinned)
         else:
             data = document
-            station, pinned = _station_key(_claimed_fingerprint(data))
+            pinned = _station_key(_claimed_fingerprint(data))
             name = Path(filename or "upload.json").name
             outcome = check.check_record(Path(tmp) / name, data, signature, pinned, None)
             if pinned is None and outcome.status is check.Status.VALID:
@@ -122,8 +122,21 @@ def check_upload(document: bytes, signature: bytes | None, filename: str) -> Rep
                                      "certificate the station uploaded")))
         return report
     report.checks.append(Check(_("Held by the registry"), True, _("the same bytes were uploaded by the station")))
+    if document.startswith(b"%PDF"):
+        report.checks.append(_same_pdf(document, record))
     _registry_checks(record, report)
     return report
+
+
+def _same_pdf(document: bytes, record: Record) -> Check:
+    """The PDF's every byte, not only its attached JSON: a page edited around intact attachments is caught."""
+    name = _("PDF as issued")
+    if not record.pdf_bytes:
+        return Check(name, None, _("the station did not upload its PDF: only the attached record was checked"))
+    if hashlib.sha256(document).digest() != hashlib.sha256(bytes(record.pdf_bytes)).digest():
+        return Check(name, False, _("this PDF differs from the one the station issued (its attached record may "
+                                    "still be intact: ask for the original)"))
+    return Check(name, True, _("byte for byte the PDF the station issued and uploaded"))
 
 
 def check_stored(record_id: str) -> Report | None:
@@ -149,42 +162,20 @@ def _registry_checks(record: Record, report: Report) -> None:
         report.status.append("revoked-station")
 
 
-def _log_verifier() -> notes.Verifier:
-    path = Path(settings.REGISTRY_LOG_KEY)
-    origin = log_key.load_or_create_origin(path, settings.REGISTRY_LOG_ORIGIN)
-    return notes.Verifier.of(origin, log_key.load(path).public_key())
-
-
-def _leaf_reader(size: int) -> merkle.SubtreeReader:
-    """Subtree hashes from the stored leaf hashes (one query for the leaves the proof needs)."""
-    def read(subtrees: Sequence[merkle.Subtree]) -> list[bytes]:
-        if not subtrees:
-            return []
-        low = min(s.index << s.level for s in subtrees)
-        high = min(max((s.index + 1) << s.level for s in subtrees), size)
-        leaves = [bytes(h) for h in LogEntry.objects.filter(index__gte=low, index__lt=high).order_by("index")
-                  .values_list("leaf_hash", flat=True)]
-        out = []
-        for s in subtrees:
-            start = (s.index << s.level) - low
-            out.append(merkle.root_of_leaf_hashes(leaves[start:start + (1 << s.level)]))
-        return out
-    return read
-
-
 def _inclusion(record: Record, report: Report) -> Check:
     name = _("Inclusion in the registry's log")
-    newest = Checkpoint.objects.order_by("-size").first()
+    newest = store.latest()
     if newest is None or newest.size <= record.log_index:
         return Check(name, None, _("no signed checkpoint covers this record yet"))
     try:
-        tree = notes.open_checkpoint(newest.note.encode(), _log_verifier())
+        tree = notes.open_checkpoint(newest.note.encode(), store.signer().verifier())
         station = keys.load_public(record.station.public_key_pem.encode())
+        # the leaf is recomputed from the record, not read from the log: the proof must lead from these bytes
         leaf = logentry.LogEntry(record.kind, record.record_id, record.sha256,
                                  logentry.station_key_sha256(station.key)).leaf_hash()
-        proof = merkle.inclusion_proof(record.log_index, tree.size, _leaf_reader(tree.size))
+        proof = store.inclusion(record.log_index, tree.size)[1]
         merkle.verify_inclusion(leaf, record.log_index, tree.size, proof, tree.root)
-    except (notes.NoteError, merkle.ProofError, logentry.EntryError, log_key.LogKeyError, OSError) as exc:
+    except (notes.NoteError, merkle.ProofError, logentry.EntryError, keys.KeyFileError) as exc:
         return Check(name, False, str(exc))
     report.checkpoint_size = tree.size
     return Check(name, True, _("entry %(index)s is in the signed tree of size %(size)s (proof of %(n)s hashes)")

@@ -145,7 +145,8 @@ def search(request: HttpRequest) -> HttpResponse:
         q = form.cleaned_data["q"]
         scoped = RecordFacts.objects.filter(record__in=records(scope))
         hits = scoped.filter(Q(drive_serial__iexact=q) | Q(machine_serial__iexact=q) | Q(label_serial__iexact=q)
-                             | Q(host_serial__iexact=q) | Q(disk_serials__contains=[q]))
+                             | Q(host_serial__iexact=q) | Q(disk_serials__contains=[q])
+                             | Q(disk_serials__contains=[q.upper()]))
         visible = {(lot.refurbisher_id, lot.reference): lot for lot in lots(scope)}
         for row in hits.select_related("record", "record__station").order_by("-issued_at")[:200]:
             key = (row.record.station.organisation_id, row.record.lot_reference)

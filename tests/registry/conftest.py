@@ -138,3 +138,7 @@ def stop_live(server: Live) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.process.pid, 9)
             server.process.wait(10)
+
+
+# the portal's page tests share one small programme (orgs, users, lots, records through the real ingest)
+from portal_world import station_files, world  # noqa: E402,F401

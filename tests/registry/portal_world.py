@@ -1,31 +1,29 @@
 """A small programme in the database for the page tests, rolled back after each test.
 
-Records are the real signed bytes station's own code wrote (station_lot.build); they are stored and appended
-to the log here the way the registry's ingest stores valid records (exact bytes, entry text of
-docs/registry-api.md, a checkpoint signed with the log key), labelled as a test fixture: the ingest itself
-is tested by the registry's own tests.
+Records are the real signed bytes station's own code wrote (station_lot.build), sent through the registry's
+own ingest (registry.records.ingest: token, signature, schema, chain, log append, signed checkpoint) as a
+station's upload would be; the failure report goes first, so the registry flags its chain gap.
 """
 
 from __future__ import annotations
 
-import hashlib
+import base64
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
 from station_lot import StationLot, build
 
 from registry.accounts.models import Membership
-from registry.core.models import Checkpoint, LogEntry, Organisation, Record, Station
-from registry.log import key as log_key
+from registry.core import secrets
+from registry.core.models import Organisation, Record, Station
 from registry.lots.models import Lot
-from station.certify import checkpoint as notes
-from station.certify import logentry, merkle
+from registry.records import ingest
+
 
 @dataclass
 class World:
@@ -49,38 +47,15 @@ def _user(name: str, organisation: Organisation | None) -> User:
     return user
 
 
-def _frontier(tree: merkle.MemoryTree) -> list[bytes]:
-    """The roots of the tree's perfect subtrees, left to right (what Checkpoint.frontier holds)."""
-    out, start, size = [], 0, tree.size
-    for level in reversed(range(size.bit_length())):
-        if size & (1 << level):
-            out.append(tree.levels[level][start >> level])
-            start += 1 << level
-    return out
-
-
-def store(station: Station, public_sha: str, kind: str, record_id: str, data: bytes, signature: bytes,
-          pdf: bytes | None, lot: str, flags: list[str] | None = None) -> Record:
-    """Store a valid record and append its log entry, as ingest does (test fixture, see module doc)."""
-    last = LogEntry.objects.order_by("-index").values_list("index", flat=True).first()
-    index = 0 if last is None else last + 1
-    sha = hashlib.sha256(data).hexdigest()
-    entry = logentry.entry_bytes(kind, record_id, sha, public_sha)
-    LogEntry.objects.create(index=index, entry=entry, leaf_hash=merkle.leaf_hash(entry))
-    return Record.objects.create(kind=kind, record_id=record_id, station=station, sha256=sha, json_bytes=data,
-                                 signature=signature, pdf_bytes=pdf, lot_reference=lot, log_index=index,
-                                 flags=flags or [])
-
-
-def sign_checkpoint() -> Checkpoint:
-    path = Path(settings.REGISTRY_LOG_KEY)
-    key = log_key.load_or_create(path)
-    origin = log_key.load_or_create_origin(path, settings.REGISTRY_LOG_ORIGIN)
-    leaves = [bytes(h) for h in LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)]
-    tree = merkle.MemoryTree.of_leaf_hashes(leaves)
-    root = tree.root()
-    note = notes.sign_checkpoint(notes.Checkpoint(origin, tree.size, root), notes.Signer(origin, key))
-    return Checkpoint.objects.create(size=tree.size, root=root, note=note.decode(), frontier=_frontier(tree))
+def upload(token: str, kind: str, record_id: str, data: bytes, signature: bytes, pdf: bytes | None,
+           lot: str | None) -> Record:
+    """One record through the registry's ingest, as `station upload` sends it (docs/registry-api.md)."""
+    body = json.dumps({"kind": kind, "certificate_id": record_id, "lot": lot,
+                       "json": base64.b64encode(data).decode(), "signature": base64.b64encode(signature).decode(),
+                       "pdf": base64.b64encode(pdf).decode() if pdf else None}).encode()
+    answer = ingest.ingest(body, f"Bearer {token}", record_id)
+    assert answer.status == 201, answer.body
+    return Record.objects.get(record_id=record_id)
 
 
 def make_world(built: StationLot) -> World:
@@ -92,21 +67,17 @@ def make_world(built: StationLot) -> World:
     lot = Lot.objects.create(donor=region, refurbisher=atelier, reference="LOT-2025-01", expected_devices=2)
     other_lot = Lot.objects.create(donor=other, refurbisher=atelier, reference="LOT-B", expected_devices=5)
     public = built.key.public
+    token = secrets.new_token()
     station = Station.objects.create(organisation=atelier, name="poste-1", public_key_pem=public.public_pem().decode(),
-                                     fingerprint=public.fingerprint, token_hash=hashlib.sha256(
-                                         public.fingerprint.encode()).hexdigest())
-    public_sha = logentry.station_key_sha256(public.key)
+                                     fingerprint=public.fingerprint, token_hash=secrets.digest(token))
     records = {
-        "audit": store(station, public_sha, "audit", built.audit_id, built.audit_json, built.audit_sig, None,
-                       "LOT-2025-01"),
-        "erased": store(station, public_sha, "certificate", built.erased.certificate_id,
-                        built.erased.json_path.read_bytes(), built.erased.sig_path.read_bytes(),
-                        built.erased.pdf_path.read_bytes(), "LOT-2025-01"),
-        "failed": store(station, public_sha, "certificate", built.failed.certificate_id,
-                        built.failed.json_path.read_bytes(), built.failed.sig_path.read_bytes(),
-                        built.failed.pdf_path.read_bytes(), "LOT-2025-01", ["chain-gap"]),
+        "audit": upload(token, "audit", built.audit_id, built.audit_json, built.audit_sig, None, "LOT-2025-01"),
+        "failed": upload(token, "certificate", built.failed.certificate_id, built.failed.json_path.read_bytes(),
+                         built.failed.sig_path.read_bytes(), built.failed.pdf_path.read_bytes(), None),
+        "erased": upload(token, "certificate", built.erased.certificate_id, built.erased.json_path.read_bytes(),
+                         built.erased.sig_path.read_bytes(), built.erased.pdf_path.read_bytes(), None),
     }
-    sign_checkpoint()
+    assert records["failed"].flags == ["chain-gap"] and records["erased"].flags == []
     return World(_user("coord", coord), _user("atelier", atelier), _user("envie", envie), _user("region", region),
                  _user("autre", other), _user("stranger", None), lot, other_lot, station, built, records)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from django.urls import reverse
-from portal_world import World, client, station_files, world  # noqa: F401  (fixtures)
+from portal_world import World, client
 from station_lot import LAPTOP_SERIAL, NVME_SERIAL
 
 _client = client

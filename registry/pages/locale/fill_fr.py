@@ -81,7 +81,12 @@ FR = {
         "l'entrée %(index)s figure dans l'arbre signé de taille %(size)s (preuve de %(n)s empreintes)",
     "Progress toward the programme's target": "Avancement vers l'objectif du programme",
     "Devices with an outcome (reused, parts, recycled)": "Appareils au devenir décidé (réemploi, pièces, recyclage)",
-    "signature": "signature", "no drive": "aucun support",
+    "signature": "signature", "no drive": "aucun support", "PDF as issued": "PDF tel qu'émis",
+    "the station did not upload its PDF: only the attached record was checked":
+        "la station n'a pas déposé son PDF : seul l'enregistrement joint a été vérifié",
+    "this PDF differs from the one the station issued (its attached record may still be intact: ask for the original)":
+        "ce PDF diffère de celui émis par la station (l'enregistrement joint peut être intact : demandez l'original)",
+    "byte for byte the PDF the station issued and uploaded": "octet pour octet le PDF émis et déposé par la station",
 }
 PLURALS = {
     "%(n)s device needs attention: it is listed first and shaded.": (

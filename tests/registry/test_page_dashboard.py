@@ -1,0 +1,47 @@
+"""The programme dashboard: figures from real records and lots, scoped by role, with its SVG charts."""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import reverse
+from portal_world import World, client
+
+from registry.accounts.roles import scope_of
+from registry.pages import dashboard
+
+
+def test_coordinator_figures_count_machines_drives_and_lots(world: World) -> None:
+    f = dashboard.figures(scope_of(world.coordinator))
+    assert (f.audited, f.reused, f.parts, f.recycled, f.drives_erased, f.drives_failed) == (1, 1, 0, 0, 1, 1)
+    assert f.received == 7  # the two lots' expected devices
+    atelier = next(o for o in f.per_org if o.name.startswith("Atelier"))
+    assert (atelier.received, atelier.reused, atelier.drives_erased, atelier.drives_failed) == (7, 1, 1, 1)
+    months = {m.month: m for m in f.per_month}
+    assert months["2025-03"].audited == 1  # the audit's date; certificates count in the month they were issued
+    assert sum(m.drives_erased for m in f.per_month) == 1
+
+
+def test_scopes(world: World) -> None:
+    donor = dashboard.figures(scope_of(world.donor))
+    assert (donor.received, donor.drives_erased, donor.reused) == (2, 1, 1)
+    other = dashboard.figures(scope_of(world.other_donor))
+    assert (other.received, other.drives_erased, other.audited) == (5, 0, 0)
+    envie = dashboard.figures(scope_of(world.other_refurbisher))
+    assert (envie.received, envie.drives_erased, envie.audited) == (0, 0, 0)
+
+
+def test_page_draws_charts_and_lists_only_visible_lots(world: World) -> None:
+    page = client(world.donor, "en").get(reverse("pages:dashboard"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("<svg") == 3 and "Progress toward 20000 devices" in html
+    assert "LOT-2025-01" in html and "LOT-B" not in html
+    assert "New lot" not in html  # donors do not create lots
+    assert "New lot" in client(world.coordinator, "en").get(reverse("pages:dashboard")).content.decode()
+    assert re.search(r"Drives erased<b>1</b>", html)
+
+
+def test_no_role_and_anonymous(world: World) -> None:
+    assert client(world.stranger).get(reverse("pages:dashboard")).status_code == 404
+    assert client().get(reverse("pages:dashboard")).status_code == 302
