@@ -50,7 +50,8 @@ STRINGS: dict[str, dict[str, str]] = {
                   "joints à ce PDF : openssl pkeyutl -verify -pubin -inkey registry.pub.pem -rawin "
                   "-in {name} -sigfile {name}.sig",
         "none": "aucun",
-        "v.reuse": "réemploi", "v.reuse-with-warnings": "réemploi (réserves)", "v.harvest-parts": "pièces",
+        "v.reuse": "réemploi", "v.reuse-with-warnings": "réemploi (réserves)",
+        "v.reuse-after-repair": "réemploi après réparation", "v.harvest-parts": "pièces",
         "v.recycle": "recyclage DEEE",
         "r.erased": "effacé", "r.destroyed": "détruit", "r.failed": "ÉCHEC", "r.cancelled": "ANNULÉ",
         "r.interrupted": "INTERROMPU", "r.pending": "à effacer", "r.unknown": "inconnu",
@@ -74,7 +75,8 @@ STRINGS: dict[str, dict[str, str]] = {
                   "attached to this PDF: openssl pkeyutl -verify -pubin -inkey registry.pub.pem -rawin "
                   "-in {name} -sigfile {name}.sig",
         "none": "none",
-        "v.reuse": "reuse", "v.reuse-with-warnings": "reuse (warnings)", "v.harvest-parts": "parts",
+        "v.reuse": "reuse", "v.reuse-with-warnings": "reuse (warnings)",
+        "v.reuse-after-repair": "reuse after repair", "v.harvest-parts": "parts",
         "v.recycle": "WEEE recycling",
         "r.erased": "erased", "r.destroyed": "destroyed", "r.failed": "FAILED", "r.cancelled": "CANCELLED",
         "r.interrupted": "INTERRUPTED", "r.pending": "to erase", "r.unknown": "unknown",

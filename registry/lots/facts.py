@@ -27,7 +27,7 @@ class Facts:
     machine_serial: str | None = None  # the identification number the audit settled on (label or DMI)
     label_serial: str | None = None  # typed or scanned from the label by the technician
     machine_model: str | None = None
-    verdict: str | None = None  # reuse, reuse-with-warnings, harvest-parts, recycle
+    verdict: str | None = None  # reuse, reuse-with-warnings, reuse-after-repair, harvest-parts, recycle
     disk_serials: tuple[str, ...] = ()
     # certificate records: one drive
     drive_serial: str | None = None

@@ -37,7 +37,7 @@ class Outcome(StrEnum):
     NOT_ERASED = "not-erased"  # a drive failed: kept back until erased or destroyed
 
 
-VERDICT_OUTCOME = {"reuse": Outcome.REUSE, "reuse-with-warnings": Outcome.REUSE,
+VERDICT_OUTCOME = {"reuse": Outcome.REUSE, "reuse-with-warnings": Outcome.REUSE, "reuse-after-repair": Outcome.REUSE,
                    "harvest-parts": Outcome.PARTS, "recycle": Outcome.RECYCLE}
 
 

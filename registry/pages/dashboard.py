@@ -17,7 +17,7 @@ from django.db.models import Sum
 from registry.accounts.roles import Role, Scope, lots
 from registry.core.models import Organisation
 
-REUSE = ("reuse", "reuse-with-warnings")
+REUSE = ("reuse", "reuse-with-warnings", "reuse-after-repair")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 VERDICTS: dict[str, Promise] = {
-    "reuse": _("reuse"), "reuse-with-warnings": _("reuse (with warnings)"), "harvest-parts": _("parts"),
+    "reuse": _("reuse"), "reuse-with-warnings": _("reuse (with warnings)"),
+    "reuse-after-repair": _("reuse after repair"), "harvest-parts": _("parts"),
     "recycle": _("WEEE recycling"),
 }
 RESULTS: dict[str, Promise] = {
