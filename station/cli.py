@@ -18,6 +18,7 @@ from station.commands import (
     drives,
     enroll,
     jobs,
+    label,
     lot,
     settings,
     system,
@@ -33,6 +34,7 @@ from station.i18n import _
 # each helper-module adds itself here
 COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, enroll, upload, settings]
 COMMAND_MODULES += [tui, demo]
+COMMAND_MODULES += [label]
 
 
 # the options every command takes, before or after its name (`station wipe X --data-dir D` is what people type)

@@ -329,7 +329,7 @@ class _Writer:
         self.c.setFillColor(colors.black)
 
 
-def _qr(c: canvas.Canvas, value: str, x: float, y: float, size: float, border: int = 2) -> None:
+def draw_qr(c: canvas.Canvas, value: str, x: float, y: float, size: float, border: int = 2) -> None:
     """reportlab's QR encoder, drawn as row runs straight on the canvas (the widget encodes it three times)."""
     qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     qr.addData(value)
@@ -394,7 +394,7 @@ def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str = "") ->
     id_label = t("cert_id") if ok else t("report_id")
     c.drawString(18 * mm, height - 27 * mm, printable(f"{id_label} {cert.certificate_id}   {cert.organisation or ''}"))
 
-    _qr(c, qr_payload(cert.certificate_id, json_sha256, page_url), width - 48 * mm, height - 72 * mm, 34 * mm)
+    draw_qr(c, qr_payload(cert.certificate_id, json_sha256, page_url), width - 48 * mm, height - 72 * mm, 34 * mm)
     c.setFont(FONT, 6.5)
     c.setFillColor(GREY)
     c.drawCentredString(width - 31 * mm, height - 75 * mm, cert.certificate_id)
@@ -729,7 +729,7 @@ def render_audit(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") ->
 
     qr_text = f"STATION-AUDIT {record['audit_id']} {outcome} sha256={digest}"
     size = 130.0
-    _qr(pdf, qr_text, width - size - 30, height - size - 30, size, border=4)
+    draw_qr(pdf, qr_text, width - size - 30, height - size - 30, size, border=4)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
