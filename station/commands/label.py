@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     settings, _warnings = config.load_checked(datadir)
     lang = config.document_language(settings, args.lang)
     certificates = label.load_certificates(datadir.certificates)
-    page = getattr(settings, "certificate_page", "") or None  # saved by `station enroll`
+    page = settings.certificate_page or None  # saved by `station enroll`
     try:
         paths = [_record_path(datadir, name) for name in (args.audit or [None])]
         labels = [label.from_record(json.loads(p.read_bytes()), certificates, page) for p in paths]
