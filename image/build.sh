@@ -90,6 +90,8 @@ PACKAGES=(
   smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux pciutils usbutils
   fonts-dejavu-core
   dosfstools ca-certificates iproute2 procps less
+  # the laptop bench (station/functest): ALSA tone and capture, V4L2 frame, radios, raw input events
+  alsa-utils v4l-utils rfkill iw evtest
 )
 BASE_KEY=$(printf '%s\n' base-v1 "${PACKAGES[*]}" "$MIRROR" "$SECURITY_MIRROR" "$(date -u +%G-%V)" \
   | sha256sum | cut -c1-16)
