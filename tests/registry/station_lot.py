@@ -15,9 +15,11 @@ from audit_helpers import disk, inventory
 from cert_helpers import FIXTURES, HDD_FIXTURE, disk_from_smartctl, erased_job, failed_job, settings
 
 from station.certify import keys
-from station.certify.certificate import HostIdentity, IssuedCertificate, issue
+from station.certify.certificate import IssuedCertificate
+from station.certify.issue import issue
 from station.detect.disk import DiskKind
 from station.inventory import record as audit
+from station.inventory.dmi import HostIdentity
 from station.inventory.verdict import Checklist, decide
 from station.store.datadir import DataDir
 
