@@ -96,8 +96,9 @@ def test_switching_language() -> None:
     try:
         i18n.set_language("fr")
         assert i18n._("erase") == "effacer"
-        assert i18n.ngettext("Erase {n} drive: {size} of data will be destroyed.",
-                             "Erase {n} drives: {size} of data will be destroyed.", 2).startswith("Effacer {n} disques")
+        assert i18n.ngettext("Plan: erase {n} drive, {size} of data will be destroyed.",
+                             "Plan: erase {n} drives, {size} of data will be destroyed.", 2).startswith(
+            "Plan : effacer {n} disques")
         i18n.set_language("en")
         assert i18n._("erase") == "erase"
     finally:

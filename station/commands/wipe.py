@@ -12,11 +12,10 @@ from typing import Any, TextIO
 from station.commands.common import datadir_from_args, error_text, host_from_args
 from station.detect import hotplug
 from station.detect.hotplug import HotplugMonitor
-from station.erase import plan as planning
 from station.erase.blockio import open_target, throttled_opener
 from station.erase.engine import Progress
 from station.erase.jobs import JobState, Phase
-from station.erase.plan import ErasePlan, Execution, PlannedAction
+from station.erase.plan import Execution
 from station.hw import Host
 from station.i18n import N_, _, ngettext
 from station.session import Outcome, Session
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ImportError) as exc:
         print(f"station wipe: {error_text(exc)}", file=sys.stderr)
         return 2
-    print(describe(plan), file=sys.stderr)
+    print(plan.describe(), file=sys.stderr)
     if not plan.runnable:
         print(_("Nothing to erase: every target was refused."), file=sys.stderr)
         return 2
@@ -87,36 +86,6 @@ def run(args: argparse.Namespace) -> int:
                               "failure": action.refusal}, sort_keys=True))
     ok = all(o.job.erased for o in outcomes) and not plan.refused
     return 0 if ok else 1
-
-
-def describe(plan: ErasePlan) -> str:
-    """The plan in the technician's language: what will be destroyed, how, Clear or Purge, what is refused."""
-    runnable = plan.runnable
-    total = planning.human_size(sum(a.disk.size_bytes for a in runnable))
-    lines = [ngettext("Plan: erase {n} drive, {size} of data will be destroyed.",
-                      "Plan: erase {n} drives, {size} of data will be destroyed.", len(runnable))
-             .format(n=len(runnable), size=total)]
-    lines += [action_text(a) for a in plan.actions]
-    return "\n".join(lines)
-
-
-def action_text(action: PlannedAction) -> str:
-    d = action.disk
-    ident = " ".join(x for x in (d.vendor, d.model) if x) or d.kind.value
-    head = f"{d.devnode}  {ident}  {d.serial.value or _('serial unknown')}  {planning.human_size(d.size_bytes)}"
-    if action.refusals:
-        return f"{head}\n    " + _("REFUSED: {why}").format(why=action.translated_refusal())
-    if action.choice is not None:
-        how = (_("host overwrite, then drive command {method}, proven by marker blocks") if action.passes else
-               _("drive command {method}, proven by marker blocks")).format(method=action.method)
-    else:
-        how = _("{method} ({passes}), verify {verify}").format(method=action.method, passes=" + ".join(action.passes),
-                                                                verify=action.verify)
-    category = {"clear": _("CLEAR"), "purge": _("PURGE")}.get(action.nist_category, action.nist_category.upper())
-    lines = [head, "    " + _("{category} by {technique}: {how}").format(category=category,
-                                                                          technique=action.technique, how=how)]
-    lines += ["    " + _("warning: {text}").format(text=w.translated()) for w in action.warnings]
-    return "\n".join(lines)
 
 
 def watch_removals(host: Host, execution: Execution, targets: list[str]) -> HotplugMonitor | None:

@@ -75,6 +75,14 @@ class Disk:
         return bool(self.protections)
 
     @property
+    def identity(self) -> str:
+        """Vendor and model as people name the drive, without the vendor twice when the model starts with it."""
+        model, vendor = self.model or "", self.vendor or ""
+        if vendor and model.upper().startswith(vendor.upper()):
+            vendor = ""
+        return " ".join(x for x in (vendor, model) if x) or self.kind.value
+
+    @property
     def solid_state(self) -> bool | None:
         if self.kind in (DiskKind.NVME, DiskKind.SSD, DiskKind.EMMC, DiskKind.SD, DiskKind.USB_FLASH):
             return True

@@ -26,7 +26,7 @@ from station.erase.purge.capabilities import PurgeCapabilities
 from station.erase.purge.choose import TechniqueChoice
 from station.erase.purge.runner import SanitizeRunner
 from station.hw import Host
-from station.i18n import N_, _
+from station.i18n import N_, _, ngettext
 from station.notice import Notice, define
 
 OVERWRITE_METHODS = tuple(pattern.METHODS)
@@ -71,23 +71,6 @@ class PlannedAction:
     def runnable(self) -> bool:
         return not self.refusals
 
-    def summary(self) -> str:
-        d = self.disk
-        ident = " ".join(x for x in (d.vendor, d.model) if x) or d.kind.value
-        serial = d.serial.value or _("serial unknown")
-        size = human_size(d.size_bytes)
-        head = f"{d.devnode}  {ident}  {serial}  {size}"
-        if self.refusals:
-            return f"{head}\n    " + _("REFUSED: {why}").format(why=self.translated_refusal())
-        if self.choice is not None:
-            first = "host overwrite, then " if self.passes else ""
-            how = f"{first}drive command {self.method}, proven by marker blocks"
-        else:
-            how = f"{self.method} ({' then '.join(self.passes)}), verify {self.verify}"
-        lines = [head, f"    {self.nist_category.upper()} by {self.technique}: {how}"]
-        lines += ["    " + _("warning: {text}").format(text=w.translated()) for w in self.warnings]
-        return "\n".join(lines)
-
 
 @dataclass(frozen=True)
 class ErasePlan:
@@ -102,10 +85,50 @@ class ErasePlan:
         return [a for a in self.actions if not a.runnable]
 
     def describe(self) -> str:
-        total = sum(a.disk.size_bytes for a in self.runnable)
-        lines = [f"Plan: erase {len(self.runnable)} drive(s), {human_size(total)} of data will be destroyed."]
-        lines += [a.summary() for a in self.actions]
-        return "\n".join(lines)
+        """The plan as the CLI prints it (dry run and confirmation), in the technician's language."""
+        return "\n".join(("    " if line.indented else "") + line.text for line in plan_lines(self))
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One line of the plan as people read it; `kind` lets each face style it (the TUI colours refusals)."""
+
+    kind: str  # "total", "drive", "how", "refused", "warning"
+    text: str
+
+    @property
+    def indented(self) -> bool:
+        return self.kind not in ("total", "drive")
+
+
+def plan_lines(plan: ErasePlan) -> list[PlanLine]:
+    """The plan in the technician's language: what will be destroyed, how, Clear or Purge, what is refused.
+
+    The one rendering of a plan: `station wipe` prints it and the TUI's plan screen shows it."""
+    runnable = plan.runnable
+    total = human_size(sum(a.disk.size_bytes for a in runnable))
+    lines = [PlanLine("total", ngettext("Plan: erase {n} drive, {size} of data will be destroyed.",
+                                        "Plan: erase {n} drives, {size} of data will be destroyed.",
+                                        len(runnable)).format(n=len(runnable), size=total))]
+    for action in plan.actions:
+        d = action.disk
+        lines.append(PlanLine("drive", f"{d.devnode}  {d.identity}  {d.serial.value or _('serial unknown')}  "
+                                       f"{human_size(d.size_bytes)}"))
+        if action.refusals:
+            lines.append(PlanLine("refused", _("REFUSED: {why}").format(why=action.translated_refusal())))
+            continue
+        if action.choice is not None:
+            how = (_("host overwrite, then drive command {method}, proven by marker blocks") if action.passes else
+                   _("drive command {method}, proven by marker blocks")).format(method=action.method)
+        else:
+            how = _("{method} ({passes}), verify {verify}").format(
+                method=action.method, passes=" + ".join(action.passes), verify=action.verify)
+        category = {"clear": _("CLEAR"), "purge": _("PURGE")}.get(action.nist_category,
+                                                                  action.nist_category.upper())
+        lines.append(PlanLine("how", _("{category} by {technique}: {how}").format(
+            category=category, technique=action.technique, how=how)))
+        lines += [PlanLine("warning", _("warning: {text}").format(text=w.translated())) for w in action.warnings]
+    return lines
 
 
 def human_size(n: int) -> str:

@@ -181,14 +181,6 @@ def serial_cell(disk: Disk, width: int = 10) -> str:
     return value if disk.serial.trusted else value[:width - 1] + "?"
 
 
-def identity(disk: Disk) -> str:
-    """Vendor and model, without the vendor twice when the model already starts with it."""
-    model, vendor = disk.model or "", disk.vendor or ""
-    if vendor and model.upper().startswith(vendor.upper()):
-        vendor = ""
-    return " ".join(x for x in (vendor, model) if x) or disk.kind.value
-
-
 def model_cell(disk: Disk) -> str:
     return disk.model or disk.vendor or disk.kind.value
 
@@ -233,7 +225,7 @@ def serial_line(disk: Disk) -> str:
 def detail_lines(row: RackRow) -> list[str]:
     """The highlighted drive in full: identity, serial provenance, why it is locked or failed, detection hints."""
     d = row.disk
-    lines = [f"{d.devnode}  {identity(d)}  {d.kind.value}/{d.bus}  {human_size(d.size_bytes)}", serial_line(d)]
+    lines = [f"{d.devnode}  {d.identity}  {d.kind.value}/{d.bus}  {human_size(d.size_bytes)}", serial_line(d)]
     if d.protected:
         reasons = "; ".join(p.translated() for p in d.protections)
         lines.append(_("Locked, never written: {reasons}").format(reasons=reasons))

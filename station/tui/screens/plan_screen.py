@@ -14,9 +14,8 @@ from textual.widgets import Input, Static
 from station.detect.disk import Disk
 from station.erase import plan as planning
 from station.erase.jobs import EraseJob
-from station.i18n import N_, _, ngettext
+from station.i18n import N_, _
 from station.tui.face import StationScreen
-from station.tui.rack import identity
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
 METHODS = (*planning.OVERWRITE_METHODS, "purge")
@@ -27,27 +26,14 @@ def next_in(choices: Sequence[str], current: str) -> str:
     return choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
 
 
+STYLES = {"total": "bold", "refused": "bold red", "warning": "yellow"}
+
+
 def plan_text(plan: planning.ErasePlan) -> Text:
-    """The plan in the technician's language; engine warnings go through the catalog too."""
-    runnable = plan.runnable
-    total = planning.human_size(sum(a.disk.size_bytes for a in runnable))
+    """The plan's one rendering (planning.plan_lines, as `station wipe` prints it), styled for the screen."""
     out = Text()
-    out.append(ngettext("Erase {n} drive: {size} of data will be destroyed.",
-                        "Erase {n} drives: {size} of data will be destroyed.", len(runnable))
-               .format(n=len(runnable), size=total) + "\n", style="bold")
-    for action in plan.actions:
-        d = action.disk
-        serial = d.serial.value or _("serial unknown")
-        out.append(f"{d.devnode}  {identity(d)}  {serial}  {planning.human_size(d.size_bytes)}\n")
-        if action.refusals:
-            out.append("  " + _("REFUSED: {why}").format(why=action.translated_refusal()) + "\n", style="bold red")
-            continue
-        category = {"clear": _("CLEAR"), "purge": _("PURGE")}.get(action.nist_category, action.nist_category)
-        out.append("  " + _("{category} by {technique}: {passes}, verify {verify}").format(
-            category=category, technique=action.technique, passes=" + ".join(action.passes),
-            verify=action.verify) + "\n")
-        for warning in action.warnings:
-            out.append("  " + _("warning: {text}").format(text=warning.translated()) + "\n", style="yellow")
+    for line in planning.plan_lines(plan):
+        out.append(("  " if line.indented else "") + line.text + "\n", style=STYLES.get(line.kind, ""))
     return out
 
 
