@@ -21,6 +21,7 @@ CLI_SOURCES = sorted([PACKAGE / "cli.py", *(PACKAGE / "commands").glob("*.py")])
 TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "inventory/verdict_text.py",
                       PACKAGE / "inventory/machine_serial.py", PACKAGE / "detect/protect.py",
                       PACKAGE / "detect/drivelock.py", PACKAGE / "detect/identity.py",
+                      PACKAGE / "detect/refused.py",
                       PACKAGE / "erase/plan.py", PACKAGE / "erase/purge/choose.py", *CLI_SOURCES])
 MARKERS = {"_", "N_", "ngettext"}
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from station import i18n
 from station.commands.common import datadir_from_args, host_from_args
-from station.detect import drivelock
+from station.detect import drivelock, refused
 from station.detect import drives as detect
 from station.detect.disk import Disk
 from station.erase.purge import capabilities
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
                           identify=not args.no_smartctl)
     probe = not args.no_smartctl
     busy = {d.devnode: drivelock.holder_of(host, d) for d in found.disks}
+    kernel = refused.scan(host)  # present but refused by the kernel: shown, never erasable
     if args.json:
         print(json.dumps({
             "disks": [dict(d.to_dict(), purge=purge_summary(host, d) if probe else None,
@@ -90,9 +91,11 @@ def run(args: argparse.Namespace) -> int:
             "hints": [{"code": h.code, "detail": h.detail, "message": detect.hint_text(h.code, lang)}
                       for h in found.hints],
             "skipped": [{"name": n, "reason": r} for n, r in found.skipped],
+            "refused": [r.to_dict() for r in kernel.drives],
+            "kernel_log_problem": kernel.problem,
         }, indent=2, ensure_ascii=False))
         return 0
-    if not found.disks:
+    if not found.disks and not kernel.drives:
         print(_("No drive detected."))
     for disk in found.disks:
         print(line(disk))
@@ -104,6 +107,21 @@ def run(args: argparse.Namespace) -> int:
             reason = Notice.from_dict(summary["reason_notice"]).translated()
             print(f"{'':<14} " + _("Purge: {technique} ({category}) - {reason}").format(
                 technique=summary["technique"], category=summary["nist_category"], reason=reason))
+    for drive in kernel.drives:
+        print(refused_line(drive))
+    if kernel.problem and not kernel.log_missing:
+        print("! " + _("kernel log not readable ({error}): drives the kernel refused to attach cannot be listed")
+              .format(error=kernel.problem))
     for hint in found.hints:
         print(f"! {detect.hint_text(hint.code, lang)} ({hint.detail})")
     return 0
+
+
+def refused_line(drive: refused.RefusedDrive) -> str:
+    """A drive in the machine without a block device: where it is, and the kernel's reason."""
+    ids = f" [{drive.vendor_device}]" if drive.vendor_device else ""
+    text = f"{'pci ' + drive.address:<14} nvme{ids}  {_('REFUSED')}: {drive.notice().translated()}"
+    advice = drive.advice()
+    if advice is not None:
+        text += f"\n{'':<14} ! {advice.translated()}"
+    return text

@@ -23,6 +23,7 @@ from station.detect.disk import Disk
 from station.detect.drivelock import Holder
 from station.detect.drives import HostHint
 from station.detect.hotplug import DiskAdded, DiskRemoved
+from station.detect.refused import RefusedDrive
 from station.erase.engine import Progress
 from station.erase.jobs import EraseJob, JobState, Phase
 from station.erase.plan import ErasePlan, Execution
@@ -31,7 +32,7 @@ from station.i18n import _
 from station.session import Outcome, Session
 from station.store import config
 from station.tui.face import StationFace, StationScreen
-from station.tui.rack import Rack, RackRow
+from station.tui.rack import Rack, RackRow, refused_row
 from station.tui.screens.rack_screen import RackScreen
 from station.tui.source import DriveEvent, DriveSource
 from station.tui.widgets import MessageLine
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.2
 BUSY_POLL_S = 2.0  # how often drives erased by another process (a CLI beside the TUI) are looked for
+REFUSED_POLL_S = 10.0  # how often the kernel log is read again for drives it refused (a hot-plugged twin)
 REMOVED = "removed"  # the reason recorded by the engine when a drive is pulled mid-job
 
 
@@ -137,6 +139,7 @@ class StationApp(App[int]):
         self.run_worker(self._load_initial, thread=True, name="initial drives")
         self.set_interval(self.tick, self.apply_feed, name="feed")
         self.set_interval(self.busy_poll, self.poll_busy, name="busy elsewhere")
+        self.set_interval(REFUSED_POLL_S, self.poll_refused, name="refused by the kernel")
 
     def _load_initial(self) -> None:
         try:
@@ -161,6 +164,7 @@ class StationApp(App[int]):
             self.call_from_thread(self._show_host_hints, hints)
         for disk in disks:
             self.feed.on_event(DiskAdded(disk))
+        self._read_refused()
         self.feed.on_event(Started())
         self.source.start(self.feed.on_event)
 
@@ -178,7 +182,7 @@ class StationApp(App[int]):
         name, where r shows why the restart is refused."""
         rows = self.rack.rows
         marks: dict[str, EraseJob] = {}
-        disks = [r.disk for r in rows.values()]
+        disks = [r.disk for r in rows.values() if r.refused is None]
         for job in self.interrupted:  # oldest first: the newest job on a drive wins
             match = self.session.restart_match(job, disks)
             devnode = match.disk.devnode if match.disk is not None else job.target
@@ -261,12 +265,38 @@ class StationApp(App[int]):
             health = "unknown"
         self.feed.on_health(disk.devnode, health)
 
+    def poll_refused(self) -> None:
+        self.run_worker(self._read_refused, thread=True, name="refused by the kernel")
+
+    def _read_refused(self) -> None:
+        """Runs on a worker thread: the kernel log may be long."""
+        try:
+            drives = self.source.refused_drives()
+        except Exception:  # advice for the screen: a failure to read it must not stop the rack
+            log.exception("reading the kernel's refused drives failed")
+            return
+        self.call_from_thread(self._apply_refused, drives)
+
+    def _apply_refused(self, drives: list[RefusedDrive]) -> None:
+        """Rows for drives the kernel refused (shown, never selectable); rows of those since gone are dropped."""
+        rows = self.rack.rows
+        wanted = {row.devnode: row for row in map(refused_row, drives)}
+        stale = [k for k, r in rows.items() if r.refused is not None and k not in wanted]
+        fresh = [k for k in wanted if k not in rows or rows[k].refused != wanted[k].refused]
+        for key in stale:
+            del rows[key]
+        for key in fresh:
+            rows[key] = wanted[key]
+        if stale or fresh:
+            self.version += 1
+            self.refresh_views()
+
     def poll_busy(self) -> None:
         """Ask the session, off the event loop, which drives another process is erasing now."""
         if self._polling_busy or not self.rack.rows:
             return
         self._polling_busy = True
-        disks = [row.disk for row in self.rack.rows.values()]
+        disks = [row.disk for row in self.rack.rows.values() if row.refused is None]
 
         def work() -> None:
             try:

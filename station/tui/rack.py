@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from station.detect.disk import Disk
+from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.detect.drivelock import Holder
+from station.detect.refused import RefusedDrive
 from station.erase.engine import Progress
 from station.erase.jobs import EraseJob, JobState, Phase
 from station.erase.plan import human_size
@@ -53,6 +54,7 @@ class RackRow:
     failure: str | None = None  # why the job failed, when known before its outcome arrives
     interrupted: EraseJob | None = None  # a job on this drive stopped by a power loss or crash, not yet restarted
     elsewhere: Holder | None = None  # another process (a CLI beside the TUI) is erasing this drive now
+    refused: RefusedDrive | None = None  # in the machine, but the kernel refused it: no block device, shown only
 
     @property
     def devnode(self) -> str:
@@ -70,7 +72,8 @@ class RackRow:
 
     @property
     def selectable(self) -> bool:
-        return not self.disk.protected and not self.busy and not self.removed and self.elsewhere is None
+        return not self.disk.protected and not self.busy and not self.removed and self.elsewhere is None \
+            and self.refused is None
 
 
 @dataclass
@@ -133,6 +136,8 @@ def result_label(state: JobState) -> str:
 
 def status_cell(row: RackRow) -> str:
     """What the drive is doing, or how it ended, in at most 25 characters."""
+    if row.refused is not None:
+        return _("REFUSED by the kernel")
     if row.outcome is not None:
         job = row.outcome.job
         label = _("ERASED") if job.erased else result_label(job.state if job.state.final else JobState.FAILED)
@@ -197,6 +202,14 @@ def size_cell(disk: Disk) -> str:
     return f"{value:.3g}{unit}" if value >= 1 else f"{value:.2f}{unit}"
 
 
+def refused_row(drive: RefusedDrive) -> RackRow:
+    """A row for a drive without a block device: named by its PCI address, never selectable."""
+    disk = Disk(name=drive.address, devnode=f"pci:{drive.address}", kind=DiskKind.NVME, bus="nvme", size_bytes=0,
+                serial=SerialInfo(None, SerialSource.NONE, ("empty",)),
+                model=f"NVMe {drive.vendor_device}" if drive.vendor_device else "NVMe")
+    return RackRow(disk, health="unknown", refused=drive)
+
+
 def hint_text(code: str) -> str:
     """A detection hint in the current language; an unknown code (a newer detector) is shown as is."""
     words = HINT_WORDS.get(code)
@@ -225,6 +238,10 @@ def serial_line(disk: Disk) -> str:
 def detail_lines(row: RackRow) -> list[str]:
     """The highlighted drive in full: identity, serial provenance, why it is locked or failed, detection hints."""
     d = row.disk
+    if row.refused is not None:
+        advice = row.refused.advice()
+        return [f"{d.devnode}  {d.identity}", row.refused.notice().translated(),
+                *([advice.translated()] if advice else [])]
     lines = [f"{d.devnode}  {d.identity}  {d.kind.value}/{d.bus}  {human_size(d.size_bytes)}", serial_line(d)]
     if d.protected:
         reasons = "; ".join(p.translated() for p in d.protections)

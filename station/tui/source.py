@@ -14,6 +14,7 @@ from typing import Protocol
 from station.detect.disk import Disk
 from station.detect.drives import HostHint
 from station.detect.hotplug import HotplugEvent, HotplugMonitor
+from station.detect.refused import RefusedDrive
 from station.hw import Host
 
 DriveEvent = HotplugEvent
@@ -39,13 +40,18 @@ class DriveSource(Protocol):
         """SMART health: ok, warning, failing or unknown (may block: called off the event loop)."""
         ...
 
+    def refused_drives(self) -> list[RefusedDrive]:
+        """Drives in the machine the kernel refused to attach (no block device); may block."""
+        ...
+
 
 class ManualDriveSource:
     """A fixed list of drives plus events pushed by the caller (tests) or by a script (the demo)."""
 
     def __init__(self, disks: Sequence[Disk], healths: dict[str, str] | None = None,
-                 host_hints: Sequence[HostHint] = ()):
+                 host_hints: Sequence[HostHint] = (), refused: Sequence[RefusedDrive] = ()):
         self._disks = list(disks)
+        self.refused = list(refused)  # tests change it while the app runs
         self.healths = dict(healths or {})
         self._host_hints = list(host_hints)
         self._sink: EventSink | None = None
@@ -71,6 +77,9 @@ class ManualDriveSource:
 
     def health(self, disk: Disk) -> str:
         return self.healths.get(disk.devnode, "unknown")
+
+    def refused_drives(self) -> list[RefusedDrive]:
+        return list(self.refused)
 
     def push(self, event: DriveEvent) -> None:
         """Deliver an event now, or when the app starts listening."""
@@ -111,3 +120,8 @@ class UdevDriveSource:
         from station.inventory import smart
 
         return smart.read(self.host, disk.devnode, disk.bus).health
+
+    def refused_drives(self) -> list[RefusedDrive]:
+        from station.detect import refused
+
+        return list(refused.scan(self.host).drives)

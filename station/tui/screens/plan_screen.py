@@ -95,7 +95,7 @@ class PlanScreen(StationScreen[object]):
         self.plan = None
         self.generation += 1
         generation, method, verify, restart = self.generation, self.method, self.verify, self.restart
-        shown = [row.disk for row in self.station.rack.rows.values()]  # the drives the technician sees
+        shown = [row.disk for row in self.station.rack.rows.values() if row.refused is None]  # what is on screen
         self.query_one("#plan-text", Static).update(Text(_("Planning...")))
         self.query_one("#prompt", Static).update("")
 

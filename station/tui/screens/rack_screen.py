@@ -107,7 +107,7 @@ class RackTable(Widget, can_focus=True):
     @staticmethod
     def cells(row: fmt.RackRow) -> list[str]:
         d = row.disk
-        mark = "*" if row.selected else "!" if d.protected else "?" if fmt.flagged_hints(d) else " "
+        mark = "*" if row.selected else "!" if d.protected or row.refused else "?" if fmt.flagged_hints(d) else " "
         return [mark + (d.bay or "-"), d.bus, fmt.model_cell(d), fmt.serial_cell(d), fmt.size_cell(d),
                 fmt.health_cell(row.health), fmt.status_cell(row)]
 
@@ -161,6 +161,8 @@ def line(values: list[str]) -> str:
 
 def status_style(row: fmt.RackRow) -> str:
     """Eight-colour styles only: the Linux console has no true colour."""
+    if row.refused is not None:
+        return "bold red"
     if row.outcome is not None:
         return "bold green" if row.outcome.job.erased else "bold red"
     if row.failure is not None or row.removed:
@@ -255,7 +257,9 @@ class RackScreen(StationScreen[None]):
         row = self.current()
         if row is None:
             return
-        if row.disk.protected:
+        if row.refused is not None:
+            self.say(row.refused.notice().translated())
+        elif row.disk.protected:
             reasons = "; ".join(p.translated() for p in row.disk.protections)
             self.say(_("Locked, never written: {reasons}").format(reasons=reasons))
         elif row.elsewhere is not None and not row.busy:
@@ -283,6 +287,9 @@ class RackScreen(StationScreen[None]):
                 return
             if current.busy:
                 self.say(_("{devnode} is busy.").format(devnode=current.devnode))
+                return
+            if current.refused is not None:  # no block device: nothing any plan could write
+                self.say(current.refused.notice().translated())
                 return
             if current.elsewhere is not None:  # the plan would refuse it too, with the same words
                 self.say(_("{devnode}: {why}").format(devnode=current.devnode,
