@@ -19,6 +19,7 @@ from station.commands import (
     enroll,
     jobs,
     label,
+    laptop,
     lot,
     settings,
     system,
@@ -34,7 +35,7 @@ from station.i18n import _
 # each helper-module adds itself here
 COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, enroll, upload, settings]
 COMMAND_MODULES += [tui, demo]
-COMMAND_MODULES += [label]
+COMMAND_MODULES += [label, laptop]
 
 
 # the options every command takes, before or after its name (`station wipe X --data-dir D` is what people type)

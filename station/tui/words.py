@@ -17,6 +17,8 @@ VOCABULARY = (
     N_("display"), N_("pointer"), N_("microphone"), N_("camera"), N_("ethernet"), N_("bluetooth"), N_("usb"),
     N_("battery"), N_("speakers"), N_("Ethernet port"), N_("Wi-Fi card"), N_("Bluetooth module"), N_("USB port"),
     N_("case"), N_("hinge"), N_("pass"), N_("fail"), N_("skipped"),
+    # the laptop flow's steps and their states (station.laptop)
+    N_("audit"), N_("functions"), N_("grade"), N_("certificates"), N_("verdict"), N_("label"), N_("done"),
     # SMART health (station.smart.HEALTH_VALUES)
     N_("warning"), N_("failing"), N_("unknown"),
     # certificate results and upload status (station.certificate, station.outbox)
