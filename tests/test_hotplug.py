@@ -1,12 +1,11 @@
 """Hot-plug translation and delivery, on a profile tree changed under the monitor's feet.
 
-The event source is a pipe standing in for udev's netlink socket, so the thread, iterator and
-asyncio paths are exercised exactly as with udev; tests/test_hotplug_live.py does it with udev.
+The event source is a pipe standing in for udev's netlink socket, so the thread and iterator
+paths are exercised exactly as with udev; tests/test_hotplug_live.py does it with udev.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import os
 import shutil
@@ -158,27 +157,6 @@ def test_iterator_ends_on_timeout(machine: Host) -> None:
     monitor.start()
     source.push(RawEvent("remove", "sdb", "/dev/sdb", "8:16", "disk"))
     assert list(monitor.events(timeout=0.2)) == [DiskRemoved("sdb", "/dev/sdb", "8:16")]
-
-
-def test_asyncio_reader(machine: Host) -> None:
-    monitor, source = monitor_for(machine)
-    monitor.start()
-    make_loop(machine.root, "loop5", 5, 8, "/x")
-
-    async def scenario() -> list[HotplugEvent]:
-        events = monitor.aevents()
-        loop = asyncio.get_running_loop()
-        loop.call_later(0.05, source.push, RawEvent("change", "loop5", "/dev/loop5", "7:5", "disk"))
-        loop.call_later(0.1, source.push, RawEvent("remove", "loop5", "/dev/loop5", "7:5", "disk"))
-        first = await asyncio.wait_for(anext(events), 5)
-        second = await asyncio.wait_for(anext(events), 5)
-        await events.aclose()
-        return [first, second]
-
-    first, second = asyncio.run(scenario())
-    assert isinstance(first, DiskAdded) and first.disk.name == "loop5"
-    assert second == DiskRemoved("loop5", "/dev/loop5", "7:5")
-    monitor.stop()
 
 
 def test_describe_lines() -> None:

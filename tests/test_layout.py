@@ -99,3 +99,20 @@ def test_imports_are_resolved_to_modules() -> None:
 
 def test_no_import_cycle_among_station_modules() -> None:
     assert cycles(graph()) == []
+
+
+def test_every_declared_dependency_is_imported() -> None:
+    """The design card's rule: a declared dependency is used or removed (psutil and pySMART were removed)."""
+    import tomllib
+
+    project = tomllib.loads((STATION.parent / "pyproject.toml").read_text())["project"]
+    imported: set[str] = set()
+    for path in STATION.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    for requirement in project["dependencies"]:
+        name = requirement.split(">")[0].split("=")[0].split("<")[0].split("[")[0].strip()
+        assert name.lower() in imported, f"{name} is declared but station never imports it"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from purge_helpers import ScriptedRunner, fixture, host_with, make_disk, security_variant
 
+from station import i18n
 from station.detect.disk import DiskKind
 from station.erase import markers
 from station.erase.jobs import EraseJob
@@ -68,7 +69,13 @@ def test_ata_sanitize_frozen_is_never_sent() -> None:
     outcome, _ = run(r, "ata", "ata-sanitize-block")
     assert outcome.frozen and not outcome.reported_success and not outcome.sent
     assert not any("--sanitize-block-erase" in c for c in r.calls)
-    assert outcome.advice is not None and "gelé" in outcome.advice.fr
+    assert outcome.advice is not None and outcome.advice.code == "purge.frozen-advice.fixed"
+    i18n.set_language("fr")
+    try:
+        assert "gelé" in outcome.advice.translated()  # a French technician reads French advice
+    finally:
+        i18n.set_language("en")
+    assert "frozen" in outcome.advice.text()
 
 
 def test_ata_sanitize_failure_reported_by_drive() -> None:
@@ -188,14 +195,16 @@ def test_security_frozen_advice_rack_vs_laptop(tmp_path: Path) -> None:
     frozen = security_variant(HGST, enabled=False, frozen=True)
     r = security_runner(frozen)
     outcome, _ = run(r, "ata", "ata-secure-erase", disk=make_disk(kind=DiskKind.HDD, bay="bay-2"))
-    assert outcome.frozen and outcome.advice is not None and "rack" in outcome.advice.en
-    assert not outcome.advice.suspend_possible
+    assert outcome.frozen and outcome.advice is not None and "rack" in outcome.advice.text()
+    assert outcome.advice.code == "purge.frozen-advice.replug"
     bat = tmp_path / "sys/class/power_supply/BAT0"
     bat.mkdir(parents=True)
     (bat / "type").write_text("Battery\n")
     outcome2, _ = run(security_runner(frozen), "ata", "ata-secure-erase", disk=make_disk(kind=DiskKind.HDD),
                       root=tmp_path)
-    assert outcome2.advice is not None and outcome2.advice.suspend_possible and "rtcwake" in outcome2.advice.en
+    assert outcome2.advice is not None and outcome2.advice.code == "purge.frozen-advice.laptop"
+    assert "Suspend the laptop" in outcome2.advice.text()  # the technician's act: Station promises no rtcwake
+    assert "rtcwake" not in outcome2.advice.text()
 
 
 # ---------------------------------------------------------------- NVMe

@@ -10,11 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
-from purge_helpers import ScriptedRunner, fixture, make_disk
+from purge_helpers import ScriptedRunner, fixture, make_disk, security_variant
 
+from station import i18n
 from station.detect.disk import DiskKind
 from station.erase.engine import Progress
-from station.erase.jobs import Phase
+from station.erase.jobs import EraseJob, Phase
 from station.erase.purge.runner import SanitizeRunner
 from station.hw import Host
 from station.session import Session
@@ -108,3 +109,34 @@ def test_scsi_sanitize_progress_reaches_the_technician(disk_dir: Path, datadir: 
     assert {0.125, 0.8749} <= set(sanitizing), sanitizing
     assert sanitizing == sorted(sanitizing)
     assert outcome.job.erased and outcome.job.nist_category == "purge", outcome.job.failure
+
+
+def test_drive_frozen_at_run_time_fails_with_a_coded_reason_read_in_french(disk_dir: Path, datadir: DataDir) -> None:
+    """The drive was not frozen when planned, frozen when run (recorded HGST identify, frozen bit set as the
+    drive would after a firmware freeze): the job fails unsent, its reason is a code, a French technician reads
+    French advice, and the signed record keeps the English words."""
+    target = disk_dir / "sda.img"
+    target.write_bytes(b"\x5a" * SIZE)
+    hgst = fixture("hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt")
+    ready, frozen = (security_variant(hgst, enabled=False, frozen=f) for f in (False, True))
+    runner = ScriptedRunner().on(f"hdparm -I {target}", (0, ready, ""), (0, frozen, ""), (0, frozen, ""))
+    runner.on(f"hdparm --sanitize-status {target}",
+              (0, fixture("hdparm-sanitize-status/synthetic-idle-completed.txt"), ""))
+    session = session_on(runner, datadir)
+    disk = make_disk(str(target), DiskKind.HDD, "ata", size=SIZE)
+    [outcome] = session.run(session.plan([disk], "ata-secure-erase", "full"))
+    job = outcome.job
+    assert not job.erased and job.failure_notice is not None and job.failure_notice.code == "purge.frozen"
+    assert job.failure == job.failure_notice.text() and "frozen" in job.failure
+    i18n.set_language("fr")
+    try:
+        assert "gelé" in (job.failure_text() or "") and "Rebranchez" in (job.failure_text() or "")
+    finally:
+        i18n.set_language("en")
+    again = EraseJob.from_dict(json.loads(json.dumps(job.to_dict())))  # through the journal's JSON
+    assert again.failure_notice == job.failure_notice
+    old = job.to_dict()
+    del old["failure_notice"]  # a job recorded before reasons had codes
+    assert EraseJob.from_dict(old).failure_text() == job.failure
+    cert = json.loads(Path(str(outcome.certificate)).read_text())
+    assert cert["result"] == "failed" and "frozen" in cert["result_reason"]

@@ -22,7 +22,8 @@ TUI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), PACKAGE / "inventory/ver
                       PACKAGE / "inventory/machine_serial.py", PACKAGE / "detect/protect.py",
                       PACKAGE / "detect/drivelock.py", PACKAGE / "detect/identity.py",
                       PACKAGE / "detect/refused.py",
-                      PACKAGE / "erase/plan.py", PACKAGE / "erase/purge/choose.py", *CLI_SOURCES])
+                      PACKAGE / "erase/plan.py", PACKAGE / "erase/purge/choose.py",
+                      PACKAGE / "erase/purge/drive_commands.py", *CLI_SOURCES])
 MARKERS = {"_", "N_", "ngettext"}
 
 

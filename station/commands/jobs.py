@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             serial = job.disk.serial.value if job.disk and job.disk.serial.value else "-"
             print(f"{job.job_id}  {state_word(job.state):<11} {job.method:<12} {job.target}  "
-                  + _("serial {serial}").format(serial=serial) + (f"  ({job.failure})" if job.failure else ""))
+                  + _("serial {serial}").format(serial=serial) + (f"  ({job.failure_text()})" if job.failure else ""))
     return 0
 
 

@@ -124,7 +124,7 @@ def state_word(state: JobState) -> str:
 def line_for(outcome: Outcome) -> str:
     """One result line; the job's failure text is evidence, shown as recorded."""
     job = outcome.job
-    verdict = _("ERASED and verified") if job.erased else f"{state_word(job.state).upper()}: {job.failure}"
+    verdict = _("ERASED and verified") if job.erased else f"{state_word(job.state).upper()}: {job.failure_text()}"
     where = f" -> {outcome.certificate}" if outcome.certificate else ""
     if outcome.error:
         where = " " + _("(no certificate: {error})").format(error=outcome.error)

@@ -566,10 +566,3 @@ def detect(host: Host, *, include_loops: bool = False, bays: Mapping[str, str] |
 def detect_disks(host: Host, *, include_loops: bool = False, bays: Mapping[str, str] | None = None,
                  identify: bool = True) -> list[Disk]:
     return list(detect(host, include_loops=include_loops, bays=bays, identify=identify).disks)
-
-
-def disk_summary(disk: Disk) -> dict[str, Any]:
-    """The few fields a one-line display needs (CLI, watch)."""
-    return {"name": disk.name, "devnode": disk.devnode, "kind": disk.kind.value, "bus": disk.bus,
-            "size_bytes": disk.size_bytes, "model": disk.model, "serial": disk.serial.value,
-            "serial_source": disk.serial.source.value, "bay": disk.bay, "protected": disk.protected}

@@ -7,18 +7,15 @@ rebuilds the Disk record with `station.detect` and emits `DiskAdded`, `DiskChang
 event, so arrival and departure are decided by comparing with the disks already known, not by
 the udev action alone.
 
-Consumers never block: a thread posting to a callback, a plain iterator, or an asyncio helper
-that watches the monitor's file descriptor with `loop.add_reader` (pyudev has no asyncio API).
+Consumers never block: a thread posting to a callback, or a plain iterator.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import select
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -164,7 +161,7 @@ class Translator:
 
 
 class HotplugMonitor:
-    """Typed drive events from udev, consumable by a callback thread, an iterator or asyncio."""
+    """Typed drive events from udev, consumable by a callback thread or an iterator."""
 
     def __init__(self, host: Host | None = None, *, include_loops: bool = False,
                  bays: Mapping[str, str] | None = None, identify: bool = True,
@@ -174,7 +171,6 @@ class HotplugMonitor:
         self._source = source
         self._stop_r, self._stop_w = os.pipe()
         self._thread: threading.Thread | None = None
-        self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     @property
@@ -229,44 +225,6 @@ class HotplugMonitor:
         os.write(self._stop_w, b"x")
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-
-    def attach(self, loop: asyncio.AbstractEventLoop, callback: Callable[[HotplugEvent], None]) -> None:
-        """Call `callback` on the event loop for each event. Raw events are read in the loop (cheap);
-        building the Disk (sysfs, maybe smartctl) runs on one worker thread so the loop never waits
-        and events keep their order."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-hotplug")
-        executor = self._executor
-
-        def deliver(events: list[HotplugEvent]) -> None:
-            for event in events:
-                callback(event)
-
-        def readable() -> None:
-            raws: list[RawEvent] = []
-            while (raw := self.source.receive()) is not None:
-                raws.append(raw)
-            if raws:
-                future = loop.run_in_executor(executor, self._translate, raws)
-                future.add_done_callback(lambda f: deliver(f.result()) if not f.exception() else None)
-
-        loop.add_reader(self.fileno(), readable)
-
-    def detach(self, loop: asyncio.AbstractEventLoop) -> None:
-        loop.remove_reader(self.fileno())
-
-    async def aevents(self) -> AsyncIterator[HotplugEvent]:
-        """`async for event in monitor.aevents()`: the asyncio form of events()."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[HotplugEvent] = asyncio.Queue()
-        self.attach(loop, queue.put_nowait)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self.detach(loop)
 
 
 def udev_running(host: Host) -> bool:

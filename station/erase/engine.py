@@ -31,6 +31,7 @@ from station.erase import pattern
 from station.erase.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
 from station.erase.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id, now_iso
 from station.hw import Host
+from station.notice import Notice
 
 CHUNK = 8 << 20
 # Reads are verified in smaller requests than writes: a chunk still in cache between the read and the
@@ -568,9 +569,11 @@ class EraseRunner:
         else:
             self._end(JobState.ERASED, None)
 
-    def _end(self, state: JobState, failure: str | None) -> None:
+    def _end(self, state: JobState, failure: str | None, notice: Notice | None = None) -> None:
+        """`notice`: the failure as a code, when it has one, so each reader sees it in their language."""
         job = self.job
         job.state, job.failure, job.ended = state, failure, now_iso()
+        job.failure_notice = notice
         job.phase = Phase.DONE
         self._save(force=True)
         self._emit(job.bytes_done, job.bytes_total)

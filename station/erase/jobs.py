@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from station.detect.disk import Disk
+from station.notice import Notice
 from station.store import atomic
 
 
@@ -88,7 +89,8 @@ class EraseJob:
     direct_io: bool = True
     errors: list[IORange] = field(default_factory=list)
     verification: Verification | None = None
-    failure: str | None = None  # the reason, in words, when not erased
+    failure: str | None = None  # the reason, in English words, when not erased (the signed record's text)
+    failure_notice: Notice | None = None  # the same reason as a code, when it has one: shown in the reader's language
     notes: list[str] = field(default_factory=list)
     pid: int | None = None
     boot_id: str | None = None
@@ -107,9 +109,15 @@ class EraseJob:
             and self.verification.passed
         )
 
+    def failure_text(self) -> str | None:
+        """Why the job did not erase, in the current language when the reason is coded; a job recorded before
+        reasons had codes shows its words as written."""
+        return self.failure_notice.translated() if self.failure_notice is not None else self.failure
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["disk"] = self.disk.to_dict() if self.disk else None
+        data["failure_notice"] = self.failure_notice.to_dict() if self.failure_notice else None
         return data
 
     @classmethod
@@ -120,6 +128,8 @@ class EraseJob:
         values["phase"] = Phase(values["phase"])
         values["errors"] = [IORange(**e) for e in values.get("errors", [])]
         values["verification"] = Verification(**values["verification"]) if values.get("verification") else None
+        notice = values.get("failure_notice")
+        values["failure_notice"] = Notice.from_dict(notice) if isinstance(notice, dict) else None
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
 

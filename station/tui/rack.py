@@ -251,7 +251,7 @@ def detail_lines(row: RackRow) -> list[str]:
         if job.erased:
             lines.append(_("Erased and verified."))
         else:
-            lines.append(_("Not erased: {why}").format(why=job.failure or job.state.value))
+            lines.append(_("Not erased: {why}").format(why=job.failure_text() or job.state.value))
         if row.outcome.certificate is not None:
             lines.append(_("Record: {path}").format(path=row.outcome.pdf or row.outcome.certificate))
         if row.outcome.error:

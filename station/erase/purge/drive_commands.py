@@ -22,6 +22,8 @@ from station.erase.purge import capabilities
 from station.erase.purge.capabilities import AtaSanitizeStatus, AtaSecurity, PurgeCapabilities, SanitizeState
 from station.erase.purge.choose import TECHNIQUES, Technique, TechniqueChoice, frozen_for
 from station.hw import CommandResult, Host
+from station.i18n import N_
+from station.notice import Notice, define
 
 Progress = Callable[[float], None]
 YES = "--yes-i-know-what-i-am-doing"
@@ -29,12 +31,17 @@ ABORT_SIGNS = ("bad/missing sense data", "Input/output error", "Invalid argument
                "is not supported", "Invalid opcode", "Invalid Command Opcode", "Illegal request")
 PASSWORD_NOTE = "ATA temporary user password set by Station: "
 
-
-@dataclass(frozen=True)
-class Advice:
-    en: str
-    fr: str
-    suspend_possible: bool = False
+define({
+    "purge.frozen-advice.replug": N_("The drive is frozen by the computer's firmware. Unplug it from the rack bay "
+                                     "and plug it back in: a drive plugged after boot is not frozen. Then re-check."),
+    "purge.frozen-advice.laptop": N_("The drive is frozen by the laptop's firmware. Suspend the laptop and wake it "
+                                     "(close and open the lid, or press the power button briefly), which usually "
+                                     "unfreezes it, then re-check."),
+    "purge.frozen-advice.fixed": N_("The drive is frozen by the computer's firmware. Hot-plug it (if the port "
+                                    "allows), or move it to the rack, or suspend and resume the machine, then "
+                                    "re-check. It cannot be purged while frozen."),
+    "purge.frozen": N_("the drive is frozen; the command was not sent. {advice}"),
+})
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class PurgeOutcome:
     started: float = 0.0
     ended: float = 0.0
     frozen: bool = False
-    advice: Advice | None = None
+    advice: Notice | None = None
     cancelled: bool = False
     sent: bool = False  # whether the erase command itself reached the drive
     security_left_enabled: bool | None = None  # ATA SECURITY ERASE: password still set afterwards
@@ -98,35 +105,14 @@ def _tail(res: CommandResult) -> str:
     return f"exit {res.returncode}" + (f": {lines[-1]}" if lines else "")
 
 
-def frozen_advice(host: Host, disk: Disk) -> Advice:
-    """What the technician can do about a frozen drive, depending on where it is plugged."""
+def frozen_advice(host: Host, disk: Disk) -> Notice:
+    """What the technician can do about a frozen drive, depending on where it is plugged; a code, so the
+    technician reads it in their own language and the job record keeps it whatever the language."""
     if disk.bay or disk.bus == "usb" or disk.removable:
-        return Advice(
-            "The drive is frozen by the computer's firmware. Unplug it from the rack bay and plug it back "
-            "in: a drive plugged after boot is not frozen. Then re-check.",
-            "Le disque est gelé (frozen) par le firmware de l'ordinateur. Débranchez-le de la baie puis "
-            "rebranchez-le : un disque branché après le démarrage n'est pas gelé. Puis revérifiez.")
+        return Notice.of("purge.frozen-advice.replug")
     laptop = any((host.read_attr(f"/sys/class/power_supply/{n}/type") or "") == "Battery"
                  for n in host.listdir("/sys/class/power_supply"))
-    if laptop:
-        return Advice(
-            "The drive is frozen by the laptop's firmware. Station can suspend the laptop for 5 seconds "
-            "(rtcwake -m mem -s 5), which usually unfreezes it, then re-check.",
-            "Le disque est gelé (frozen) par le firmware du portable. Station peut mettre le portable en "
-            "veille 5 secondes (rtcwake -m mem -s 5), ce qui le dégèle en général, puis revérifier.",
-            suspend_possible=True)
-    return Advice(
-        "The drive is frozen by the computer's firmware. Hot-plug it (if the port allows), or move it to "
-        "the rack, or suspend and resume the machine, then re-check. It cannot be purged while frozen.",
-        "Le disque est gelé (frozen) par le firmware. Rebranchez-le à chaud (si le port le permet), ou "
-        "passez-le dans le rack, ou mettez la machine en veille puis réveillez-la, puis revérifiez. "
-        "Il ne peut pas être purgé tant qu'il est gelé.")
-
-
-def suspend_and_recheck(host: Host, disk: Disk) -> tuple[bool, PurgeCapabilities]:
-    """Suspend to RAM for 5 s (laptop unfreeze), then ask the drive again; True if it slept."""
-    res = host.run(["rtcwake", "-m", "mem", "-s", "5"], timeout=120.0)
-    return res.ok, capabilities.probe(host, disk)
+    return Notice.of("purge.frozen-advice.laptop" if laptop else "purge.frozen-advice.fixed")
 
 
 def run(host: Host, disk: Disk, choice: TechniqueChoice, job: EraseJob, progress: Progress,
@@ -148,7 +134,7 @@ def run(host: Host, disk: Disk, choice: TechniqueChoice, job: EraseJob, progress
         if frozen_for(caps, technique):
             outcome.frozen = True
             outcome.advice = frozen_advice(host, disk)
-            session.say("not sent: the drive is frozen. " + outcome.advice.en)
+            session.say("not sent: the drive is frozen. " + outcome.advice.text())
             return outcome
         family = TECHNIQUES[technique].family
         runner = {
@@ -182,7 +168,7 @@ def _ata_sanitize(s: _Session, disk: Disk, technique: Technique, job: EraseJob, 
     if report is not None and report.state is AtaSanitizeStatus.FROZEN:
         s.outcome.frozen = True
         s.outcome.advice = frozen_advice(s.host, disk)
-        s.say("not sent: SANITIZE is frozen (SD1). " + s.outcome.advice.en)
+        s.say("not sent: SANITIZE is frozen (SD1). " + s.outcome.advice.text())
         return
     if report is not None and report.state is AtaSanitizeStatus.IN_PROGRESS:
         s.say("a sanitize was already in progress (resumed by the drive after a power cycle); waiting for it. "
@@ -262,7 +248,7 @@ def _ata_security_erase(s: _Session, disk: Disk, technique: Technique, job: Eras
     if sec.frozen:
         s.outcome.frozen = True
         s.outcome.advice = frozen_advice(s.host, disk)
-        s.say("not sent: security is frozen. " + s.outcome.advice.en)
+        s.say("not sent: security is frozen. " + s.outcome.advice.text())
         return
     enhanced = technique is Technique.ATA_SECURE_ERASE_ENHANCED
     known = _known_passwords(job)

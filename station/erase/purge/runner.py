@@ -16,6 +16,7 @@ from station.erase.jobs import JobState, Phase, Verification
 from station.erase.purge import drive_commands as purge
 from station.erase.purge.capabilities import PurgeCapabilities
 from station.erase.purge.choose import TechniqueChoice
+from station.notice import Notice
 
 MARKER_COUNT = 32
 
@@ -52,8 +53,8 @@ class SanitizeRunner(EraseRunner):
         if outcome.cancelled:
             raise Cancelled()
         if outcome.frozen:
-            advice = outcome.advice.en if outcome.advice else "replug the drive or suspend/resume, then retry"
-            self._end(JobState.FAILED, f"the drive is frozen; the command was not sent. {advice}")
+            reason = Notice.of("purge.frozen", advice=outcome.advice or Notice.of("purge.frozen-advice.fixed"))
+            self._end(JobState.FAILED, reason.text(), reason)
             return
         job.phase = Phase.VERIFYING
         self._emit(0, len(marker_set.lbas) * block)
