@@ -224,3 +224,24 @@ def test_unreadable_journal_entry_is_skipped(disk_dir: Path) -> None:
     journal = Journal(disk_dir / "jobs")
     (disk_dir / "jobs" / "broken.json").write_text("{ not json")
     assert journal.all() == []
+
+
+def test_random_pass_compares_digests_and_falls_back_to_the_stream_past_the_memory_cap(
+        disk_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full verification of a random pass uses the digests taken while writing, unless the drive is so large that
+    its digest table would pass the cap: then it regenerates the stream, and the record says which was done."""
+    from station.erase import engine
+
+    target = disk_dir / "drive.img"
+    dirty_file(target, 8 * MIB)
+    job = EraseRunner(make_job(target, "random"), chunk=4 * MIB).run()
+    assert job.erased and job.verification is not None
+    assert job.verification.comparison == f"{engine.DIGEST}/{2 * MIB}"
+    monkeypatch.setattr(engine, "DIGEST_TABLE_MAX", 16 * 3)  # fewer entries than the drive's 4 pieces
+    job = EraseRunner(make_job(target, "random"), chunk=4 * MIB).run()
+    assert job.erased and job.verification is not None and job.verification.comparison == "pattern"
+    bad = 5 * MIB
+    job = EraseRunner(make_job(target, "random"), opener=opener(LyingDrive, bad, bad + BLOCK),  # type: ignore[arg-type]
+                      chunk=4 * MIB).run()
+    assert job.state is JobState.FAILED and job.verification is not None
+    assert job.verification.comparison == "pattern" and job.verification.mismatch_offsets[0] == bad

@@ -47,6 +47,9 @@ STREAM_CHUNK = 2 << 20
 # loops, 1 target, same machine back to back (load 3-5): engine CPU of verify(random) 0.35-0.46 -> 0.14-0.16 s/GB,
 # with the loop's kernel threads 0.57-0.72 -> 0.37-0.42 s/GB; the write pass pays ~0.03 s/GB more.
 DIGEST = "xxh3-128"
+# the digests of one drive are kept in memory (16 bytes per 2 MiB piece: 64 MiB covers 8 TiB); a larger drive
+# is verified by regenerating the stream instead, so eight of them cannot take the station's memory
+DIGEST_TABLE_MAX = 64 << 20
 WRITE_RETRIES = 2
 MAX_ERROR_RANGES = 64
 JOURNAL_EVERY_S = 5.0
@@ -318,7 +321,8 @@ class EraseRunner:
             pat = pattern.make(name, self.seed, index, self.chunk)
             final = index == len(self.job.passes) - 1
             piece = min(self.chunk, STREAM_CHUNK)
-            if final and not pat.static and self.verify.mode == "full" and piece % self.verify_chunk == 0:
+            if final and not pat.static and self.verify.mode == "full" and piece % self.verify_chunk == 0 \
+                    and 16 * -(-target.size // self.verify_chunk) <= DIGEST_TABLE_MAX:
                 self._digests = WrittenDigests(target.size, self.verify_chunk)
             self._write_pass(target, index, pat)
             self.job.passes_done = index + 1
