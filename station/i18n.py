@@ -12,7 +12,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-DOMAIN = "station"
+DOMAIN = "station"  # what people read on screen
+DOCUMENTS = "documents"  # what the PDFs print, in the document's own language
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -52,9 +53,9 @@ def choose_language(option: str | None, configured: str | None, env: Mapping[str
     return language_from_env(os.environ if env is None else env) or DEFAULT_LANGUAGE
 
 
-def translations(lang: str) -> gettext.NullTranslations:
+def translations(lang: str, domain: str = DOMAIN) -> gettext.NullTranslations:
     """The catalog for `lang`; English is the source language, so a missing catalog falls back to it."""
-    return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
+    return gettext.translation(domain, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
 
 
 def set_language(lang: str) -> None:
