@@ -18,6 +18,7 @@ from station.tui import rack as fmt
 from station.tui.face import StationFace, StationScreen, station_of
 from station.tui.screens.audit_screen import AuditScreen
 from station.tui.screens.certificates_screen import CertificatesScreen
+from station.tui.screens.laptop_screen import LaptopScreen
 from station.tui.screens.plan_screen import PlanScreen
 from station.tui.screens.quit_screen import QuitScreen
 from station.tui.screens.settings_screen import SettingsScreen
@@ -179,7 +180,8 @@ def status_style(row: fmt.RackRow) -> str:
 class RackScreen(StationScreen[None]):
     HINTS: ClassVar[list[KeyHint]] = [("spc", N_("select")), ("a", N_("all")), ("e", N_("erase")), ("x", N_("stop")),
                                       ("r", N_("restart")), ("c", N_("certificates")), ("h", N_("audit")),
-                                      ("s", N_("settings")), ("l", N_("language")), ("q", N_("quit"))]
+                                      ("b", N_("laptop")), ("s", N_("settings")), ("l", N_("language")),
+                                      ("q", N_("quit"))]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_select", show=False),
         Binding("a", "select_all", show=False),
@@ -188,6 +190,7 @@ class RackScreen(StationScreen[None]):
         Binding("r", "restart", show=False),
         Binding("c", "certificates", show=False),
         Binding("h", "audit", show=False),
+        Binding("b", "laptop", show=False),
         Binding("s", "settings", show=False),
         Binding("l", "language", show=False),
         Binding("q", "quit", show=False),
@@ -327,6 +330,10 @@ class RackScreen(StationScreen[None]):
 
     def action_audit(self) -> None:
         self.app.push_screen(AuditScreen())
+
+    def action_laptop(self) -> None:
+        """The guided laptop flow (audit, tests, grade, erase, verdict, label) for the machine Station runs on."""
+        self.app.push_screen(LaptopScreen())
 
     def action_settings(self) -> None:
         self.app.push_screen(SettingsScreen())

@@ -1,0 +1,200 @@
+"""The laptop bench's interactive tests: the keyboard drawn with the keys seen so far (read from evdev,
+not the terminal), full-screen colour fills judged by the technician, and the cosmetic grade.
+
+Each screen only renders and hands back a typed result (FunctionResult, Grade); the tests' logic is in
+station.functest, so the same tests run without a terminal.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from station.functest import display, evdev, keyboard
+from station.functest.grade import DEFECTS, GRADES, Grade
+from station.functest.layouts import Layout
+from station.functest.result import FunctionResult
+from station.i18n import N_, _
+from station.tui.face import StationScreen
+from station.tui.widgets import KeyBar, KeyHint
+
+IDLE_S = 20.0  # the keyboard test ends this long after the last key (every key is in the layout: none can end it)
+LIMIT_S = 300.0
+
+
+ResultT = TypeVar("ResultT")
+
+
+class CountingScreen(StationScreen[ResultT]):
+    """Counts the keys the technician presses here (the flow adds them up)."""
+
+    keys = 0
+
+    def on_key(self, event: events.Key) -> None:
+        self.keys += 1
+
+
+def layout_text(test: keyboard.KeyboardTest) -> Text:
+    """The layout's rows, each key green once pressed and released, red while held down."""
+    out = Text()
+    seen, down = test.seen, test.down
+    for row in test.layout.rows:
+        for code, label in row:
+            style = "bold black on green" if code in seen else "bold white on red" if code in down else "reverse"
+            out.append(f" {label} ", style=style)
+            out.append(" ")
+        out.append("\n\n")
+    return out
+
+
+class KeyboardScreen(CountingScreen[FunctionResult]):
+    """Reads the evdev keyboard off the event loop; ends when every key was seen, or after IDLE_S without one."""
+
+    DEFAULT_CSS = """
+    KeyboardScreen #keys { height: 1fr; padding: 1 2; }
+    """
+
+    def __init__(self, layout: Layout) -> None:
+        super().__init__()
+        self.test = keyboard.KeyboardTest(layout)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title", classes="title")
+        yield Static(id="keys")
+        yield Static(id="count")
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Static).update(Text(_("Keyboard test ({layout}): press every key, Fn and media "
+                                                       "keys too").format(layout=self.test.layout.title)))
+        host = self.station.audit_host
+        self.test.device = next((d for d in evdev.devices(host) if d.is_keyboard), None)
+        self.redraw()
+        if self.test.device is None:
+            self.dismiss(self.test.result())
+            return
+        self.run_worker(self._read, thread=True, name="keyboard test")
+
+    def _read(self) -> None:
+        assert self.test.device is not None
+        try:
+            for event in evdev.stream(self.station.audit_host, self.test.device.node, LIMIT_S, IDLE_S):
+                self.test.feed([event])
+                if event.type == evdev.EV_SYN:
+                    self.app.call_from_thread(self.redraw)
+                if self.test.complete:
+                    break
+        except OSError as exc:
+            self.app.call_from_thread(self.dismiss, FunctionResult(
+                "keyboard", "skipped", f"cannot read {self.test.device.node}: {exc}", device=self.test.device.node))
+            return
+        self.app.call_from_thread(self.dismiss, self.test.result())
+
+    def redraw(self) -> None:
+        self.query_one("#keys", Static).update(layout_text(self.test))
+        self.query_one("#count", Static).update(Text(_("{seen} of {total} keys").format(
+            seen=len(self.test.seen & self.test.layout.codes), total=len(self.test.layout.codes))))
+
+
+COLOURS = {"red": "#ff0000", "green": "#00ff00", "blue": "#0000ff", "white": "#ffffff", "black": "#000000"}
+
+
+class DisplayScreen(CountingScreen[FunctionResult]):
+    """One pattern at a time over the whole screen; y: looks right, n: defect seen."""
+
+    HINTS: ClassVar[list[KeyHint]] = [("y", N_("looks right")), ("n", N_("defect seen"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "answer(True)", show=False),
+                                             Binding("n", "answer(False)", show=False)]
+    DEFAULT_CSS = """
+    DisplayScreen #fill { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.test = display.DisplayTest()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="fill")
+        yield KeyBar(self.HINTS)
+
+    def on_mount(self) -> None:
+        self.show_pattern()
+
+    def show_pattern(self) -> None:
+        pattern = self.test.next_pattern
+        fill = self.query_one("#fill", Static)
+        if pattern == "gradient":
+            width = max(8, self.size.width)
+            text = Text()
+            for _row in range(max(1, self.size.height - 2)):
+                for col in range(width):
+                    level = round(255 * col / (width - 1))
+                    text.append(" ", style=f"on rgb({level},{level},{level})")
+                text.append("\n")
+            fill.styles.background = None
+            fill.update(text)
+        elif pattern is not None:
+            fill.update("")
+            fill.styles.background = COLOURS[pattern]
+
+    def action_answer(self, good: bool) -> None:
+        pattern = self.test.next_pattern
+        if pattern is None:
+            return
+        self.test.answer(pattern, good)
+        if self.test.next_pattern is None:
+            self.dismiss(self.test.result())
+        else:
+            self.show_pattern()
+
+
+class GradeScreen(CountingScreen[Grade]):
+    """a-e: the grade; 1-5: tick a defect; Enter: done."""
+
+    HINTS: ClassVar[list[KeyHint]] = [("a-e", N_("grade")), ("1-5", N_("defect")), ("Enter", N_("confirm"))]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(letter.lower(), f"grade('{letter}')", show=False) for letter in GRADES),
+        *(Binding(str(i + 1), f"defect('{d}')", show=False) for i, d in enumerate(DEFECTS)),
+        Binding("enter", "confirm", show=False),
+    ]
+
+    def __init__(self, graded_by: str | None) -> None:
+        super().__init__()
+        self.letter: str | None = None
+        self.defects: list[str] = []
+        self.graded_by = graded_by
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title", classes="title")
+        yield Static(id="grade")
+        yield KeyBar(self.HINTS)
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Static).update(Text(_("Cosmetic grade: A (like new) to E (heavily damaged)")))
+        self.redraw()
+
+    def redraw(self) -> None:
+        out = Text(_("Grade: {grade}").format(grade=self.letter or "-") + "\n\n", style="bold")
+        for i, defect in enumerate(DEFECTS):
+            mark = "[x]" if defect in self.defects else "[ ]"
+            out.append(f" {i + 1} {mark} {_(defect)}\n")
+        self.query_one("#grade", Static).update(out)
+
+    def action_grade(self, letter: str) -> None:
+        self.letter = letter
+        self.redraw()
+
+    def action_defect(self, defect: str) -> None:
+        if defect in self.defects:
+            self.defects.remove(defect)
+        else:
+            self.defects.append(defect)
+        self.redraw()
+
+    def action_confirm(self) -> None:
+        if self.letter is not None:
+            self.dismiss(Grade(self.letter, tuple(self.defects), "", self.graded_by))

@@ -1,0 +1,95 @@
+"""The guided laptop flow in the TUI, keyboard only, on a virtual laptop: the recorded T480 DMI and
+the QEMU guest's sysfs, its /dev/input/event0 being the keyboard stream captured there (every AZERTY
+key sent through QEMU's monitor). From the rack: b, then one key per step."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from laptop_helpers import virtual_laptop
+from textual.widgets import Static
+
+from station import i18n
+from station.hw import Host
+from station.tui.screens.bench_screens import DisplayScreen, GradeScreen, KeyboardScreen
+from station.tui.screens.laptop_screen import LaptopScreen
+from tests.tui_helpers import make_app, run_async, wait_for
+
+KEYS = Path(__file__).parent / "fixtures" / "functest" / "qemu-i8042-azerty-all-keys.evdev"
+
+
+@pytest.fixture(autouse=True)
+def english_after() -> None:
+    yield
+    i18n.set_language("en")
+
+
+@run_async
+async def test_laptop_flow_from_the_rack_to_the_label(tmp_path: Path) -> None:
+    profile = virtual_laptop(tmp_path)
+    (profile / "root/dev/input").mkdir(parents=True)
+    shutil.copy(KEYS, profile / "root/dev/input/event0")
+    app, _source, _session = make_app(tmp_path, [], lang="en")
+    app.audit_host = Host.recorded(profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, LaptopScreen))
+        screen = app.screen
+        assert isinstance(screen, LaptopScreen) and screen.flow is not None
+        flow = screen.flow
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: flow.steps["audit"].status == "done" and not screen.busy)
+        assert "ThinkPad T480" in flow.steps["audit"].note
+
+        await pilot.press("enter")  # function tests: the keyboard screen reads the captured stream to its end
+        await wait_for(pilot, lambda: isinstance(app.screen, DisplayScreen))
+        assert flow.bench.result("keyboard").status == "pass"  # type: ignore[union-attr]
+        await pilot.press(*"yyyyyy")  # every fill and the gradient look right
+        await wait_for(pilot, lambda: flow.steps["functions"].status == "done")
+
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, GradeScreen))
+        await pilot.press("b", "4", "enter")  # grade B, hinge ticked
+        await wait_for(pilot, lambda: flow.steps["grade"].status == "done")
+
+        for step in ("erase", "certificates"):  # a recorded laptop's drive is never written: skipped, with why
+            await pilot.press("s", *"demo profile", "enter")
+            await wait_for(pilot, lambda step=step: flow.steps[step].status == "skipped")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: flow.steps["verdict"].status == "done" and not screen.busy)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: flow.finished and not screen.busy)
+        steps = " ".join(str(screen.query_one("#steps", Static).render()).split())
+        assert "7 of 7 steps" in steps and "Label:" in steps
+
+    record = json.loads(flow.record_path.read_bytes())  # type: ignore[union-attr]
+    results = {r["function"]: r["status"] for r in record["bench"]["results"]}
+    assert results["keyboard"] == "pass" and results["display"] == "pass" and results["ethernet"] == "pass"
+    assert record["bench"]["grade"]["letter"] == "B" and record["bench"]["grade"]["defects"] == ["hinge"]
+    assert record["verdict"]["outcome"] == "reuse-after-repair"
+    assert flow.label_path is not None and flow.label_path.exists()
+    # Enter x5 (audit, tests, grade, verdict, label), y x6, b 4 Enter, s + 'demo profile' + Enter x2
+    assert flow.keys_pressed == 5 + 6 + 3 + 2 * (1 + 12 + 1)
+
+
+@run_async
+async def test_keyboard_screen_draws_keys_seen(tmp_path: Path) -> None:
+    """Only the first half of the captured stream: the keys pressed so far are drawn green, the rest not."""
+    profile = virtual_laptop(tmp_path)
+    (profile / "root/dev/input").mkdir(parents=True)
+    data = KEYS.read_bytes()
+    (profile / "root/dev/input/event0").write_bytes(data[: len(data) // 2 // 24 * 24])
+    app, _source, _session = make_app(tmp_path, [], lang="fr")
+    app.audit_host = Host.recorded(profile)
+    results = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        from station.functest import layouts
+
+        screen = KeyboardScreen(layouts.AZERTY_FR)
+        app.push_screen(screen, results.append)
+        await wait_for(pilot, lambda: bool(results))
+    assert results[0].status == "fail" and results[0].measured["keys_seen"] < 78
+    assert "Maj" in (results[0].measured["missing"] or "")  # right Shift comes late in the capture
