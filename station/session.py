@@ -14,13 +14,15 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from station.detect.disk import Disk, DiskKind
 from station.erase import plan as planning
 from station.erase.blockio import Opener, open_target
 from station.erase.engine import ProgressCallback
 from station.erase.jobs import EraseJob, JobState, Journal
+from station.erase.purge import capabilities
+from station.erase.purge import choose as purge_choice
 from station.hw import Host
 from station.notice import Notice
 from station.store.datadir import DataDir
@@ -76,11 +78,9 @@ class Session:
     def plan(self, disks: Sequence[Disk], method: str, verify: str, rounds: int = 1) -> planning.ErasePlan:
         if method in planning.OVERWRITE_METHODS:
             return planning.plan_overwrite(self.host, disks, method, verify, rounds)
-        from station.erase.purge import choose as purge_plan
-
-        if method != "purge" and method not in purge_plan.NAMED:
+        if method != "purge" and method not in purge_choice.NAMED:
             raise ValueError(f"unknown method {method!r}: choose {', '.join(planning.OVERWRITE_METHODS)}, "
-                             f"purge, or a named technique ({', '.join(purge_plan.NAMED)})")
+                             f"purge, or a named technique ({', '.join(purge_choice.NAMED)})")
         return planning.plan_purge(self.host, disks, method, verify)
 
     def start(self, plan: planning.ErasePlan, on_progress: ProgressCallback | None = None,
@@ -210,3 +210,20 @@ class Session:
         old, plan = self.restart_plan(job_id)
         [job] = self.start_restart(old, plan, on_progress).wait()
         return self.outcomes[job.job_id]
+
+
+def purge_options(host: Host, disk: Disk) -> dict[str, Any]:
+    """What the drive can do by itself and what `wipe --method purge` would run on it, as `station drives --json`
+    prints it: the faces ask here rather than probing the drive and choosing a technique themselves."""
+    caps = capabilities.probe(host, disk)
+    try:
+        choice = purge_choice.choose(disk, caps, "purge")
+        chosen: dict[str, Any] = {"technique": choice.technique.value, "ieee2883": choice.ieee2883,
+                                  "nist_category": choice.nist_category, "reason": choice.reason.text(),
+                                  "warnings": [w.text() for w in choice.warnings],
+                                  "reason_notice": choice.reason.to_dict(),
+                                  "warning_notices": [w.to_dict() for w in choice.warnings]}
+    except purge_choice.PlanError as exc:
+        chosen = {"technique": None, "ieee2883": None, "nist_category": None, "reason": str(exc), "warnings": [],
+                  "reason_notice": exc.notice.to_dict(), "warning_notices": []}
+    return {**chosen, "capabilities": caps.to_dict()}

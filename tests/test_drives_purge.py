@@ -9,8 +9,8 @@ from pathlib import Path
 
 from purge_helpers import ScriptedRunner, fixture, host_with, make_disk
 
-from station.commands.drives import purge_summary
 from station.detect.disk import DiskKind
+from station.session import purge_options
 
 PROFILES = Path(__file__).parent / "fixtures" / "profiles"
 
@@ -18,13 +18,13 @@ PROFILES = Path(__file__).parent / "fixtures" / "profiles"
 def test_nvme_with_crypto_sanitize_is_planned_as_purge() -> None:
     runner = ScriptedRunner().on("nvme id-ctrl -H /dev/nvme0n1",
                                  (0, fixture("nvme/id-ctrl-H-samsung-pm1733-mzwlj7t6hala.txt"), ""))
-    summary = purge_summary(host_with(runner), make_disk("/dev/nvme0n1", DiskKind.NVME, "nvme"))
+    summary = purge_options(host_with(runner), make_disk("/dev/nvme0n1", DiskKind.NVME, "nvme"))
     assert summary["nist_category"] == "purge" and summary["technique"].startswith("nvme-sanitize")
     assert summary["capabilities"]["nvme"]["sanitize_crypto"] is True
 
 
 def test_unknown_capabilities_fall_back_to_clear_with_the_reason() -> None:
-    summary = purge_summary(host_with(ScriptedRunner()), make_disk("/dev/sda", DiskKind.SSD, "ata"))
+    summary = purge_options(host_with(ScriptedRunner()), make_disk("/dev/sda", DiskKind.SSD, "ata"))
     assert summary["nist_category"] == "clear" and "could not be read" in summary["reason"]
     assert summary["capabilities"]["unknown"] is not None
 

@@ -116,3 +116,60 @@ def test_every_declared_dependency_is_imported() -> None:
     for requirement in project["dependencies"]:
         name = requirement.split(">")[0].split("=")[0].split("<")[0].split("[")[0].strip()
         assert name.lower() in imported, f"{name} is declared but station never imports it"
+
+
+# The faces (CLI commands, TUI, demo) go through the Session to plan and run: from the planning and execution
+# package (station.erase) they may import only what they show, never what acts. Stated precisely: every name a
+# face imports from a station.erase module is a class defined there (a type: EraseJob, Progress, ErasePlan...),
+# an UPPER_CASE constant, or one of the plan's renderers; importing a station.erase module itself, or a function
+# that plans or runs (plan_purge, execute, resolve_disk, capabilities.probe, choose...), is refused.
+# station.erase.blockio is the I/O boundary a face hands the Session (an Opener, like a Host), so it is exempt.
+FACE_PREFIXES = ("station.cli", "station.commands", "station.tui", "station.demo")
+RENDERERS = frozenset({"plan_lines", "human_size"})
+BOUNDARY = "station.erase.blockio"
+
+
+def shown_names(path: Path) -> set[str]:
+    """Classes and UPPER_CASE constants a module defines at its top level."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(), str(path)).body:
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper())
+    return names
+
+
+def face_violations(name: str, source: str, known: dict[str, Path]) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"{name}: import {a.name}" for a in node.names
+                      if a.name.startswith("station.erase") and not a.name.startswith(BOUNDARY)]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("station.erase") \
+                and not (node.module or "").startswith(BOUNDARY):
+            module = node.module or ""
+            for alias in node.names:
+                if f"{module}.{alias.name}" in known:
+                    found.append(f"{name}: from {module} import {alias.name} (a module)")
+                elif alias.name not in RENDERERS and alias.name not in shown_names(known[module]):
+                    found.append(f"{name}: from {module} import {alias.name} (acts: go through the Session)")
+    return found
+
+
+def test_the_face_rule_catches_a_face_that_plans_by_itself() -> None:
+    """Synthetic face sources (not station's): the check must be able to fail."""
+    known = modules()
+    assert face_violations("x", "from station.erase.plan import plan_purge", known)
+    assert face_violations("x", "from station.erase import plan as planning", known)
+    assert face_violations("x", "def f():\n    from station.erase.purge.capabilities import probe", known)
+    assert not face_violations("x", "from station.erase.plan import ErasePlan, plan_lines, OVERWRITE_METHODS", known)
+    assert not face_violations("x", "from station.erase.blockio import throttled_opener", known)
+
+
+def test_faces_do_not_plan_or_execute_by_themselves() -> None:
+    known = modules()
+    faces = {n: p for n, p in known.items() if n.startswith(FACE_PREFIXES)}
+    assert "station.commands.wipe" in faces and "station.tui.screens.plan_screen" in faces
+    assert [v for n, p in sorted(faces.items()) for v in face_violations(n, p.read_text(), known)] == []

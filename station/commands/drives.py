@@ -6,18 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from station import i18n
 from station.commands.common import datadir_from_args, host_from_args
 from station.detect import drivelock, refused
 from station.detect import drives as detect
 from station.detect.disk import Disk
-from station.erase.purge import capabilities
-from station.erase.purge import choose as purge_plan
-from station.hw import Host
 from station.i18n import _
 from station.notice import Notice
+from station.session import purge_options
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,22 +53,6 @@ def line(disk: Disk) -> str:
     return text
 
 
-def purge_summary(host: Host, disk: Disk) -> dict[str, Any]:
-    """What the drive can do by itself and what `wipe --method purge` would run on it."""
-    caps = capabilities.probe(host, disk)
-    try:
-        choice = purge_plan.choose(disk, caps, "purge")
-        chosen: dict[str, Any] = {"technique": choice.technique.value, "ieee2883": choice.ieee2883,
-                                  "nist_category": choice.nist_category, "reason": choice.reason.text(),
-                                  "warnings": [w.text() for w in choice.warnings],
-                                  "reason_notice": choice.reason.to_dict(),
-                                  "warning_notices": [w.to_dict() for w in choice.warnings]}
-    except purge_plan.PlanError as exc:
-        chosen = {"technique": None, "ieee2883": None, "nist_category": None, "reason": str(exc), "warnings": [],
-                  "reason_notice": exc.notice.to_dict(), "warning_notices": []}
-    return {**chosen, "capabilities": caps.to_dict()}
-
-
 def _busy_dict(holder: drivelock.Holder | None) -> dict[str, object] | None:
     return holder.to_dict() if holder is not None else None
 
@@ -86,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     kernel = refused.scan(host)  # present but refused by the kernel: shown, never erasable
     if args.json:
         print(json.dumps({
-            "disks": [dict(d.to_dict(), purge=purge_summary(host, d) if probe else None,
+            "disks": [dict(d.to_dict(), purge=purge_options(host, d) if probe else None,
                            busy=_busy_dict(busy[d.devnode])) for d in found.disks],
             "hints": [{"code": h.code, "detail": h.detail, "message": detect.hint_text(h.code, lang)}
                       for h in found.hints],
@@ -103,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         if holder is not None:
             print(f"{'':<14} {_('BUSY')}: {holder.notice().translated()}")
         if probe and not disk.protections:
-            summary = purge_summary(host, disk)
+            summary = purge_options(host, disk)
             reason = Notice.from_dict(summary["reason_notice"]).translated()
             print(f"{'':<14} " + _("Purge: {technique} ({category}) - {reason}").format(
                 technique=summary["technique"], category=summary["nist_category"], reason=reason))

@@ -262,6 +262,14 @@ class Execution:
         runner.abort(reason)
         return True
 
+    def cancel(self, devnode: str, reason: str = "cancelled by the operator") -> bool:
+        """Stop one drive's job at the technician's request (it ends CANCELLED); False when none runs there."""
+        runner = self.runners.get(devnode)
+        if runner is None:
+            return False
+        runner.cancel(reason)
+        return True
+
     def cancel_all(self, reason: str = "cancelled by the operator") -> None:
         for runner in self.runners.values():
             runner.cancel(reason)

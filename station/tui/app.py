@@ -378,11 +378,7 @@ class StationApp(App[int]):
 
     def stop_job(self, devnode: str) -> bool:
         execution = self.executions.get(devnode)
-        runner = execution.runners.get(devnode) if execution else None
-        if runner is None:
-            return False
-        runner.cancel()
-        return True
+        return execution is not None and execution.cancel(devnode)
 
     def running_count(self) -> int:
         return sum(1 for r in self.rack.rows.values() if r.busy)

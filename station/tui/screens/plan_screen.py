@@ -12,13 +12,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
 from station.detect.disk import Disk
-from station.erase import plan as planning
 from station.erase.jobs import EraseJob
+from station.erase.plan import OVERWRITE_METHODS, ErasePlan, plan_lines
 from station.i18n import N_, _
 from station.tui.face import StationScreen
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
-METHODS = (*planning.OVERWRITE_METHODS, "purge")
+METHODS = (*OVERWRITE_METHODS, "purge")
 VERIFY_MODES = ("full", "sample:10", "sample:1")
 
 
@@ -29,10 +29,10 @@ def next_in(choices: Sequence[str], current: str) -> str:
 STYLES = {"total": "bold", "refused": "bold red", "warning": "yellow"}
 
 
-def plan_text(plan: planning.ErasePlan) -> Text:
-    """The plan's one rendering (planning.plan_lines, as `station wipe` prints it), styled for the screen."""
+def plan_text(plan: ErasePlan) -> Text:
+    """The plan's one rendering (plan_lines, as `station wipe` prints it), styled for the screen."""
     out = Text()
-    for line in planning.plan_lines(plan):
+    for line in plan_lines(plan):
         out.append(("  " if line.indented else "") + line.text + "\n", style=STYLES.get(line.kind, ""))
     return out
 
@@ -57,7 +57,7 @@ class PlanScreen(StationScreen[object]):
         super().__init__()
         self.disks = list(disks)
         self.restart = restart
-        self.plan: planning.ErasePlan | None = None
+        self.plan: ErasePlan | None = None
         settings = self.station.settings
         self.method = settings.default_method if settings.default_method in METHODS else METHODS[0]
         self.verify = settings.default_verify if settings.default_verify in VERIFY_MODES else VERIFY_MODES[0]
@@ -112,7 +112,7 @@ class PlanScreen(StationScreen[object]):
 
         self.app.run_worker(work, thread=True, name="plan")
 
-    def _planned(self, generation: int, plan: planning.ErasePlan) -> None:
+    def _planned(self, generation: int, plan: ErasePlan) -> None:
         if generation == self.generation:
             self.plan = plan
             self.show_plan()
