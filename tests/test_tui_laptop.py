@@ -93,3 +93,44 @@ async def test_keyboard_screen_draws_keys_seen(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: bool(results))
     assert results[0].status == "fail" and results[0].measured["keys_seen"] < 78
     assert "Maj" in (results[0].measured["missing"] or "")  # right Shift comes late in the capture
+
+
+@run_async
+async def test_laptop_erase_goes_through_the_plan_screen_and_reaches_the_label(tmp_path: Path) -> None:
+    """The rack's drive (a file, as in the demo) is the laptop's: audited, planned, confirmed by typing the
+    count, erased, certified, and the label says erased with the certificate's date."""
+    from station.certify import label
+    from station.tui.screens.plan_screen import PlanScreen
+    from tests.tui_helpers import drive
+
+    nvme = drive(tmp_path / "nvme0n1", "S4EWNX0N123456", "Samsung SSD 970 EVO")
+    app, _source, _session = make_app(tmp_path, [nvme], lang="en")
+    app.audit_host = Host.recorded(virtual_laptop(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(app.rack.rows) == 1)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, LaptopScreen))
+        screen = app.screen
+        assert isinstance(screen, LaptopScreen) and screen.flow is not None
+        flow = screen.flow
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: flow.steps["audit"].status == "done" and not screen.busy)
+        assert [d.serial for d in flow.inventory.disks] == ["S4EWNX0N123456"]  # type: ignore[union-attr]
+        await pilot.press("s", *"tested on the bench before", "enter")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, GradeScreen))
+        await pilot.press("a", "enter")
+        await wait_for(pilot, lambda: flow.steps["grade"].status == "done")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plan is not None)
+        await pilot.press("1", "enter")
+        await wait_for(pilot, lambda: flow.steps["certificates"].status != "pending" and not screen.busy)
+        assert flow.steps["erase"].status == "done", flow.steps["erase"]
+        assert Path(nvme.devnode).read_bytes() == bytes(2 << 20)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: flow.steps["verdict"].status == "done" and not screen.busy)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: flow.finished and not screen.busy)
+    made = label.from_record(json.loads(flow.record_path.read_bytes()),  # type: ignore[union-attr]
+                             label.load_certificates(app.session.datadir.certificates))
+    assert made.erasure.status == "erased" and made.grade == "A"

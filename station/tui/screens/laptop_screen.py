@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
+from station.detect.disk import Disk
 from station.erase.plan import ErasePlan
 from station.functest import layouts
 from station.functest.grade import Grade
@@ -116,14 +117,15 @@ class LaptopScreen(StationScreen[None]):
             return
         step = flow.current
         if step == "audit":
-            self._in_thread(flow.audit, "audit")
+            disks = self._internal()
+            self._in_thread(lambda: flow.audit(disks or None), "audit")
         elif step == "functions":
             self._in_thread(flow.run_automatic, "functions")
             self._open(KeyboardScreen(layouts.get(self.keyboard_layout)), self._keyboard_done)
         elif step == "grade":
             self._open(GradeScreen(flow.tester), self._graded)
         elif step == "erase":
-            self._in_thread(lambda: self.app.call_from_thread(self._plan, flow.internal_disks()), "erase")
+            self._plan(self._internal())
         elif step == "certificates":
             self._in_thread(flow.certificates, "certificates")
         elif step == "verdict":
@@ -158,10 +160,13 @@ class LaptopScreen(StationScreen[None]):
             self.flow.grade(grade)
         self.redraw()
 
-    def _plan(self, disks: list[object]) -> None:
-        from station.detect.disk import Disk
+    def _internal(self) -> list[Disk]:
+        """The machine's drives as the rack shows them (udev, or the demo's virtual drives): not on USB,
+        so not the boot key; a protected one still goes to the plan, which refuses it in words."""
+        return [row.disk for row in self.station.rack.rows.values()
+                if row.refused is None and row.disk.bus != "usb" and not row.removed]
 
-        internal = [d for d in disks if isinstance(d, Disk)]
+    def _plan(self, internal: list[Disk]) -> None:
         if not internal:
             if self.flow is not None:
                 self.flow.skip("erase", _("no internal drive found"))
