@@ -37,7 +37,7 @@ from station.notice import Notice, define
 LOCK_DIR = "/run/station/locks"
 
 define({
-    "busy.held": N_("busy: another Station process is erasing this drive (pid {pid}, job {job}, since {since})"),
+    "busy.held": N_("another Station process is erasing this drive (pid {pid}, job {job}, since {since})"),
 })
 
 
