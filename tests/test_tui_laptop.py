@@ -134,3 +134,18 @@ async def test_laptop_erase_goes_through_the_plan_screen_and_reaches_the_label(t
     made = label.from_record(json.loads(flow.record_path.read_bytes()),  # type: ignore[union-attr]
                              label.load_certificates(app.session.datadir.certificates))
     assert made.erasure.status == "erased" and made.grade == "A"
+
+
+@run_async
+async def test_rack_offers_the_bench_on_a_laptop(tmp_path: Path) -> None:
+    """The chassis type read from sysfs (the T480 profile says Notebook) makes the rack offer the flow."""
+    from station.tui.widgets import MessageLine
+
+    profile = virtual_laptop(tmp_path)
+    dmi_id = profile / "root/sys/class/dmi/id"
+    dmi_id.mkdir(parents=True, exist_ok=True)
+    (dmi_id / "chassis_type").write_text("10\n")  # SYNTHETIC sysfs value: SMBIOS chassis type 10, Notebook
+    app, _source, _session = make_app(tmp_path, [], lang="fr")
+    app.audit_host = Host.recorded(profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "banc portable" in str(app.screen.query_one(MessageLine).render()))

@@ -141,6 +141,19 @@ class StationApp(App[int]):
         self.set_interval(self.busy_poll, self.poll_busy, name="busy elsewhere")
         self.set_interval(REFUSED_POLL_S, self.poll_refused, name="refused by the kernel")
 
+    def _offer_laptop_bench(self) -> None:
+        """On a laptop (DMI chassis type from sysfs: no dmidecode run), say that b opens the guided flow."""
+        from station.inventory import dmi
+
+        try:
+            laptop = dmi.read(self.audit_host, run_dmidecode=False).form_factor == "laptop"
+        except Exception:  # advice only: never stops the rack
+            log.exception("reading the chassis type failed")
+            return
+        if laptop:
+            self.call_from_thread(self.say, _("This machine is a laptop: press b for the laptop bench "
+                                              "(tests, grade, erase, verdict, label)."))
+
     def _load_initial(self) -> None:
         try:
             interrupted = self.session.restartable()
@@ -162,6 +175,7 @@ class StationApp(App[int]):
             hints = []
         if hints:
             self.call_from_thread(self._show_host_hints, hints)
+        self._offer_laptop_bench()
         for disk in disks:
             self.feed.on_event(DiskAdded(disk))
         self._read_refused()
