@@ -57,17 +57,19 @@ def grouped_bars(label: str, categories: Sequence[str], series: Sequence[Series]
     width, height = 640.0, 260.0
     left, bottom, top = 44.0, 40.0, 36.0
     plot_h = height - bottom - top
-    peak = max((v for s in series for v in s.values), default=0) or 1
+    top_value = max((v for s in series for v in s.values), default=0)
+    step = max(-(-top_value // 4), 1)  # whole-number gridlines: 4 steps reaching at least the tallest bar
+    peak = step * 4
     body = []
     for i, s in enumerate(series):
         x = left + i * 150.0
         body.append(f'<rect x="{x}" y="6" width="14" height="14" fill="{s.colour}"/>')
         body.append(_text(x + 20, 18, s.label))
     for tick in range(5):
-        value = peak * tick / 4
         y = top + plot_h - plot_h * tick / 4
         body.append(f'<line x1="{left}" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d0d0"/>')
-        body.append(_text(left - 6, y + 4, f"{value:.0f}", anchor="end", size=10, colour=GREY))
+        body.append(_text(left - 6, y + 4, f"{step * tick:,}".replace(",", "\u202f"), anchor="end", size=10,
+                          colour=GREY))
     if not categories:
         return _svg(width, height, label, body)
     slot = (width - left) / len(categories)

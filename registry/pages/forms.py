@@ -10,6 +10,10 @@ from registry.core.models import Organisation
 from registry.lots.models import Lot
 
 
+def _name(organisation: Organisation) -> str:
+    return organisation.name
+
+
 class LotForm(forms.ModelForm[Lot]):
     class Meta:
         model = Lot
@@ -26,6 +30,8 @@ class LotForm(forms.ModelForm[Lot]):
         self.fields["donor"].queryset = Organisation.objects.filter(kind=Organisation.Kind.DONOR)  # type: ignore[attr-defined]
         self.fields["refurbisher"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
             kind=Organisation.Kind.REFURBISHER)
+        for name in ("donor", "refurbisher"):
+            self.fields[name].label_from_instance = _name  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -21,6 +21,10 @@ OUTCOMES: dict[str, Promise] = {
 STAGES: dict[str, Promise] = {
     "received": _("received"), "audited": _("audited"), "erased": _("erased"), "blocked": _("blocked"),
 }
+KINDS: dict[str, Promise] = {
+    "certificate": _("erasure certificate"), "failure-report": _("failure report (not a certificate)"),
+    "audit": _("hardware audit"),
+}
 FLAGS: dict[str, Promise] = {
     "chain-gap": _("chain gap"), "chain-fork": _("chain fork"), "revoked-station": _("station revoked"),
 }

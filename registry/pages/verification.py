@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from registry.core.models import Record, Station
 from registry.log import store
+from registry.pages.labels import KINDS, RESULTS, word
 from station.certify import check, keys, logentry, merkle
 from station.certify import checkpoint as notes
 from station.certify import pdf as station_pdf
@@ -43,6 +44,14 @@ class Report:
     status: list[str] = field(default_factory=list)  # chain-gap, chain-fork, revoked-station
     log_index: int | None = None
     checkpoint_size: int | None = None
+
+    @property
+    def kind_text(self) -> str:
+        return word(KINDS, self.kind)
+
+    @property
+    def result_text(self) -> str:
+        return word(RESULTS, self.result)
 
     @property
     def holds(self) -> bool:

@@ -82,6 +82,8 @@ FR = {
         "l'entrée %(index)s figure dans l'arbre signé de taille %(size)s (preuve de %(n)s empreintes)",
     "Progress toward the programme's target": "Avancement vers l'objectif du programme",
     "Devices with an outcome (reused, parts, recycled)": "Appareils au devenir décidé (réemploi, pièces, recyclage)",
+    "erasure certificate": "certificat d'effacement", "hardware audit": "audit matériel",
+    "failure report (not a certificate)": "rapport d'échec (pas un certificat)",
     "signature": "signature", "no drive": "aucun support", "PDF as issued": "PDF tel qu'émis",
     "the station did not upload its PDF: only the attached record was checked":
         "la station n'a pas déposé son PDF : seul l'enregistrement joint a été vérifié",
