@@ -92,10 +92,12 @@ def _drive_key(facts: Facts) -> str:
 
 
 def _steps(certs: list[Entry]) -> DriveStep:
-    certs = sorted(certs, key=lambda e: (e.facts.issued_at, e.facts.record_id))
-    newest = certs[-1]
+    if len(certs) == 1:  # the common case, kept cheap: a big lot has thousands of drives
+        newest, flags = certs[0], certs[0].flags
+    else:
+        certs = sorted(certs, key=lambda e: (e.facts.issued_at, e.facts.record_id))
+        newest, flags = certs[-1], frozenset().union(*(e.flags for e in certs))
     f = newest.facts
-    flags = frozenset().union(*(e.flags for e in certs))
     return DriveStep(f.drive_serial, f.drive_model, f.result or "unknown", f.method, f.nist_category, f.record_id,
                      newest.ref, len(certs), flags)
 
@@ -150,7 +152,8 @@ def journeys(entries: Iterable[Entry]) -> list[Device]:
                 drives.append(DriveStep(serial, None, "pending", None, None, None, None, 0))
         steps = tuple(drives)
         stage, outcome = _stage_outcome(f.verdict, True, steps)
-        flags = audit.flags.union(*(d.flags for d in steps))
+        flags = audit.flags.union(*(d.flags for d in steps if d.flags)) if any(d.flags for d in steps) \
+            else audit.flags
         devices.append(Device(key, f.machine_serial, f.label_serial, f.machine_model, f.record_id, audit.ref,
                               f.verdict, steps, stage, outcome, flags))
     for drive_key in sorted(set(by_drive) - claimed):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +18,7 @@ from registry.accounts.roles import Role, Scope, lot_or_404, lots, records, scop
 from registry.core.models import Record
 from registry.lots import journey
 from registry.lots.models import RecordFacts
-from registry.lots.projection import lot_entries
+from registry.lots.projection import lot_entries, lot_version
 from registry.pages import attest, charts, dashboard, verification
 from registry.pages.forms import LotForm, SearchForm, VerifyForm
 from registry.pages.lot_table import rows
@@ -80,11 +83,19 @@ def lot_new(request: HttpRequest) -> HttpResponse:
 def lot_page(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _member(request)
     lot = lot_or_404(scope, pk)
-    devices = journey.journeys(lot_entries(lot))
-    devices.sort(key=lambda d: (not d.attention, d.key))
-    counts = journey.count(devices)
-    return render(request, "pages/lot.html", {"scope": scope, "lot": lot, "counts": counts, "rows": rows(devices),
-                                              "attention": [d for d in devices if d.attention][:50]})
+    # the table is a pure function of the lot's records (and their stations' revocation): keyed on what would
+    # change it, a new upload or a revocation recomputes it; otherwise it is served from the process cache
+    key = f"lot-table:{lot.pk}:{get_language()}:{lot_version(lot)}"
+    cached = cache.get(key)
+    if cached is None:
+        devices = journey.journeys(lot_entries(lot))
+        devices.sort(key=lambda d: (not d.attention, d.key))
+        cached = (journey.count(devices), str(rows(devices)), sum(d.attention for d in devices))
+        cache.set(key, cached, 3600)
+    counts, table, attention = cached
+    return render(request, "pages/lot.html", {"scope": scope, "lot": lot, "counts": counts,
+                                              "rows": mark_safe(table),  # built escaped by lot_table.rows
+                                              "attention": attention})
 
 
 @login_required
