@@ -12,14 +12,17 @@ from registry.pages import dashboard
 
 
 def test_coordinator_figures_count_machines_drives_and_lots(world: World) -> None:
+    """Exact for this test's refurbisher (other tests may have committed their own organisations' records)."""
     f = dashboard.figures(scope_of(world.coordinator))
-    assert (f.audited, f.reused, f.parts, f.recycled, f.drives_erased, f.drives_failed) == (1, 1, 0, 0, 1, 1)
-    assert f.received == 7  # the two lots' expected devices
-    atelier = next(o for o in f.per_org if o.name.startswith("Atelier"))
-    assert (atelier.received, atelier.reused, atelier.drives_erased, atelier.drives_failed) == (7, 1, 1, 1)
-    months = {m.month: m for m in f.per_month}
+    atelier = next(o for o in f.per_org if o.name == world.lot.refurbisher.name)
+    assert (atelier.received, atelier.reused, atelier.parts, atelier.recycled, atelier.drives_erased,
+            atelier.drives_failed) == (7, 1, 0, 0, 1, 1)  # received: the two lots' expected devices
+    assert f.reused >= 1 and f.drives_failed >= 1 and f.received >= 7
+    mine = dashboard.figures(scope_of(world.refurbisher))
+    assert (mine.audited, mine.reused, mine.drives_erased, mine.drives_failed, mine.received) == (1, 1, 1, 1, 7)
+    months = {m.month: m for m in mine.per_month}
     assert months["2025-03"].audited == 1  # the audit's date; certificates count in the month they were issued
-    assert sum(m.drives_erased for m in f.per_month) == 1
+    assert sum(m.drives_erased for m in mine.per_month) == 1
 
 
 def test_scopes(world: World) -> None:
