@@ -11,7 +11,7 @@ from cert_helpers import issue_two
 
 from registry.records import check
 from station.certify import keys
-from station.erase.jobs import now_iso
+from station.hw import now_iso
 from station.store import outbox, upload
 from station.store.datadir import DataDir
 

@@ -22,7 +22,8 @@ from typing import Any
 from station import TOOL_NAME, __version__
 from station.certify.keys import sha256_hex
 from station.detect.disk import Disk, DiskKind
-from station.erase.jobs import EraseJob, JobState, now_iso
+from station.erase.jobs import EraseJob, JobState
+from station.hw import now_iso
 from station.inventory.dmi import HostIdentity
 from station.store.config import Settings
 from station.store.datadir import DataDir
@@ -386,16 +387,12 @@ def build(job: EraseJob, settings: Settings, host_identity: HostIdentity | None,
     )
 
 
-def paths(datadir: DataDir, certificate_id: str) -> tuple[Path, Path, Path]:
-    base = datadir.certificates / certificate_id
-    return base.with_name(f"{certificate_id}.json"), base.with_name(f"{certificate_id}.json.sig"), \
-        base.with_name(f"{certificate_id}.pdf")
-
 def load_issued(datadir: DataDir, certificate_id: str) -> IssuedCertificate:
-    json_path, sig_path, pdf_path = paths(datadir, certificate_id)
+    json_path, sig_path, pdf_path = datadir.certificate_files(certificate_id)
     data = json_path.read_bytes()
     return IssuedCertificate(Certificate.from_dict(json.loads(data)), json_path, sig_path, pdf_path,
                              sha256_hex(data))
+
 
 def build_destruction(disk: Disk, settings: Settings, host_identity: HostIdentity | None, technique: str,
                       note: str | None, evidence: tuple[Evidence, ...], *, record_id: str, issued_at: str,

@@ -25,13 +25,13 @@ from station.certify.certificate import (
     build_destruction,
     hidden_area_of,
     load_issued,
-    paths,
     result_of,
     schema_errors,
 )
 from station.certify.keys import sha256_hex
 from station.detect.disk import Disk
-from station.erase.jobs import EraseJob, new_job_id, now_iso
+from station.erase.jobs import EraseJob, new_job_id
+from station.hw import now_iso
 from station.inventory.dmi import HostIdentity
 from station.store import atomic, config, outbox
 from station.store.config import Settings
@@ -111,7 +111,7 @@ def _issue(datadir: DataDir, record_key: str, evidence: dict[str, bytes], lang: 
         if problems:
             raise CertificateError(f"certificate {slot.certificate_id} does not match its schema: {problems[0]}")
         signature = station_key.sign(data)
-        json_path, sig_path, pdf_path = paths(datadir, slot.certificate_id)
+        json_path, sig_path, pdf_path = datadir.certificate_files(slot.certificate_id)
         page = config.load(datadir).certificate_page  # the registry's page, once enrolled: what the QR names
         atomic.write_bytes(pdf_path, pdf.render_certificate(cert, data, signature, station_key.public_pem(), lang,
                                                             page))

@@ -14,7 +14,7 @@ from pathlib import Path
 from station.certify import keys, pdf
 from station.certify.certificate import Certificate, IssuedCertificate, all_issued, schema_errors
 from station.certify.keys import sha256_hex
-from station.erase.jobs import now_iso
+from station.hw import now_iso
 from station.store import atomic
 from station.store.datadir import DataDir
 

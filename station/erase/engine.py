@@ -29,8 +29,8 @@ from station.detect.drivelock import DriveBusyError, DriveLock
 from station.detect.protect import ProtectedDeviceError, check_writable
 from station.erase import pattern
 from station.erase.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
-from station.erase.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id, now_iso
-from station.hw import Host
+from station.erase.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id
+from station.hw import Host, now_iso
 from station.notice import Notice
 
 CHUNK = 8 << 20

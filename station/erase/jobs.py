@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from station.detect.disk import Disk
+from station.hw import now_iso
 from station.notice import Notice
 from station.store import atomic
 
@@ -132,10 +133,6 @@ class EraseJob:
         values["failure_notice"] = Notice.from_dict(notice) if isinstance(notice, dict) else None
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def new_job_id() -> str:

@@ -60,6 +60,11 @@ class DataDir:
     def config_file(self) -> Path:
         return self.root / "config.json"
 
+    def certificate_files(self, certificate_id: str) -> tuple[Path, Path, Path]:
+        """A certificate's signed JSON, its detached signature and its PDF, where this directory keeps them."""
+        return (self.certificates / f"{certificate_id}.json", self.certificates / f"{certificate_id}.json.sig",
+                self.certificates / f"{certificate_id}.pdf")
+
     def ensure(self) -> DataDir:
         for sub in (self.keys, self.jobs, self.certificates, self.evidence, self.outbox, self.sent,
                     self.audits, self.lots, self.logs):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from station import __version__
 from station.certify import keys
 from station.certify.checkpoint import NoteError, Verifier
-from station.erase.jobs import now_iso
+from station.hw import now_iso
 from station.store import atomic, config, logstate
 from station.store.datadir import DataDir
 from station.store.upload import UploadError, check_endpoint

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from station.erase.jobs import now_iso
+from station.hw import now_iso
 from station.store import atomic
 from station.store.datadir import DataDir
 

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from station import __version__
 from station.certify import keys
-from station.certify.certificate import paths
 from station.certify.checkpoint import Verifier
 from station.certify.keys import sha256_hex
 from station.certify.logentry import LogEntry, station_key_sha256
@@ -113,7 +112,7 @@ def record_files(datadir: DataDir, entry: outbox.OutboxEntry) -> tuple[Path, Pat
         base = datadir.audits / entry.certificate_id
         return base.with_name(base.name + ".json"), base.with_name(base.name + ".json.sig"), \
             base.with_name(base.name + ".pdf")
-    return paths(datadir, entry.certificate_id)
+    return datadir.certificate_files(entry.certificate_id)
 
 
 def _lot_of(data: bytes, entry: outbox.OutboxEntry) -> str | None:

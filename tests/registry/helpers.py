@@ -17,7 +17,7 @@ from django.test import Client
 from station.certify import keys
 from station.certify.certificate import IssuedCertificate
 from station.certify.issue import issue
-from station.erase.jobs import now_iso
+from station.hw import now_iso
 from station.store import outbox, upload
 from station.store.datadir import DataDir
 
