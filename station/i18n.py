@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 DOMAIN = "station"  # what people read on screen
-DOCUMENTS = "documents"  # what the PDFs print, in the document's own language
+DOCUMENTS = "documents"  # what certificates and lot reports print, in the document's own language
+AUDIT = "audit"  # what audit records print (their words differ: a failed test reads KO, not ÉCHEC)
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"

@@ -176,21 +176,24 @@ def test_pdf_says_a_random_pass_was_compared_by_digests(datadir: DataDir, lang: 
     assert words in " ".join(_text(issued.pdf_path).split())
 
 
-def test_every_document_word_is_in_the_documents_catalog() -> None:
-    """The PDFs' words come from the gettext `documents` catalog (no second table of French strings): each label
-    has its French, the shipped .mo is compiled from the .po, placeholders survive translation, and nothing stale."""
+@pytest.mark.parametrize("domain", ["documents", "audit"])
+def test_every_document_word_is_in_its_catalog(domain: str) -> None:
+    """The PDFs' words come from gettext catalogs (no second table of French strings): `documents` for certificates
+    and lot reports, `audit` for audit records; each word has its French, the shipped .mo is compiled from the .po,
+    placeholders survive translation, and nothing is stale."""
     import gettext
     import string
 
     from test_tui_i18n import po_entries
 
     from station import i18n
+    from station.inventory import record
 
-    english = set(pdf.LABELS.values())
+    english = set(pdf.LABELS.values()) if domain == "documents" else {*pdf.AUDIT_LABELS.values(), record.DECLARATION}
     for lang in ("fr", "en"):
-        entries = po_entries(i18n.LOCALE_DIR / lang / "LC_MESSAGES/documents.po")
+        entries = po_entries(i18n.LOCALE_DIR / lang / f"LC_MESSAGES/{domain}.po")
         assert set(entries) == english, sorted(set(entries) ^ english)
-        with open(i18n.LOCALE_DIR / lang / "LC_MESSAGES/documents.mo", "rb") as handle:
+        with open(i18n.LOCALE_DIR / lang / f"LC_MESSAGES/{domain}.mo", "rb") as handle:
             catalog = gettext.GNUTranslations(handle)
         for msgid, msgstr in entries.items():
             assert catalog.gettext(msgid) == (msgstr or msgid), msgid
@@ -198,6 +201,9 @@ def test_every_document_word_is_in_the_documents_catalog() -> None:
                 assert msgstr, msgid
                 names = {f[1] for f in string.Formatter().parse(msgid) if f[1]}
                 assert names == {f[1] for f in string.Formatter().parse(msgstr) if f[1]}, msgid
-    assert pdf.tr("fr", "result.erased") == "EFFACÉ ET VÉRIFIÉ"
-    assert pdf.tr("en", "result.erased") == "ERASED AND VERIFIED"
-    assert pdf.tr("fr", "source.rack", station="banc-1", bay="3") == "Station banc-1, baie 3"
+    if domain == "documents":
+        assert pdf.tr("fr", "result.erased") == "EFFACÉ ET VÉRIFIÉ"
+        assert pdf.tr("en", "result.erased") == "ERASED AND VERIFIED"
+        assert pdf.tr("fr", "source.rack", station="banc-1", bay="3") == "Station banc-1, baie 3"
+    else:
+        assert pdf.audit_labels("fr")["failed"] == "KO" and pdf.audit_labels("en")["failed"] == "FAILED"

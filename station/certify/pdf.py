@@ -521,31 +521,51 @@ def _escape(text: str) -> str:
     return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-# the audit record's labels
-_LABELS = {
-    "fr": {"title": "Rapport d'audit matériel", "machine": "Machine", "serial": "N° de série", "year": "Année estimée",
-           "cpu": "Processeur", "ram": "Mémoire", "disks": "Disques", "battery": "Batterie", "verdict": "Verdict",
-           "findings": "Constats", "checklist": "Tests fonctionnels", "tester": "Testé par", "date": "Date",
-           "partial": "Audit partiel", "more": "autres constats", "wear": "usure", "unknown": "inconnue",
-           "reuse": "RÉEMPLOI", "reuse-with-warnings": "RÉEMPLOI AVEC RÉSERVES",
-           "reuse-after-repair": "RÉEMPLOI APRÈS RÉPARATION",
-           "harvest-parts": "PRÉLÈVEMENT DE PIÈCES", "recycle": "RECYCLAGE (DEEE)",
-           "bench": "Banc de test", "grade": "Grade esthétique", "pass": "OK", "fail": "KO",
-           "skipped": "non fait",
-           "ok": "OK", "failed": "KO", "untested": "non testé", "absent": "absent",
-           "sig": "Signé Ed25519, clé", "operator": "saisi sur l'étiquette par", "dmi": "DMI",
-           "doubtful": "douteux"},
-    "en": {"title": "Hardware audit report", "machine": "Machine", "serial": "Serial number", "year": "Estimated year",
-           "cpu": "CPU", "ram": "Memory", "disks": "Drives", "battery": "Battery", "verdict": "Verdict",
-           "findings": "Findings", "checklist": "Functional tests", "tester": "Tested by", "date": "Date",
-           "partial": "Partial audit", "more": "more findings", "wear": "wear", "unknown": "unknown",
-           "reuse": "REUSE", "reuse-with-warnings": "REUSE WITH WARNINGS",
-           "reuse-after-repair": "REUSE AFTER REPAIR", "harvest-parts": "HARVEST PARTS",
-           "bench": "Bench tests", "grade": "Cosmetic grade", "pass": "OK", "fail": "FAILED", "skipped": "skipped",
-           "recycle": "RECYCLE (WEEE)", "ok": "OK", "failed": "FAILED", "untested": "untested", "absent": "absent",
-           "sig": "Signed Ed25519, key", "operator": "typed from the label by", "dmi": "DMI",
-           "doubtful": "doubtful"},
+# The audit record's words, by key: English, marked for the `audit` catalog (station/locale/*/audit.po),
+# read in the record's language by `audit_labels`.
+AUDIT_LABELS: dict[str, str] = {
+    "title": N_("Hardware audit report"),
+    "machine": N_("Machine"),
+    "serial": N_("Serial number"),
+    "year": N_("Estimated year"),
+    "cpu": N_("CPU"),
+    "ram": N_("Memory"),
+    "disks": N_("Drives"),
+    "battery": N_("Battery"),
+    "verdict": N_("Verdict"),
+    "findings": N_("Findings"),
+    "checklist": N_("Functional tests"),
+    "tester": N_("Tested by"),
+    "date": N_("Date"),
+    "partial": N_("Partial audit"),
+    "more": N_("more findings"),
+    "wear": N_("wear"),
+    "unknown": N_("unknown"),
+    "reuse": N_("REUSE"),
+    "reuse-with-warnings": N_("REUSE WITH WARNINGS"),
+    "reuse-after-repair": N_("REUSE AFTER REPAIR"),
+    "harvest-parts": N_("HARVEST PARTS"),
+    "bench": N_("Bench tests"),
+    "grade": N_("Cosmetic grade"),
+    "pass": N_("OK"),
+    "fail": N_("FAILED"),
+    "skipped": N_("skipped"),
+    "recycle": N_("RECYCLE (WEEE)"),
+    "ok": N_("OK"),
+    "failed": N_("FAILED"),
+    "untested": N_("untested"),
+    "absent": N_("absent"),
+    "sig": N_("Signed Ed25519, key"),
+    "operator": N_("typed from the label by"),
+    "dmi": N_("DMI"),
+    "doubtful": N_("doubtful"),
 }
+
+
+def audit_labels(lang: str) -> dict[str, str]:
+    """Every audit record word in `lang`, by key."""
+    catalog = i18n.translations(lang, i18n.AUDIT)
+    return {key: catalog.gettext(text) for key, text in AUDIT_LABELS.items()}
 
 
 def serial_text(machine: dict[str, Any], labels: dict[str, str]) -> str:
@@ -564,7 +584,7 @@ def serial_text(machine: dict[str, Any], labels: dict[str, str]) -> str:
 def render_audit(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") -> bytes:
     """One A4 page: identity, verdict, findings, checklist, drives, battery, and a QR code holding
     the audit id, verdict and the SHA-256 of the signed JSON."""
-    labels = _LABELS[lang]
+    labels = audit_labels(lang)
     fonts()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1, initialFontName=FONT)

@@ -14,19 +14,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from station import __version__
+from station import __version__, i18n
 from station.certify.keys import StationKey, sha256_hex
 from station.functest.bench import Bench
+from station.i18n import N_
 from station.inventory.machine import Inventory
 from station.inventory.machine_serial import machine_serial
 from station.inventory.verdict import Checklist, Verdict
 from station.store import atomic
 
 FORMAT = "station-audit/1"
-DECLARATION = {
-    "fr": "Cet équipement a été testé et fonctionne ; il s'agit d'un équipement d'occasion et non d'un déchet.",
-    "en": "This equipment was tested and works; it is used equipment, not waste.",
-}
+DECLARATION = N_("This equipment was tested and works; it is used equipment, not waste.")  # in the `audit` catalog
 _CHECK_RESULT = {"ok": "pass", "failed": "fail", "untested": "not-tested", "absent": "not-applicable"}
 _BENCH_RESULT = {"pass": "pass", "fail": "fail", "skipped": "not-tested", "absent": "not-applicable"}
 _HEALTH_RESULT = {"ok": "pass", "warning": "warning", "failing": "fail", "unknown": "unknown"}
@@ -175,7 +173,8 @@ def build(inventory: Inventory, verdict: Verdict, checklist: Checklist, *, respo
             "tests": _tests(inventory, checklist, bench),
             "test_date": created.isoformat().replace("+00:00", "Z"),
             "functional": verdict.outcome in ("reuse", "reuse-with-warnings"),
-            "declaration": DECLARATION[lang] if verdict.outcome in ("reuse", "reuse-with-warnings") else "",
+            "declaration": (i18n.translations(lang, i18n.AUDIT).gettext(DECLARATION)
+                            if verdict.outcome in ("reuse", "reuse-with-warnings") else ""),
         },
         "machine": {"identity": inv["identity"], "model_name": model, "form_factor": inv["form_factor"],
                     "chassis_type": inv["chassis_type"], "bios": inv["bios"], "year_estimate": inv["year_estimate"],
