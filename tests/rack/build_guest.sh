@@ -16,7 +16,7 @@ mkdir -p "$OUT"; cd "$OUT"; rm -rf rootfs initrd kdeb
 # Guest userland: udev, python3, the tools Station drives, and the guest agent. Python deps come from a
 # wheelhouse below so the guest runs the same versions as the project's venv.
 PKGS=udev,kmod,python3,smartmontools,nvme-cli,hdparm,sg3-utils,sdparm,lsscsi,dmsetup,util-linux,pciutils
-PKGS=$PKGS,usbutils,dmidecode,openssl,qemu-guest-agent,procps,e2fsprogs,fdisk,coreutils
+PKGS=$PKGS,usbutils,dmidecode,openssl,qemu-guest-agent,procps,e2fsprogs,fdisk,coreutils,fonts-dejavu-core
 
 # 1. rootfs; the kernel .deb is fetched inside it by the rootfs's own apt (newest 6.1 of bookworm-security)
 cat > kernel-hook.sh <<'EOH'

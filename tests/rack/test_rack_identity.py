@@ -41,6 +41,7 @@ def test_a_duplicate_nvme_is_shown_refused_and_the_bay_reaches_the_certificate(r
     wiped = rack.station("wipe", node, "--method", "zero", "--verify", "full", "--yes", "--json", timeout=600)
     result = results_by_serial(wiped.stdout)[SERIAL]
     assert result["erased"] is True, wiped.stderr
+    assert result["certificate"], f"erased but no certificate ({result['certificate_error']})"
     certificate = json.loads(rack.read_guest_file(result["certificate"]))
     assert certificate["media"]["source"]["bay"] == "Baie 3"
     rack.power_off()
