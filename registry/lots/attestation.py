@@ -50,6 +50,8 @@ STRINGS: dict[str, dict[str, str]] = {
                   "joints à ce PDF : openssl pkeyutl -verify -pubin -inkey registry.pub.pem -rawin "
                   "-in {name} -sigfile {name}.sig",
         "none": "aucun",
+        "o.reuse": "réemploi", "o.parts": "pièces", "o.recycle": "DEEE", "o.pending": "en cours",
+        "o.not-erased": "NON EFFACÉ",
         "v.reuse": "réemploi", "v.reuse-with-warnings": "réemploi (réserves)",
         "v.reuse-after-repair": "réemploi après réparation", "v.harvest-parts": "pièces",
         "v.recycle": "recyclage DEEE",
@@ -75,6 +77,8 @@ STRINGS: dict[str, dict[str, str]] = {
                   "attached to this PDF: openssl pkeyutl -verify -pubin -inkey registry.pub.pem -rawin "
                   "-in {name} -sigfile {name}.sig",
         "none": "none",
+        "o.reuse": "reuse", "o.parts": "parts", "o.recycle": "WEEE", "o.pending": "in progress",
+        "o.not-erased": "NOT ERASED",
         "v.reuse": "reuse", "v.reuse-with-warnings": "reuse (warnings)",
         "v.reuse-after-repair": "reuse after repair", "v.harvest-parts": "parts",
         "v.recycle": "WEEE recycling",
@@ -242,7 +246,7 @@ def render_pdf(attestation: Attestation, signed: SignedAttestation, lang: str) -
         first = True
         for drive in device.drives or (None,):
             row = [device.model or "", device.machine_serial or "", device.label_serial or "",
-                   t(f"v.{device.verdict}") if device.verdict else "", t(device.outcome)] if first else [""] * 5
+                   t(f"v.{device.verdict}") if device.verdict else "", t(f"o.{device.outcome}")] if first else [""] * 5
             row += ([drive.serial or "", t(f"r.{drive.result}"), drive.method or "", drive.nist_category or "",
                      drive.certificate_id or "", "" if drive.log_index is None else str(drive.log_index)]
                     if drive else [t("none"), "", "", "", device.audit_id or "",
@@ -251,8 +255,8 @@ def render_pdf(attestation: Attestation, signed: SignedAttestation, lang: str) -
                 red_rows.append(len(data))
             data.append([Paragraph(_escape(v), small) for v in row])
             first = False
-    table = Table(data, repeatRows=1, colWidths=[34 * mm, 28 * mm, 22 * mm, 22 * mm, 20 * mm, 32 * mm, 16 * mm,
-                                                  20 * mm, 12 * mm, 50 * mm, 14 * mm])
+    table = Table(data, repeatRows=1, colWidths=[34 * mm, 28 * mm, 22 * mm, 22 * mm, 24 * mm, 32 * mm, 16 * mm,
+                                                  18 * mm, 12 * mm, 48 * mm, 14 * mm])
     style = [("FONT", (0, 0), (-1, -1), font, 7.5), ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
              ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]

@@ -89,6 +89,17 @@ SELECT 'd', org, issued_month, result, count(*) FROM drives GROUP BY org, issued
 """
 
 
+def version() -> str:
+    """What the figures depend on, cheaply: records are append-only (count and newest id say if one came),
+    revocations and lots are counted."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT count(*) FROM core_record), (SELECT coalesce(max(id), 0) FROM core_record), "
+                       "(SELECT count(*) FROM core_station WHERE revoked_at IS NOT NULL), "
+                       "(SELECT count(*) FROM lots_lot), (SELECT coalesce(max(id), 0) FROM lots_lot)")
+        row = cursor.fetchone()
+    return ".".join(str(v) for v in row)
+
+
 def figures(scope: Scope) -> Figures:
     where, params = _scope_sql(scope)
     with connection.cursor() as cursor:

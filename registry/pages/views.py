@@ -46,7 +46,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     scope = _member(request)
-    f = dashboard.figures(scope)
+    key = (f"dashboard:{scope.role}:{scope.organisation.pk if scope.organisation else 0}:"
+           f"{dashboard.version()}")
+    f = cache.get(key)
+    if f is None:
+        f = dashboard.figures(scope)
+        cache.set(key, f, 60)  # the version catches uploads, revocations and new lots; 60 s bounds an admin edit
     target = int(getattr(settings, "REGISTRY_PROGRAMME_TARGET", PROGRAMME_TARGET))
     months = [m.month for m in f.per_month]
     context = {
