@@ -250,7 +250,7 @@ def schema(name: str = "certificate") -> dict[str, Any]:
 
 def schema_errors(data: Any, name: str = "certificate") -> list[str]:
     """Every schema violation, as `path: message`; empty when valid."""
-    import jsonschema
+    import jsonschema  # slow to import (referencing, rpds): only when a record is validated
 
     validator = jsonschema.Draft202012Validator(schema(name))
     found = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))

@@ -7,6 +7,7 @@ the JSON files themselves stay the truth, so a stale or lost head is rebuilt fro
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -73,8 +74,6 @@ def _read_head(datadir: DataDir, fingerprint: str) -> ChainHead | None:
 
 
 def _link_of(path: Path) -> Link | None:
-    import hashlib
-
     try:
         data = path.read_bytes()
         record = load_json(data)

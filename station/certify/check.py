@@ -137,7 +137,7 @@ def verify_json(path: Path, pinned: keys.PublicKey | None = None) -> Outcome:
 
 
 def verify_pdf(path: Path, pinned: keys.PublicKey | None = None) -> Outcome:
-    from station.certify import pdf
+    from station.certify import pdf  # reportlab is slow to import (README, cold start): only when a PDF is checked
 
     try:
         content = path.read_bytes()

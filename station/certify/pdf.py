@@ -396,7 +396,7 @@ def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str = "") ->
 
 def attach(pdf: bytes, files: Sequence[tuple[str, bytes]]) -> bytes:
     """Embed files (pypdf: reportlab has no embedded-file API) and return the new PDF bytes."""
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader, PdfWriter  # slow to import: only when attachments are handled
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     for name, data in files:
@@ -408,7 +408,7 @@ def attach(pdf: bytes, files: Sequence[tuple[str, bytes]]) -> bytes:
 
 def attachments(pdf: bytes) -> dict[str, bytes]:
     """Embedded files by name; raises ValueError when the bytes are not a readable PDF."""
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # slow to import: only when attachments are handled
     from pypdf.errors import PdfReadError
 
     try:
@@ -424,7 +424,7 @@ def attachments(pdf: bytes) -> dict[str, bytes]:
 
 
 def page_text(pdf: bytes) -> str:
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # slow to import: only when a page is read
 
     reader = PdfReader(io.BytesIO(pdf))
     return "\n".join(page.extract_text() or "" for page in reader.pages)

@@ -8,6 +8,7 @@ re-read later with better rules.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -483,9 +484,7 @@ def parse(raw_json: bytes | str, devnode: str, argv: tuple[str, ...] = (), limit
 
 
 def _replace(report: SmartReport, **changes: Any) -> SmartReport:
-    from dataclasses import replace
-
-    return replace(report, **changes)
+    return dataclasses.replace(report, **changes)
 
 
 def device_type_candidates(bus_hint: str | None) -> list[tuple[str, ...]]:

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
+from station import i18n
 from station.i18n import N_, _
 from station.inventory.machine import Inventory
 from station.inventory.machine_serial import SerialRefused, apply_operator_serial, machine_serial, needs_label_serial
@@ -209,9 +210,7 @@ class AuditScreen(StationScreen[None]):
             self.query_one(MessageLine).say(_("The audit is still running."))
             return
         checklist, settings, datadir = self.checklist, self.station.settings, self.station.session.datadir
-        from station.i18n import language
-
-        lang = language()
+        lang = i18n.language()
 
         def work() -> None:
             from station.certify import keys
