@@ -8,7 +8,6 @@ import sys
 
 from station.commands.common import datadir_from_args, error_text, host_from_args
 from station.commands.wipe import ProgressDisplay, line_for, result_dict, state_word
-from station.erase.jobs import Journal
 from station.i18n import _
 from station.session import Session
 
@@ -25,12 +24,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    datadir = datadir_from_args(args)
     if getattr(args, "action", None) == "restart":
         return restart(args)
-    journal = Journal(datadir.jobs)
-    journal.mark_interrupted()
-    for job in journal.all():
+    session = Session(datadir_from_args(args))  # opening it marks jobs a power cut stopped as interrupted
+    for job in session.journal.all():
         if args.json:
             record = job.to_dict()
             record["erased"] = job.erased
