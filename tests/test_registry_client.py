@@ -215,8 +215,14 @@ def test_upload_keeps_verified_proofs_and_verify_checks_them_offline(
         saved = logstate.InclusionProof.from_json(logstate.proof_path(path).read_text())
         assert saved.sha256 == sha256_hex(path.read_bytes())
     assert sorted(e.log_index for e in outbox.sent(datadir) if e.log_index is not None) == [0, 1, 2]
-    # offline: the enrolled key from the settings, or --log-key on a machine without them
     capsys.readouterr()
+    assert main(["--data-dir", str(datadir.root), "certs", "--json"]) == 0
+    rows = {r["certificate_id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rows[first.certificate_id]["inclusion_proof"] is True
+    assert rows[first.certificate_id]["log_index"] == registry.held[first.certificate_id][1]
+    assert main(["--lang", "fr", "--data-dir", str(datadir.root), "certs"]) == 0
+    assert capsys.readouterr().out.count("dans le journal n°") == 2
+    # offline: the enrolled key from the settings, or --log-key on a machine without them
     index = registry.held[first.certificate_id][1]
     assert main(["--lang", "en", "--data-dir", str(datadir.root), "verify", str(first.json_path)]) == 0
     assert f"in the log {registry.origin} at index {index}" in capsys.readouterr().out

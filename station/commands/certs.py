@@ -14,7 +14,7 @@ from station.certify.issue import issue_destruction
 from station.commands.common import datadir_from_args
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.i18n import _
-from station.store import config, outbox
+from station.store import config, logstate, outbox
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,17 +41,22 @@ def run(args: argparse.Namespace) -> int:
         if args.lot is not None and cert.lot != args.lot:
             continue
         status = outbox.status(datadir, cert.certificate_id)
+        index = outbox.log_index(datadir, cert.certificate_id)
+        proven = logstate.proof_path(issued.json_path).exists()
         if args.json:
             print(json.dumps({
                 "certificate_id": cert.certificate_id, "kind": cert.kind, "result": cert.result,
                 "serial": cert.media.serial, "model": cert.media.model, "lot": cert.lot,
                 "issued_at": cert.issued_at, "json": str(issued.json_path), "sha256": issued.sha256,
                 "pdf": str(issued.pdf_path) if issued.pdf_path.exists() else None, "upload": status,
+                "log_index": index, "inclusion_proof": proven,
             }, sort_keys=True, ensure_ascii=False))
         else:
             pdf = str(issued.pdf_path) if issued.pdf_path.exists() else _("(no PDF)")
+            log = "" if index is None else "  " + (
+                _("in log #{index}") if proven else _("log #{index}, proof pending")).format(index=index)
             print(f"{cert.certificate_id}  {_(cert.result):<11} {cert.media.serial or '-':<20} "
-                  f"{cert.lot or '-':<12} {_(status):<8} {pdf}")
+                  f"{cert.lot or '-':<12} {_(status):<8} {pdf}{log}")
     return 0
 
 

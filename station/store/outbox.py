@@ -110,3 +110,9 @@ def status(datadir: DataDir, certificate_id: str) -> str:
     if entry is None:
         return "pending" if _marker(datadir.outbox, certificate_id).exists() else "not queued"
     return f"pending (error: {entry.last_error})" if entry.last_error else "pending"
+
+
+def log_index(datadir: DataDir, certificate_id: str) -> int | None:
+    """Where the registry's log holds a sent record, as its answer said (None: not sent to a registry with a log)."""
+    entry = _read(_marker(datadir.sent, certificate_id))
+    return entry.log_index if entry is not None else None
