@@ -179,12 +179,12 @@ class LaptopFlow:
     # --- verdict and label -------------------------------------------------------------------
 
     def decide(self, key_passphrase: bytes | None = None) -> Path:
-        """The verdict with the bench, and the signed audit record (+ PDF) in the data dir."""
+        """The verdict with the bench, and the signed audit record (+ PDF) in the data dir, queued for upload."""
         from station.certify import keys
         from station.inventory import record as audit
         from station.inventory import thresholds
         from station.inventory.verdict import Checklist, decide
-        from station.store import config
+        from station.store import config, outbox
 
         if self.inventory is None:
             raise FlowError("the verdict needs the audit first")
@@ -199,6 +199,7 @@ class LaptopFlow:
                              station_name=settings.station_name, key_fingerprint=key.fingerprint,
                              created=self.clock(), lang=self.lang, bench=self.bench)
         files = audit.write(record, self.inventory, self.datadir.audits, key, self.lang)
+        outbox.enqueue(self.datadir, record["audit_id"], "audit", settings.lot or None)  # to the registry
         self.record_path = files.json_path
         self._done("verdict", self.verdict.outcome)
         return files.json_path

@@ -17,6 +17,7 @@ from station.functest.grade import Grade
 from station.functest.result import FunctionResult
 from station.hw import Host
 from station.laptop import STEPS, FlowError, LaptopFlow, is_laptop
+from station.store import outbox
 from station.store.datadir import DataDir
 
 KEYS = Path(__file__).parent / "fixtures" / "functest" / "qemu-i8042-azerty-all-keys.evdev"
@@ -55,6 +56,8 @@ def test_whole_flow_on_a_virtual_laptop(tmp_path: Path) -> None:
 
     record_path = flow.decide()
     record = json.loads(record_path.read_bytes())
+    queued = [(e.certificate_id, e.kind) for e in outbox.pending(flow.datadir)]
+    assert (record["audit_id"], "audit") in queued  # the upload to the registry goes through the outbox
     assert record["bench"]["grade"]["letter"] == "B" and record["bench"]["layout"] == "azerty-fr"
     assert {r["function"]: r["status"] for r in record["bench"]["results"]}["keyboard"] == "pass"
     ids = {f["id"] for f in record["verdict"]["findings"]}
