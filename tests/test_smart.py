@@ -276,3 +276,53 @@ def test_truncated_json_is_unknown() -> None:
     report = smart.parse(blob, "/dev/sdb", returncode=0)
     assert report.health == "unknown" and report.error is not None and "JSON" in report.error
     assert replace(report, health="ok").health == "ok"  # frozen dataclass, replace works
+
+
+# ---------------------------------------------------------------- drives behind a RAID HBA (MegaRAID, ...)
+
+SCAN = "scan-json-megaraid-7-drives.json"
+
+
+def test_scan_names_the_drives_behind_the_megaraid_controller() -> None:
+    scanned = smart.parse_scan(load(SCAN).decode())
+    assert not isinstance(scanned, smart.Unreadable)
+    behind = [d for d in scanned if d.behind_raid_hba]
+    assert [d.device_type for d in behind] == [f"megaraid,{n}" for n in range(8, 15)]
+    assert {d.name for d in behind} == {"/dev/bus/6"}
+    assert [d.name for d in scanned if not d.behind_raid_hba] == ["/dev/sda", "/dev/sdb", "/dev/sdc"]
+
+
+@pytest.mark.parametrize(("dtype", "behind"), [
+    ("megaraid,8", True), ("sat+megaraid,14", True), ("cciss,0", True), ("areca,1/1", True), ("3ware,2", True),
+    ("aacraid,0,0,3", True), ("sat", False), ("nvme", False), ("scsi", False), ("usbjmicron", False)])
+def test_raid_hba_device_types(dtype: str, behind: bool) -> None:
+    assert smart.ScannedDevice("/dev/sg0", dtype, None, None).behind_raid_hba is behind
+
+
+@pytest.mark.parametrize("text", ["", "[]", '{"devices": 5}', '{"devices": [{"name": "/dev/bus/0"}, 7, '
+                                  '{"name": "x", "type": "megaraid,0"}, {"name": "/dev/bus/0", "type": "a b"}]}'])
+def test_odd_scan_output_is_an_explicit_unknown_or_empty(text: str) -> None:
+    scanned = smart.parse_scan(text)
+    assert scanned == () or (isinstance(scanned, smart.Unreadable) and scanned.why)
+
+
+def test_audit_reads_drives_behind_megaraid_instead_of_skipping_them(tmp_path: Path) -> None:
+    """The real scan of a MegaRAID server and the real answer of its disk 14 (captured with `--all`, replayed
+    here for `-x`): the audit lists all seven drives the kernel does not show, reads disk 14 through the
+    controller with `-d megaraid,14`, and says why the six it has no answer for are unknown."""
+    from station.inventory.machine import collect
+
+    runner = ReplayRunner()
+    runner.add(["smartctl", "--scan-open", "--json"], load(SCAN).decode())
+    runner.add(["smartctl", "--json", "-x", "-d", "megaraid,14", "/dev/bus/6"],
+               load("sat+megaraid-seagate-st6000nm0115-exit4.json").decode(), returncode=4)
+    inventory = collect(Host(root=tmp_path, runner=runner, env={}), disks=[])
+    raid = {d.name: d for d in inventory.disks if d.bus == "raid"}
+    assert sorted(raid) == sorted(f"megaraid,{n}@/dev/bus/6" for n in range(8, 15))
+    fourteen = raid["megaraid,14@/dev/bus/6"]
+    assert fourteen.serial == "ZAD2C11G" and fourteen.model and fourteen.smart is not None
+    assert fourteen.smart.health == "warning" and fourteen.smart.power_on_hours == 44316
+    assert fourteen.smart.argv == ("smartctl", "--json", "-x", "-d", "megaraid,14", "/dev/bus/6")
+    eight = raid["megaraid,8@/dev/bus/6"].smart
+    assert eight is not None and eight.health == "unknown" and eight.error
+    assert ("smartctl", "--json", "-x", "-d", "megaraid,8", "/dev/bus/6") in runner.calls

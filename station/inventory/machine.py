@@ -168,20 +168,31 @@ def collect(host: Host, disks: Sequence[Disk] | None = None, smart_test: str | N
         disks, problem = _detected(host)
         if problem:
             missing.append(Missing("detection", problem))
-    targets = ([(d.name, d.devnode, d.bus, d.size_bytes, d.model, d.serial.value) for d in disks
-                if not any(p.reason is Reason.BOOT_MEDIUM for p in d.protections)]
-               if disks is not None else
-               [(n, dev, bus, size, None, None) for n, dev, bus, size in block_disks(host)])
+    targets: list[tuple[str, str, str, int | None, str | None, str | None]] = (
+        [(d.name, d.devnode, d.bus, d.size_bytes, d.model, d.serial.value) for d in disks
+         if not any(p.reason is Reason.BOOT_MEDIUM for p in d.protections)]
+        if disks is not None else
+        [(n, dev, bus, size, None, None) for n, dev, bus, size in block_disks(host)])
+    # drives behind a MegaRAID/Smart Array/Areca... HBA have no block device of their own: read them
+    # through the controller with the -d type smartctl's scan names, instead of leaving them out
+    raid_drives, raid_problem = smart.scan_raid_drives(host)
+    if raid_problem and host.is_live:
+        missing.append(Missing("raid-scan", raid_problem))
+    raid_types = {d.label: d.device_type for d in raid_drives}
+    targets += [(d.label, d.name, "raid", None, None, None) for d in raid_drives]
 
     def audit_disk(target: tuple[str, str, str, int | None, str | None, str | None]) -> DiskAudit:
         name, devnode, bus, size, model, serial = target
         test_note = None
-        if smart_test == "short":
+        dtype = raid_types.get(name)
+        if smart_test == "short" and dtype is None:
             run = smart.run_short_self_test(host, devnode, bus, limits.smart)
             report = run.report or smart.read(host, devnode, bus, limits.smart)
             test_note = "completed" if run.completed else (run.error or "not completed")
         else:
-            report = smart.read(host, devnode, bus, limits.smart)
+            report = smart.read(host, devnode, bus, limits.smart, device_type=dtype)
+            if smart_test == "short":
+                test_note = "not run: a drive behind a RAID controller is read, not tested"
         return DiskAudit(name, devnode, bus, report.model or model, report.serial or serial,
                          report.capacity_bytes or size, report, test_note)
 

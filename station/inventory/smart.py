@@ -487,9 +487,68 @@ def _replace(report: SmartReport, **changes: Any) -> SmartReport:
     return dataclasses.replace(report, **changes)
 
 
-def device_type_candidates(bus_hint: str | None) -> list[tuple[str, ...]]:
-    """`-d` options to try, in order. USB bridges hide ATA behind SCSI; `-d sat` (SAT passthrough)
-    reaches most of them, smartctl's own autodetection knows a few others (JMicron, Cypress...)."""
+# `-d` types that reach a physical drive behind a RAID HBA, which the kernel shows only as the
+# controller's logical volume (if at all): `smartctl --scan-open` names them, e.g. "megaraid,8",
+# "sat+megaraid,14", "cciss,0", "areca,1/1", "3ware,2", "aacraid,0,0,3".
+RAID_HBA_TYPES = frozenset({"megaraid", "cciss", "areca", "3ware", "aacraid", "hpt", "sssraid"})
+
+
+@dataclass(frozen=True)
+class ScannedDevice:
+    """One device `smartctl --scan-open --json` found: where to open it and the `-d` type that reaches it."""
+
+    name: str  # /dev/sda, /dev/bus/6, /dev/sg2 ...
+    device_type: str  # smartctl's -d argument: "sat", "nvme", "megaraid,8", "sat+megaraid,14" ...
+    protocol: str | None
+    info_name: str | None
+
+    @property
+    def behind_raid_hba(self) -> bool:
+        """A drive the kernel does not show as a block device of its own: reached through its controller."""
+        return any(part.split(",")[0] in RAID_HBA_TYPES for part in self.device_type.split("+"))
+
+    @property
+    def label(self) -> str:
+        return f"{self.device_type}@{self.name}"
+
+
+def parse_scan(text: str) -> tuple[ScannedDevice, ...] | Unreadable:
+    """`smartctl --scan-open --json` (or `--scan --json`): every device with a name and a `-d` type;
+    entries without one are left out, a document that is not a scan says why."""
+    try:
+        data = load_json(text)
+    except JsonError as exc:
+        return Unreadable(f"smartctl --scan-open did not print JSON: {exc}")
+    devices = data.get("devices") if isinstance(data, dict) else None
+    if not isinstance(devices, list):
+        return Unreadable("smartctl --scan-open printed no device list")
+    found = []
+    for entry in devices:
+        entry = _dict(entry)
+        name, dtype = _str(entry.get("name")), _str(entry.get("type"))
+        if name and dtype and name.startswith("/dev/") and not has_unreadable_characters(name + dtype) \
+                and " " not in dtype:
+            found.append(ScannedDevice(name, dtype, _str(entry.get("protocol")), _str(entry.get("info_name"))))
+    return tuple(found)
+
+
+def scan_raid_drives(host: Host, timeout: float = 60.0) -> tuple[tuple[ScannedDevice, ...], str | None]:
+    """Drives behind RAID HBAs, as `smartctl --scan-open` names them, and why the list may be incomplete."""
+    result = host.run(["smartctl", "--scan-open", "--json"], timeout=timeout)
+    if result.returncode == 127 and not result.stdout.strip():
+        return (), "smartctl --scan-open not available: drives behind a RAID controller are not listed"
+    scanned = parse_scan(result.stdout)
+    if isinstance(scanned, Unreadable):
+        return (), scanned.why
+    return tuple(d for d in scanned if d.behind_raid_hba), None
+
+
+def device_type_candidates(bus_hint: str | None, device_type: str | None = None) -> list[tuple[str, ...]]:
+    """`-d` options to try, in order. A drive behind a RAID HBA has exactly one (its scan entry's). USB
+    bridges hide ATA behind SCSI; `-d sat` (SAT passthrough) reaches most of them, smartctl's own
+    autodetection knows a few others (JMicron, Cypress...)."""
+    if device_type:
+        return [("-d", device_type)]
     if bus_hint == "usb":
         return [("-d", "sat"), ()]
     if bus_hint == "nvme":
@@ -498,12 +557,13 @@ def device_type_candidates(bus_hint: str | None) -> list[tuple[str, ...]]:
 
 
 def read(host: Host, disk_devnode: str, bus_hint: str | None = None, limits: SmartThresholds | None = None,
-         timeout: float = 60.0) -> SmartReport:
+         timeout: float = 60.0, device_type: str | None = None) -> SmartReport:
     """Run `smartctl --json -x` for one disk and judge it. A missing smartctl, a refused open (not
-    root) or an unreadable bridge yields health "unknown" with the reason in `.error`."""
+    root) or an unreadable bridge yields health "unknown" with the reason in `.error`. `device_type`
+    is the `-d` type of a drive behind a RAID HBA (from `scan_raid_drives`)."""
     attempts: list[str] = []
     report: SmartReport | None = None
-    for dtype in device_type_candidates(bus_hint):
+    for dtype in device_type_candidates(bus_hint, device_type):
         argv = ("smartctl", "--json", "-x", *dtype, disk_devnode)
         result = host.run(list(argv), timeout=timeout)
         if result.returncode == 127 and not result.stdout.strip():
