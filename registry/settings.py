@@ -84,6 +84,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REGISTRY_MAX_UPLOAD_BYTES + 1
 REGISTRY_LOG_KEY = os.environ.get("REGISTRY_LOG_KEY", str(DATA_DIR / "log-key"))
 REGISTRY_LOG_ORIGIN = os.environ.get("REGISTRY_LOG_ORIGIN", "")  # empty: the key's own (set on first start)
 REGISTRY_ENROLL_CODE_DAYS = 7
+# the registry's public base URL (https://registre.example.org) for what it hands out; empty: from the request
+REGISTRY_PUBLIC_URL = os.environ.get("REGISTRY_PUBLIC_URL", "")
 
 LOGGING = {
     "version": 1,

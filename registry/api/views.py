@@ -73,7 +73,7 @@ def _malformed_query(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 
 def base_url(request: HttpRequest) -> str:
-    configured: str = getattr(settings, "REGISTRY_PUBLIC_URL", "")
+    configured: str = settings.REGISTRY_PUBLIC_URL
     return configured.rstrip("/") if configured else request.build_absolute_uri("/").rstrip("/")
 
 

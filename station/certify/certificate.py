@@ -248,11 +248,17 @@ def schema(name: str = "certificate") -> dict[str, Any]:
     return loaded
 
 
-def schema_errors(data: Any, name: str = "certificate") -> list[str]:
-    """Every schema violation, as `path: message`; empty when valid."""
+@cache
+def _validator(name: str) -> Any:
+    """Built once per schema: building a validator costs about ten times checking a record with it."""
     import jsonschema  # slow to import (referencing, rpds): only when a record is validated
 
-    validator = jsonschema.Draft202012Validator(schema(name))
+    return jsonschema.Draft202012Validator(schema(name))
+
+
+def schema_errors(data: Any, name: str = "certificate") -> list[str]:
+    """Every schema violation, as `path: message`; empty when valid."""
+    validator = _validator(name)
     found = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in found]
 
