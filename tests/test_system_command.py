@@ -180,6 +180,7 @@ def _tmpfs(where: Path, options: str) -> Iterator[None]:
         subprocess.run(["umount", "-l", str(where)], check=True)
 
 
+@pytest.mark.root  # mounts a real tmpfs
 def test_mount_data_reports_full_below_the_low_space_mark(tmp_path: Path) -> None:
     runner = ReplayRunner()
     runner.add(["fsck.fat", "-a", "-w", DEV])
@@ -197,6 +198,7 @@ def test_mount_data_reports_full_below_the_low_space_mark(tmp_path: Path) -> Non
         assert "pleine" in status.message_fr and "full" in status.message_en
 
 
+@pytest.mark.root  # mounts a real tmpfs
 def test_mount_data_reports_read_only_when_the_mount_is_read_only(tmp_path: Path) -> None:
     # mount(8) falls back to a read-only mount by itself on a write-protected key and still exits 0
     runner = ReplayRunner()
@@ -210,6 +212,7 @@ def test_mount_data_reports_read_only_when_the_mount_is_read_only(tmp_path: Path
     assert tuple(RO_ARGV) not in runner.calls
 
 
+@pytest.mark.root  # mounts a real tmpfs
 def test_mount_data_reports_full_when_the_data_dir_cannot_be_created(tmp_path: Path) -> None:
     # blocks to spare but no inode left: creating station/ fails with ENOSPC, which is "full", not "read-only"
     runner = ReplayRunner()

@@ -18,7 +18,8 @@ from station.erase.engine import DIGEST, EraseRunner, passes_for
 from station.erase.jobs import EraseJob, JobState, new_job_id
 from station.hw import Host
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="loop devices need root (CI runs as root)")
+pytestmark = [pytest.mark.root,
+              pytest.mark.skipif(os.geteuid() != 0, reason="loop devices need root (CI runs as root)")]
 MIB = 1 << 20
 
 
