@@ -43,6 +43,7 @@ from station.certify.issue import issue  # noqa: E402
 from station.store.datadir import DataDir  # noqa: E402
 
 TARGET_TOTAL_S = 600.0
+TARGET_COUNT = 20000
 TARGET_P99_MS = 250.0
 
 
@@ -192,8 +193,9 @@ def main() -> int:
         print(f"registry ingest: {total} certificates by {args.stations} stations, gunicorn {args.workers} "
               f"workers, {os.cpu_count()} CPUs")
         print(f"  answers: {dict(sorted(statuses.items()))}  (all should be 201)")
-        print(f"  wall time {elapsed:.1f} s = {total / elapsed:.1f} uploads/s  (target: {args.count} in "
-              f"< {TARGET_TOTAL_S:.0f} s: {'met' if elapsed < TARGET_TOTAL_S else 'MISSED'})")
+        needed = TARGET_COUNT / TARGET_TOTAL_S
+        print(f"  wall time {elapsed:.1f} s = {total / elapsed:.1f} uploads/s  (target: {TARGET_COUNT} in "
+              f"< {TARGET_TOTAL_S:.0f} s, i.e. {needed:.1f}/s: {'met' if total / elapsed >= needed else 'MISSED'})")
         print(f"  latency p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1] * 1000:.1f} ms  (target p99 < "
               f"{TARGET_P99_MS:.0f} ms: {'met' if p99 < TARGET_P99_MS else 'MISSED'})")
         print(f"  memory (peak RSS): registry processes {peak[0] / 2**20:.0f} MiB, PostgreSQL {peak[1] / 2**20:.0f}"
