@@ -529,3 +529,20 @@ def test_odd_certificate_files_are_invalid_not_a_traceback(tmp_path: Path, conte
         outcome = check.verify_file(tmp_path / name)
         assert outcome.status is check.Status.INVALID
         assert any(why in r for r in outcome.reasons), outcome.reasons
+
+
+@pytest.mark.parametrize("name", ["9" * 5000, "../../../../etc/passwd", "/etc/passwd", "a\u0000b", ""],
+                         ids=["too-long", "outside", "absolute", "nul", "empty"])
+def test_manifest_naming_a_file_outside_its_folder_or_no_file_is_invalid(
+        issued: tuple[Path, keys.PublicKey, Path], name: str) -> None:
+    _, key, manifest = issued
+    record = json.loads(manifest.read_bytes())
+    record["report"]["file"] = name
+    copy = manifest.with_name("named.manifest.json")
+    copy.write_text(json.dumps(record))
+    outcome = check.verify_file(copy, key)
+    assert outcome.status is check.Status.INVALID
+    # the schema's file pattern refuses names outside the folder; a name it allows but no file system can
+    # hold (past NAME_MAX) is missing, not an OSError
+    assert any(r.startswith("schema: report/file") or (r.startswith("report: ") and "missing" in r)
+               for r in outcome.reasons), outcome.reasons

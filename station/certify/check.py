@@ -238,15 +238,20 @@ def verify_manifest(path: Path, pinned: keys.PublicKey | None = None) -> Outcome
         listed = [(c["file"], c["sha256"], c["certificate_id"]) for c in record["certificates"]]
         listed.append((record["report"]["file"], record["report"]["sha256"], "report"))
         for name, digest, label in listed:
-            target = path.parent / name
-            if not target.exists():
-                outcome.reasons.append(f"{label}: {name} is missing")
+            parts = Path(name).parts
+            if not parts or Path(name).is_absolute() or ".." in parts:
+                outcome.reasons.append(f"{label}: {name[:80]!r} is not a file of the report folder")
                 continue
-            if sha256_hex(target.read_bytes()) != digest:
+            target = path.parent / name
+            content = _read(target)
+            if content is None:
+                outcome.reasons.append(f"{label}: {name[:80]} is missing or unreadable")
+                continue
+            if sha256_hex(content) != digest:
                 outcome.reasons.append(f"{label}: {name} differs from the manifest")
                 continue
             if label != "report":
-                cert = check_record(target, target.read_bytes(), _read(target.with_name(target.name + ".sig")),
+                cert = check_record(target, content, _read(target.with_name(target.name + ".sig")),
                                     key, None)
                 outcome.reasons.extend(f"{label}: {r}" for r in cert.reasons)
     if outcome.reasons:
@@ -257,5 +262,5 @@ def verify_manifest(path: Path, pinned: keys.PublicKey | None = None) -> Outcome
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except OSError:
+    except (OSError, ValueError):  # a name too long or holding a NUL byte names no file
         return None
