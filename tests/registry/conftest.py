@@ -8,6 +8,7 @@ mock. Without PostgreSQL binaries every test here is skipped with that reason.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -27,6 +28,7 @@ from registry.cluster import Cluster, bin_dir
 
 BASE = Path(tempfile.mkdtemp(prefix="registry-test-", dir=os.environ.get("STATION_TEST_DISK_DIR", "/var/tmp")))
 os.chmod(BASE, 0o711)  # the cluster runs as postgres and must reach BASE/pg
+atexit.register(shutil.rmtree, BASE, True)  # also when no test here needed the cluster
 os.environ["REGISTRY_DATA_DIR"] = str(BASE)
 os.environ["DATABASE_URL"] = config.embedded_url(BASE)  # the app role, as the web processes use it
 os.environ["DJANGO_SETTINGS_MODULE"] = "registry.settings"

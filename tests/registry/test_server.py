@@ -4,6 +4,7 @@ on loopback; stopped cleanly with the cluster on SIGTERM; refuses plain HTTP on 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -39,6 +40,7 @@ def test_embedded_start_makes_and_stops_its_own_cluster() -> None:
         stop_live(server)
     assert server.process.returncode == 0
     assert not Cluster(base / "data").running()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_refuses_plain_http_on_a_public_address() -> None:
