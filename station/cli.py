@@ -6,36 +6,18 @@ Every action the TUI offers is reachable here too, so it can be scripted and tes
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from station import __version__
-from station.commands import (
-    audit,
-    certs,
-    demo,
-    drives,
-    enroll,
-    jobs,
-    label,
-    laptop,
-    lot,
-    settings,
-    system,
-    tui,
-    upload,
-    verify,
-    watch,
-    wipe,
-)
 from station.commands.common import set_language_from
 from station.i18n import _
 
-# each helper-module adds itself here
-COMMAND_MODULES = [wipe, jobs, system, audit, drives, watch, verify, certs, lot, enroll, upload, settings]
-COMMAND_MODULES += [tui, demo]
-COMMAND_MODULES += [label, laptop]
+# every command, in the order `station --help` lists them; each is the module station.commands.<name>
+COMMANDS = ["wipe", "jobs", "system", "audit", "drives", "watch", "verify", "certs", "lot", "enroll", "upload",
+            "settings", "tui", "demo", "label", "laptop"]
 
 
 # the options every command takes, before or after its name (`station wipe X --data-dir D` is what people type)
@@ -47,14 +29,18 @@ GLOBAL_OPTIONS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: with a command named in it, that command's alone (a wipe does not import the audit,
+    the registry client and every other command: that was a third of a 1 MiB wipe's start-up); otherwise every
+    command, for help and for the error that lists them."""
     parser = argparse.ArgumentParser(prog="station", description="Audit, erase and certify drives.")
     parser.add_argument("--version", action="version", version=f"station {__version__}")
     for flag, options in GLOBAL_OPTIONS:
         parser.add_argument(flag, **options)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    chosen = command_in(argv) if argv is not None else None
+    for name in [chosen] if chosen else COMMANDS:
+        importlib.import_module(f"station.commands.{name}").register(sub)
     _accept_global_options_after_command(parser)
     return parser
 
@@ -73,9 +59,21 @@ def _accept_global_options_after_command(parser: argparse.ArgumentParser) -> Non
             _accept_global_options_after_command(child)
 
 
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command `argv` names: its first word that is not a global option or an option's value."""
+    takes_value = {flag for flag, _options in GLOBAL_OPTIONS}
+    words = iter(argv)
+    for word in words:
+        if word in takes_value:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     set_language_from(args)
     try:
         code: int = args.func(args)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from station.cli import build_parser
+from station.cli import COMMANDS, build_parser, command_in
 
 PROFILES = Path(__file__).parent / "fixtures" / "profiles"
 MIB = 1 << 20
@@ -58,3 +59,22 @@ def test_profile_after_the_command_reads_the_recorded_machine(tmp_path: Path) ->
     assert before.returncode == after.returncode == 0, before.stderr + after.stderr
     assert json.loads(after.stdout) == json.loads(before.stdout)
     assert json.loads(after.stdout), "the recorded profile has drives"
+
+
+def test_every_command_is_listed_and_each_module_registers_its_own_name() -> None:
+    """The list `station --help` shows, and the one the lazy parser chooses from, are the same commands."""
+    parser = build_parser()
+    choices = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(choices) == COMMANDS
+    for name in COMMANDS:
+        alone = build_parser([name])
+        assert list(next(a.choices for a in alone._actions if isinstance(a, argparse._SubParsersAction))) == [name]
+
+
+def test_the_command_is_found_past_global_options_and_a_typo_lists_every_command() -> None:
+    assert command_in(["--data-dir", "wipe", "--lang", "fr", "drives", "--json"]) == "drives"
+    assert command_in(["--data-dir=D", "certs"]) == "certs"
+    assert command_in(["--version"]) is None
+    res = run("wpie", "x")
+    assert res.returncode == 2
+    assert "invalid choice: 'wpie'" in res.stderr and "laptop" in res.stderr

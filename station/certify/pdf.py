@@ -13,6 +13,7 @@ core fonts only cover cp1252.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
 import itertools
 import urllib.parse
@@ -21,16 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportlab.graphics.barcode import qrencoder
+import reportlab.graphics
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from station import i18n
 from station.certify.keys import sha256_hex
@@ -244,8 +244,23 @@ class _Writer:
         self.c.setFillColor(colors.black)
 
 
+@functools.cache
+def _qrencoder() -> Any:
+    """reportlab's QR encoder module (plain Python, needing only re and itertools), loaded from its file alone:
+    importing it by name runs reportlab.graphics.barcode's package, which registers every barcode widget and
+    imports the whole drawing and platypus stack, 0.15 s of each certificate's start-up on this machine kind."""
+    path = Path(reportlab.graphics.__file__).parent / "barcode" / "qrencoder.py"
+    spec = importlib.util.spec_from_file_location("station.certify._reportlab_qrencoder", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"reportlab's QR encoder is not at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def draw_qr(c: canvas.Canvas, value: str, x: float, y: float, size: float, border: int = 2) -> None:
     """reportlab's QR encoder, drawn as row runs straight on the canvas (the widget encodes it three times)."""
+    qrencoder = _qrencoder()
     qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     qr.addData(value)
     qr.make()
@@ -273,7 +288,8 @@ def qr_payload(certificate_id: str, json_sha256: str, page: str = "") -> str:
     return f"STATION-CERT:{certificate_id};SHA256:{json_sha256}"
 
 
-def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str = "") -> bytes:
+def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str,
+          files: Sequence[tuple[str, bytes]]) -> bytes:
     fonts()
     buffer = io.BytesIO()
     width, height = A4
@@ -390,8 +406,26 @@ def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str = "") ->
         c.drawString(18 * mm, y, line)
         y -= 3.2 * mm
     c.showPage()
+    embed(c, files)
     c.save()
     return buffer.getvalue()
+
+
+def embed(c: canvas.Canvas, files: Sequence[tuple[str, bytes]]) -> None:
+    """Embed files in the document being drawn, as `attach` does to a finished PDF (readers list both alike).
+
+    reportlab has no public API for it, so this builds the PDF objects (ISO 32000 7.11.4: a file specification
+    per file, its EmbeddedFile stream, the catalog's EmbeddedFiles name tree, sorted by name) with reportlab's
+    own object classes; pypdf would cost a third of a second of import on every certificate issued."""
+    doc = c._doc
+    names: list[object] = []
+    for name, data in sorted(files):
+        stream = PDFStream(PDFDictionary({"Type": PDFName("EmbeddedFile"),
+                                          "Params": PDFDictionary({"Size": len(data)})}), content=data, filters=[])
+        spec = PDFDictionary({"Type": PDFName("Filespec"), "F": PDFString(name), "UF": PDFString(name),
+                              "EF": PDFDictionary({"F": doc.Reference(stream)})})
+        names += [PDFString(name), doc.Reference(spec)]
+    doc.Catalog.Names = PDFDictionary({"EmbeddedFiles": PDFDictionary({"Names": PDFArray(names)})})
 
 
 def attach(pdf: bytes, files: Sequence[tuple[str, bytes]]) -> bytes:
@@ -432,10 +466,9 @@ def page_text(pdf: bytes) -> str:
 
 def render_certificate(cert: Certificate, json_bytes: bytes, signature: bytes, public_pem: bytes,
                        lang: str, page_url: str = "") -> bytes:
-    page = _page(cert, sha256_hex(json_bytes), lang, page_url)
-    return attach(page, [(f"{cert.certificate_id}.json", json_bytes),
-                         (f"{cert.certificate_id}.json.sig", signature),
-                         ("station.pub.pem", public_pem)])
+    return _page(cert, sha256_hex(json_bytes), lang, page_url, [(f"{cert.certificate_id}.json", json_bytes),
+                                                                 (f"{cert.certificate_id}.json.sig", signature),
+                                                                 ("station.pub.pem", public_pem)])
 
 
 @dataclass(frozen=True)
@@ -462,6 +495,10 @@ class LotCounts:
 def render_lot_report(lot: str, organisation: str | None, donor: str | None, counts: LotCounts,
                       rows: Sequence[LotRow], lang: str, *, generated: str, station: str, key: str,
                       manifest_name: str) -> bytes:
+    # platypus (flowing tables) costs a tenth of a second of import that a certificate, drawn on a canvas, never needs
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
     t = functools.partial(tr, lang)
     fonts()
     buffer = io.BytesIO()
