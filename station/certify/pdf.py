@@ -32,7 +32,7 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from station import i18n
+from station import i18n, notes
 from station.certify.keys import sha256_hex
 from station.i18n import N_
 from station.inventory.verdict_text import describe
@@ -100,6 +100,7 @@ LABELS: dict[str, str] = {
     "short.cancelled": N_("CANCELLED"),
     "short.interrupted": N_("INTERRUPTED"),
     "reason": N_("Reason"),
+    "notes": N_("Notes"),
     "sec.media": N_("Medium"),
     "sec.sanitization": N_("Sanitization"),
     "sec.verification": N_("Verification"),
@@ -336,7 +337,7 @@ def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str,
     c.drawString(18 * mm, height - 42 * mm, printable(result_text + t(f"result.{cert.result}")))
     w = _Writer(c, height - 49 * mm, value_w=78 * mm)
     if cert.result_reason:
-        w.row(t("reason"), cert.result_reason, bold=True, color=RED)
+        w.row(t("reason"), notes.render(cert.result_reason, lang), bold=True, color=RED)
     m = cert.media
     serial = m.serial or unknown
     if not m.serial_trusted:
@@ -367,6 +368,9 @@ def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str,
         f"{e.op} @{e.offset} +{e.length}: {e.message}" for e in s.errors[:4]) + (
         f" (+{len(s.errors) - 4})" if len(s.errors) > 4 else "")
     w.row(t("errors"), errors, color=RED if s.errors else None)
+    if s.notes:  # a Purge's drive log can be long: the page shows the first few, the signed JSON has them all
+        w.row(t("notes"), "; ".join(notes.render(n, lang) for n in s.notes[:6]) + (
+            f" (+{len(s.notes) - 6})" if len(s.notes) > 6 else ""))
 
     v = cert.verification
     w.section(t("sec.verification"))
