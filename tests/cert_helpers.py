@@ -11,6 +11,7 @@ from station.certify.issue import issue
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.erase.jobs import EraseJob, IORange, JobState, Phase, Verification
 from station.inventory.dmi import HostIdentity
+from station.notes import Note
 from station.store.config import Settings
 from station.store.datadir import DataDir
 
@@ -46,9 +47,11 @@ def erased_job(job_id: str = "20250101T100000Z-0001", disk: Disk | None = None, 
 
 def failed_job(job_id: str = "20250101T120000Z-0002", disk: Disk | None = None) -> EraseJob:
     job = erased_job(job_id, disk or disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD, name="sdc", bay="3"))
+    reason = Note.of("erase.io-errors", count=1, op="write", length=4096, offset=4096 * 1000,
+                     message="Input/output error")
     return replace(job, state=JobState.FAILED, passes_done=0,
                    errors=[IORange("write", 4096 * 1000, 4096, 5, "Input/output error")],
-                   verification=None, failure="write error at 4096000: Input/output error")
+                   verification=None, failure=reason.text(), failure_note=reason)
 
 
 def settings() -> Settings:

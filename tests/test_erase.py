@@ -15,6 +15,7 @@ from station.erase import pattern
 from station.erase.blockio import throttled_opener
 from station.erase.engine import EraseRunner, Progress, VerifySpec, passes_for, sample_ranges
 from station.erase.jobs import EraseJob, JobState, Journal, Phase, new_job_id
+from station.notes import Note
 
 MIB = 1 << 20
 BLOCK = 4096
@@ -131,9 +132,10 @@ def test_cancel_and_abort_never_yield_erased(disk_dir: Path) -> None:
     runner.cancel()
     assert runner.run().state is JobState.CANCELLED and not runner.job.erased
     runner = EraseRunner(make_job(target), chunk=MIB)
-    runner.abort("device removed from bay 3")
+    runner.abort(Note.of("erase.drive-removed", devnode=str(target)))
     job = runner.run()
-    assert job.state is JobState.FAILED and job.failure == "device removed from bay 3"
+    assert job.state is JobState.FAILED and job.failure == f"drive removed ({target} disappeared)"
+    assert job.failure_note == Note.of("erase.drive-removed", devnode=str(target))
 
 
 def test_mismatches_found_by_both_verify_workers_are_reported_in_device_order(disk_dir: Path) -> None:
@@ -145,7 +147,7 @@ def test_mismatches_found_by_both_verify_workers_are_reported_in_device_order(di
                       chunk=4 * MIB, verify_chunk=MIB).run()
     assert job.state is JobState.FAILED and job.verification is not None
     assert job.verification.mismatch_offsets == [start + i * BLOCK for i in range(4)]
-    assert "4 block(s)" in " ".join(job.notes)
+    assert Note.of("erase.verify-mismatch", blocks=4, block_size=BLOCK) in job.notes
 
 
 def test_drive_pulled_while_verifying_fails_as_lost_not_as_bad_sectors(disk_dir: Path) -> None:

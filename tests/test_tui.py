@@ -135,7 +135,8 @@ async def test_hot_plugged_drive_appears_and_pulled_drive_fails_at_once(tmp_path
         assert status(app, slow.devnode).startswith("FAILED")
         await wait_for(pilot, lambda: app.rack.rows[slow.devnode].outcome is not None)
         job = app.rack.rows[slow.devnode].outcome.job  # type: ignore[union-attr]
-        assert job.state is JobState.FAILED and job.failure == "removed" and not job.erased
+        assert job.state is JobState.FAILED and job.failure == f"drive removed ({slow.devnode} disappeared)"
+        assert not job.erased
         assert status(app, slow.devnode) == "FAILED removed"
         source.push(DiskRemoved("sdh", late.devnode, None))  # an idle drive pulled: its row goes
         await wait_for(pilot, loaded(app, 1))

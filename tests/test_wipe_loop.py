@@ -132,7 +132,7 @@ def assert_caught(job: EraseJob) -> None:
     assert job.verification is not None and not job.verification.passed
     sector = 512  # a loop device's logical block: mismatches are located (and counted) per sector
     assert job.verification.mismatch_offsets == list(range(BAD[0], BAD[1], sector))[:16]
-    assert f"verification: {(BAD[1] - BAD[0]) // sector} block(s) of {sector} bytes" in " ".join(job.notes)
+    assert f"verification: {(BAD[1] - BAD[0]) // sector} block(s) of {sector} bytes" in " ".join(map(str, job.notes))
     assert "verification failed" in (job.failure or "")
 
 

@@ -25,10 +25,13 @@ from station.detect.disk import Disk, DiskKind
 from station.erase.jobs import EraseJob, JobState
 from station.hw import now_iso
 from station.inventory.dmi import HostIdentity
+from station.notes import Note, as_note
 from station.store.config import Settings
 from station.store.datadir import DataDir
 
-FORMAT = "station-certificate/1"
+# /2: notes and result_reason are coded (station.notes) so each reader reads them in their language; /1 records
+# (plain English strings) still validate, verify and render
+FORMAT = "station-certificate/2"
 HOST_OVERWRITE_METHODS = frozenset({"zero", "random", "random+zero", "one", "ones"})
 DESTROY_TECHNIQUES = ("shred", "disintegrate", "pulverize", "drill", "melt", "incinerate")
 HIDDEN_AREA_STATUSES = ("not-checked", "none", "removed", "present-not-erased")
@@ -114,7 +117,7 @@ class Sanitization:
     performed_by: Person
     post_sanitization_destination: str | None
     post_sanitization_classification: str | None
-    notes: tuple[str, ...]
+    notes: tuple[Note | str, ...]  # str only in a station-certificate/1 record
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ class Certificate:
     sequence: int
     kind: str  # "certificate" or "failure-report"
     result: str  # erased, destroyed, failed, cancelled, interrupted
-    result_reason: str | None
+    result_reason: Note | str | None  # None when erased; str only in a station-certificate/1 record
     issued_at: str
     language: str
     station: StationInfo
@@ -226,6 +229,8 @@ class IssuedCertificate:
 
 def _decode(tp: Any, value: Any) -> Any:
     """Rebuild nested frozen dataclasses from parsed JSON (already schema-checked)."""
+    if tp is Note or Note in typing.get_args(tp):  # a coded note, or the English string of a /1 record
+        return None if value is None else as_note(value)
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -283,43 +288,47 @@ def hidden_area_of(job: EraseJob) -> HiddenArea:
             return HiddenArea("not-checked", f"unrecognised hidden-area status {job.hidden_area!r}")
         return HiddenArea(job.hidden_area, job.hidden_area_detail)
     status, detail = "not-checked", job.hidden_area_detail
-    for note in job.notes:
-        if note.startswith("hidden-area:"):
+    for note in job.notes:  # only a job journaled before notes had codes carries these
+        if isinstance(note, str) and note.startswith("hidden-area:"):
             parts = note.split(":", 2)
             if parts[1] in HIDDEN_AREA_STATUSES:
                 status, detail = parts[1], (parts[2] if len(parts) > 2 else None)
     return HiddenArea(status, detail)
 
 
-def _nist_category(job: EraseJob) -> tuple[str, list[str]]:
+def _nist_category(job: EraseJob) -> tuple[str, list[Note]]:
     """Host overwrite is Clear on every medium (SP 800-88 Table A); never let it read as Purge."""
     category = job.nist_category.lower()
     if category not in ("clear", "purge"):
         raise CertificateError(f"job {job.job_id}: unknown NIST category {job.nist_category!r}")
     if category == "purge" and job.method in HOST_OVERWRITE_METHODS:
-        return "clear", [f"recorded as Clear: host overwrite ({job.method}) cannot be Purge"]
+        return "clear", [Note.of("cert.recorded-as-clear", method=job.method)]
     return category, []
 
 
-def result_of(job: EraseJob, hidden: HiddenArea) -> tuple[str, str | None]:
+def result_of(job: EraseJob, hidden: HiddenArea) -> tuple[str, list[Note]]:
+    """The result and why it is not "erased", first reason first (the record's result_reason; the others go to
+    its notes). A job journaled before reasons had codes gives its English words under cert.journal-text."""
     if not job.state.final:
         raise CertificateError(f"job {job.job_id} is {job.state.value}: no certificate for an unfinished job")
     if job.erased and hidden.status != "present-not-erased":
-        return "erased", None
+        return "erased", []
     result = FAILED_RESULTS[job.state]
     reasons = []
-    if job.failure:
-        reasons.append(job.failure)
+    if job.failure_note is not None:
+        reasons.append(job.failure_note)
+    elif job.failure:
+        reasons.append(Note.of("cert.journal-text", text=job.failure))
     if job.state is JobState.ERASED:  # the engine said erased but the proof is incomplete
         if job.passes_done != len(job.passes):
-            reasons.append(f"only {job.passes_done} of {len(job.passes)} passes ran")
+            reasons.append(Note.of("cert.passes-short", done=job.passes_done, total=len(job.passes)))
         if job.errors:
-            reasons.append(f"{len(job.errors)} I/O error range(s)")
+            reasons.append(Note.of("cert.error-ranges", count=len(job.errors)))
         if job.verification is None or not job.verification.passed:
-            reasons.append("verification did not pass")
+            reasons.append(Note.of("cert.verification-not-passed"))
     if hidden.status == "present-not-erased":
-        reasons.append("a hidden area (HPA/DCO) is present and was not erased")
-    return result, "; ".join(reasons) or result
+        reasons.append(Note.of("cert.hidden-area-present"))
+    return result, reasons or [Note.of("cert.not-erased", result=result)]
 
 
 def _method_details(job: EraseJob) -> str:
@@ -357,7 +366,9 @@ def build(job: EraseJob, settings: Settings, host_identity: HostIdentity | None,
           issued_at: str | None = None) -> Certificate:
     """The Certificate for a finished job; pure, so it is easy to test."""
     hidden = hidden_area_of(job)
-    result, reason = result_of(job, hidden)
+    result, reasons = result_of(job, hidden)
+    notes = [n if isinstance(n, Note) else Note.of("cert.journal-text", text=n) for n in job.notes
+             if not (isinstance(n, str) and n.startswith("hidden-area:"))]
     category, category_notes = _nist_category(job)
     issued = issued_at or now_iso()
     operator = person_of(settings.operator, settings.operator_title, settings)
@@ -377,11 +388,11 @@ def build(job: EraseJob, settings: Settings, host_identity: HostIdentity | None,
         errors=tuple(ErrorRange(e.op, e.offset, e.length, e.errno, e.message) for e in job.errors),
         performed_by=operator, post_sanitization_destination=settings.destination or None,
         post_sanitization_classification=None,
-        notes=tuple(n for n in job.notes if not n.startswith("hidden-area:")) + tuple(category_notes))
+        notes=(*notes, *category_notes, *reasons[1:]))
     return Certificate(
         format=FORMAT, certificate_id=certificate_id, sequence=sequence,
-        kind="certificate" if result == "erased" else "failure-report", result=result, result_reason=reason,
-        issued_at=issued, language=lang,
+        kind="certificate" if result == "erased" else "failure-report", result=result,
+        result_reason=reasons[0] if reasons else None, issued_at=issued, language=lang,
         station=StationInfo(settings.station_name or None, fingerprint, Tool(TOOL_NAME, __version__)),
         organisation=settings.organisation or None, operator=settings.operator or None,
         donor=settings.donor or None, lot=settings.lot or None, media=media_of(job.disk, host_identity, settings),
@@ -416,7 +427,7 @@ def build_destruction(disk: Disk, settings: Settings, host_identity: HostIdentit
         method_details=f"physical destruction ({technique}), attested by the operator",
         tool=Tool(TOOL_NAME, __version__), started_at=now, ended_at=now, bytes_total=disk.size_bytes,
         errors=(), performed_by=operator, post_sanitization_destination="recycling",
-        post_sanitization_classification=None, notes=(note,) if note else ())
+        post_sanitization_classification=None, notes=(Note.of("cert.operator-note", text=note),) if note else ())
     verification = VerificationRecord("visual", "visual", 0.0, 0, 0, True, None, (), operator)
     return Certificate(
         format=FORMAT, certificate_id=certificate_id, sequence=sequence, kind="certificate",

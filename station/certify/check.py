@@ -13,6 +13,7 @@ from pathlib import Path
 from station.certify import chain, keys
 from station.certify.certificate import schema_errors
 from station.certify.keys import sha256_hex
+from station.notes import Note, as_note
 from station.untrusted import JsonError, load_json
 
 
@@ -36,12 +37,16 @@ class Outcome:
     sha256: str | None = None
     link: chain.Link | None = None
     log: str | None = None  # what the registry's log says, when its proof was checked (station.store.logstate)
+    # why the record is not "erased" and its notes, as coded (station.notes) or, in a /1 record, English words
+    result_reason: Note | str | None = None
+    notes: list[Note | str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"file": str(self.path), "status": self.status.value, "reasons": self.reasons,
                 "certificate_id": self.certificate_id, "kind": self.kind, "result": self.result,
                 "serial": self.serial, "key_fingerprint": self.key_fingerprint, "pinned": self.pinned,
-                "sha256": self.sha256, "log": self.log}
+                "sha256": self.sha256, "log": self.log,
+                "result_reason": _note_json(self.result_reason), "notes": [_note_json(n) for n in self.notes]}
 
 
 def exit_code(outcomes: list[Outcome], chain_problems: list[str] | None = None) -> int:
@@ -106,6 +111,9 @@ def check_record(path: Path, data: bytes, signature: bytes | None, pinned: keys.
     claimed = _text(station.get("key_fingerprint")) if isinstance(station, dict) else None
     outcome.key_fingerprint = key.fingerprint if key else claimed
     outcome.reasons.extend(f"schema: {e}" for e in schema_errors(record)[:5])
+    if not outcome.reasons:  # well-formed: what it says may be shown, each reader in their language
+        outcome.result_reason = as_note(record["result_reason"]) if record.get("result_reason") else None
+        outcome.notes = [as_note(n) for n in (record.get("sanitization") or {}).get("notes", [])]
     if key is not None and claimed is not None and claimed != key.fingerprint:
         outcome.reasons.append(f"certificate names station key {claimed} but the key used is {key.fingerprint}")
     if not outcome.reasons:
@@ -118,6 +126,10 @@ def check_record(path: Path, data: bytes, signature: bytes | None, pinned: keys.
     if outcome.reasons:
         outcome.status = Status.INVALID
     return outcome
+
+
+def _note_json(note: Note | str | None) -> object:
+    return note.to_dict() if isinstance(note, Note) else note
 
 
 def _text(value: object) -> str | None:

@@ -9,11 +9,13 @@ import argparse
 import json
 import sys
 
+from station import i18n, notes
 from station.certify.certificate import DESTROY_TECHNIQUES, CertificateError, all_issued
 from station.certify.issue import issue_destruction
 from station.commands.common import datadir_from_args
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.i18n import _
+from station.notes import Note
 from station.store import config, logstate, outbox
 
 
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
                 "issued_at": cert.issued_at, "json": str(issued.json_path), "sha256": issued.sha256,
                 "pdf": str(issued.pdf_path) if issued.pdf_path.exists() else None, "upload": status,
                 "log_index": index, "inclusion_proof": proven,
+                "result_reason": reason.to_dict() if isinstance(reason := cert.result_reason, Note) else reason,
             }, sort_keys=True, ensure_ascii=False))
         else:
             pdf = str(issued.pdf_path) if issued.pdf_path.exists() else _("(no PDF)")
@@ -57,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
                 _("in log #{index}") if proven else _("log #{index}, proof pending")).format(index=index)
             print(f"{cert.certificate_id}  {_(cert.result):<11} {cert.media.serial or '-':<20} "
                   f"{cert.lot or '-':<12} {_(status):<8} {pdf}{log}")
+            if cert.result_reason is not None:
+                print(" " * 17 + _("reason: {reason}").format(reason=notes.render(cert.result_reason, i18n.language())))
     return 0
 
 

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from station import i18n, notes
 from station.certify import check as checks
 from station.certify import keys
 from station.certify.checkpoint import NoteError, Verifier
@@ -48,6 +49,15 @@ def _line(outcome: checks.Outcome) -> str:
             details=details, key=outcome.key_fingerprint, pin=pin)
     label = _("INVALID") if outcome.status is checks.Status.INVALID else _("UNREADABLE")
     return f"{label:<10} {outcome.path}: " + "; ".join(outcome.reasons)
+
+
+def _said(outcome: checks.Outcome) -> list[str]:
+    """What the record says beyond its result, in the reader's language: why not erased, its notes, the log."""
+    lines = []
+    if outcome.result_reason is not None:
+        lines.append(_("reason: {reason}").format(reason=notes.render(outcome.result_reason, i18n.language())))
+    lines.extend(_("note: {note}").format(note=notes.render(n, i18n.language())) for n in outcome.notes)
+    return [*lines, outcome.log] if outcome.log else lines
 
 
 def _log_verifier(args: argparse.Namespace) -> tuple[Verifier | None, str | None]:
@@ -134,8 +144,9 @@ def run(args: argparse.Namespace) -> int:
                   .format(chain=args.chain, n=len(chain_outcomes), head=head), file=sys.stderr)
     for outcome in outcomes:
         print(json.dumps(outcome.to_dict(), sort_keys=True) if args.json else _line(outcome))
-        if outcome.log and outcome.status is checks.Status.VALID and not args.json:
-            print(f"{'':<10} {outcome.log}")
+        if outcome.status is checks.Status.VALID and not args.json:
+            for line in _said(outcome):
+                print(f"{'':<10} {line}")
     for problem in problems:
         print(f"{_('HISTORY'):<10} {problem}", file=sys.stderr if args.json else sys.stdout)
     return checks.exit_code(outcomes, problems)

@@ -18,6 +18,7 @@ from station.erase.jobs import JobState, Phase
 from station.erase.plan import Execution
 from station.hw import Host
 from station.i18n import N_, _, ngettext
+from station.notes import Note
 from station.session import Outcome, Session
 
 # job states and phases in words (translated where shown; JSON keeps the values)
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         jobs = execution.wait()
     except KeyboardInterrupt:
-        execution.cancel_all("cancelled by the operator (Ctrl-C)")
+        execution.cancel_all(Note.of("erase.cancelled-by-operator"))
         jobs = execution.wait()
     finally:
         if monitor is not None:
@@ -100,7 +101,7 @@ def watch_removals(host: Host, execution: Execution, targets: list[str]) -> Hotp
 
     def on_event(event: hotplug.HotplugEvent) -> None:
         if isinstance(event, hotplug.DiskRemoved) and event.devnode:
-            execution.abort_device(event.devnode, f"drive removed ({event.devnode} disappeared)")
+            execution.abort_device(event.devnode, Note.of("erase.drive-removed", devnode=event.devnode))
 
     monitor.run_in_thread(on_event)
     return monitor

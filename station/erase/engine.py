@@ -31,6 +31,7 @@ from station.erase import pattern
 from station.erase.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
 from station.erase.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id
 from station.hw import Host, now_iso
+from station.notes import Note
 from station.notice import Notice
 
 CHUNK = 8 << 20
@@ -102,6 +103,10 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+def _stop_note(reason: Note | str) -> Note:
+    return reason if isinstance(reason, Note) else Note.of("erase.stopped", reason=reason)
+
+
 class DeviceLostError(Exception):
     pass
 
@@ -116,6 +121,10 @@ class Cancelled(Exception):
 
 class HiddenAreaLeft(Exception):
     """An HPA/DCO hides sectors the host cannot reach: erasing the rest would not erase the drive."""
+
+    def __init__(self, detail: str):
+        super().__init__(Note.of("erase.hidden-area-left", detail=detail).text())
+        self.detail = detail
 
 
 def passes_for(method: str, rounds: int = 1) -> list[str]:
@@ -255,7 +264,7 @@ class EraseRunner:
         self.seed = seed or secrets.token_bytes(32)
         self.verify = VerifySpec.parse(job.verify)
         self._stop = threading.Event()
-        self._stop_reason: str | None = None
+        self._stop_reason: Note | None = None
         self._stop_fails = False
         self._last_journal = 0.0
         self._rate_window: list[tuple[float, int]] = []
@@ -264,19 +273,20 @@ class EraseRunner:
         self._digests: WrittenDigests | None = None  # of the final pass, when it is random and verified in full
 
     # control, from any thread
-    def cancel(self, reason: str = "cancelled by the operator") -> None:
-        self._stop_reason, self._stop_fails = reason, False
+    def cancel(self, reason: Note | str | None = None) -> None:
+        """A face's own words (a str) are recorded as they are, under a code that says they were not translated."""
+        self._stop_reason, self._stop_fails = _stop_note(reason or Note.of("erase.cancelled-by-operator")), False
         self._stop.set()
 
-    def abort(self, reason: str) -> None:
+    def abort(self, reason: Note | str) -> None:
         """The device went away or must not be trusted any more: the job ends FAILED."""
-        self._stop_reason, self._stop_fails = reason, True
+        self._stop_reason, self._stop_fails = _stop_note(reason), True
         self._stop.set()
 
     def run(self) -> EraseJob:
         job = self.job
         job.state, job.phase = JobState.RUNNING, Phase.PREPARING
-        job.started, job.ended, job.failure = now_iso(), None, None
+        job.started, job.ended, job.failure, job.failure_note = now_iso(), None, None, None
         job.pid, job.boot_id = os.getpid(), current_boot_id()
         job.passes_done, job.errors, job.verification = 0, [], None
         self._digests = None
@@ -292,23 +302,25 @@ class EraseRunner:
             if target.size == 0:
                 raise DeviceLostError(f"{job.target} reports a size of 0 bytes (no medium?)")
             if not target.direct:
-                job.notes.append("O_DIRECT unsupported on this file's filesystem: buffered I/O with fsync")
+                job.notes.append(Note.of("erase.buffered-io"))
             self._save(force=True)
             self._execute(target)
         except HiddenAreaLeft as exc:
-            self._end(JobState.FAILED, str(exc))
+            self._end(JobState.FAILED, Note.of("erase.hidden-area-left", detail=exc.detail))
         except (ProtectedDeviceError, TargetBusyError) as exc:
-            self._end(JobState.FAILED, f"refused: {exc}")
+            self._end(JobState.FAILED, Note.of("erase.refused", detail=str(exc)))
         except DriveBusyError as exc:
-            self._end(JobState.FAILED, f"refused: {exc.notice.text()}")
+            self._end(JobState.FAILED, Note.of("erase.refused", detail=exc.notice.text()))
         except DeviceLostError as exc:
-            self._end(JobState.FAILED, f"device lost: {exc}")
-        except TooManyErrors as exc:
-            self._end(JobState.FAILED, str(exc))
+            self._end(JobState.FAILED, Note.of("erase.device-lost", detail=str(exc)))
+        except TooManyErrors:
+            self._end(JobState.FAILED, Note.of("erase.too-many-errors", count=MAX_ERROR_RANGES))
         except Cancelled:
-            self._end(JobState.FAILED if self._stop_fails else JobState.CANCELLED, self._stop_reason or "cancelled")
+            self._end(JobState.FAILED if self._stop_fails else JobState.CANCELLED,
+                      self._stop_reason or Note.of("erase.cancelled"))
         except OSError as exc:
-            self._end(JobState.FAILED, f"cannot use {job.target}: {exc.strerror or exc}")
+            self._end(JobState.FAILED, Note.of("erase.cannot-use", target=job.target,
+                                               detail=str(exc.strerror or exc)))
         finally:
             if target is not None:
                 target.close()
@@ -342,10 +354,8 @@ class EraseRunner:
 
         status, detail = hidden_area.prepare(self.host, disk)
         self.job.hidden_area, self.job.hidden_area_detail = status, detail
-        self.job.notes.append(f"hidden-area:{status}" + (f":{detail}" if detail else ""))
         if status == "present-not-erased":
-            raise HiddenAreaLeft(f"hidden area (HPA/DCO) could not be removed, its sectors would not be erased: "
-                                 f"{detail}")
+            raise HiddenAreaLeft(detail or "")
 
     # passes
     def _write_pass(self, target: BlockTarget, index: int, pat: pattern.Pattern) -> None:
@@ -499,8 +509,7 @@ class EraseRunner:
         self._in_parallel(work, check, size)
         result.passed = (mismatched[0] == 0 and not job.errors and result.bytes_verified == total)
         if mismatched[0]:
-            job.notes.append(f"verification: {mismatched[0]} block(s) of {target.block_size} bytes "
-                             "did not hold the expected pattern")
+            job.notes.append(Note.of("erase.verify-mismatch", blocks=mismatched[0], block_size=target.block_size))
 
     def _in_parallel(self, work: list[tuple[int, int]],
                      check: Callable[[tuple[int, int], Buffer, Buffer], None], size: int) -> None:
@@ -563,20 +572,22 @@ class EraseRunner:
         ver = job.verification
         if job.errors:
             first = job.errors[0]
-            self._end(JobState.FAILED, f"{len(job.errors)} I/O error range(s); first: {first.op} of "
-                      f"{first.length} bytes at byte {first.offset}: {first.message}")
+            self._end(JobState.FAILED, Note.of("erase.io-errors", count=len(job.errors), op=first.op,
+                                               length=first.length, offset=first.offset, message=first.message))
         elif ver is None or not ver.passed:
             where = ", ".join(str(o) for o in (ver.mismatch_offsets[:4] if ver else []))
-            self._end(JobState.FAILED, f"verification failed: data differs from the written pattern at byte(s) {where}")
+            self._end(JobState.FAILED, Note.of("erase.verify-failed", offsets=where))
         elif job.passes_done != len(job.passes):
-            self._end(JobState.FAILED, "not every pass completed")
+            self._end(JobState.FAILED, Note.of("erase.passes-incomplete"))
         else:
             self._end(JobState.ERASED, None)
 
-    def _end(self, state: JobState, failure: str | None, notice: Notice | None = None) -> None:
-        """`notice`: the failure as a code, when it has one, so each reader sees it in their language."""
+    def _end(self, state: JobState, failure: Note | None, notice: Notice | None = None) -> None:
+        """`failure` is the signed record's coded reason; `notice`, when given, says more to the technician on
+        screen (a frozen drive's advice) and is also the English text the journal keeps."""
         job = self.job
-        job.state, job.failure, job.ended = state, failure, now_iso()
+        job.state, job.failure_note, job.ended = state, failure, now_iso()
+        job.failure = (notice.text() if notice is not None else failure.text()) if failure is not None else None
         job.failure_notice = notice
         job.phase = Phase.DONE
         self._save(force=True)

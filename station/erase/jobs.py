@@ -18,6 +18,8 @@ from typing import Any
 
 from station.detect.disk import Disk
 from station.hw import now_iso
+from station.i18n import language
+from station.notes import Note, as_note, render
 from station.notice import Notice
 from station.store import atomic
 
@@ -90,9 +92,10 @@ class EraseJob:
     direct_io: bool = True
     errors: list[IORange] = field(default_factory=list)
     verification: Verification | None = None
-    failure: str | None = None  # the reason, in English words, when not erased (the signed record's text)
-    failure_notice: Notice | None = None  # the same reason as a code, when it has one: shown in the reader's language
-    notes: list[str] = field(default_factory=list)
+    failure: str | None = None  # the reason in English words when not erased, for logs and older readers
+    failure_note: Note | None = None  # the same reason as a code: what the signed record carries
+    failure_notice: Notice | None = None  # the reason as the technician's screen says it, with advice, when it has one
+    notes: list[Note | str] = field(default_factory=list)  # str: written by a Station before notes had codes
     pid: int | None = None
     boot_id: str | None = None
     restart_of: str | None = None
@@ -113,12 +116,16 @@ class EraseJob:
     def failure_text(self) -> str | None:
         """Why the job did not erase, in the current language when the reason is coded; a job recorded before
         reasons had codes shows its words as written."""
-        return self.failure_notice.translated() if self.failure_notice is not None else self.failure
+        if self.failure_notice is not None:
+            return self.failure_notice.translated()
+        return render(self.failure_note, language()) if self.failure_note is not None else self.failure
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["disk"] = self.disk.to_dict() if self.disk else None
         data["failure_notice"] = self.failure_notice.to_dict() if self.failure_notice else None
+        data["failure_note"] = self.failure_note.to_dict() if self.failure_note else None
+        data["notes"] = [n.to_dict() if isinstance(n, Note) else n for n in self.notes]
         return data
 
     @classmethod
@@ -131,6 +138,9 @@ class EraseJob:
         values["verification"] = Verification(**values["verification"]) if values.get("verification") else None
         notice = values.get("failure_notice")
         values["failure_notice"] = Notice.from_dict(notice) if isinstance(notice, dict) else None
+        note = values.get("failure_note")
+        values["failure_note"] = Note.from_dict(note) if isinstance(note, dict) else None
+        values["notes"] = [as_note(n) for n in values.get("notes") or []]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
 
@@ -179,7 +189,9 @@ class Journal:
         for job in self.all():
             if job.state is JobState.INTERRUPTED and job.ended is None:
                 job.ended = now_iso()
-                job.failure = job.failure or "interrupted: the station stopped (power loss or crash) mid-job"
+                if job.failure is None:
+                    job.failure_note = Note.of("erase.interrupted")
+                    job.failure = job.failure_note.text()
                 self.save(job)
                 changed.append(job)
         return changed

@@ -17,6 +17,8 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from station.notes import Note
+
 CHUNK = 16  # a marker survives if any 16-byte piece of it is still in place
 FAILURE_DATA_REMAINED = "device reported success but data remained"
 
@@ -52,7 +54,11 @@ class MarkerCheck:
 @dataclass(frozen=True)
 class MarkerVerdict:
     passed: bool
-    failure: str | None
+    reason: Note | None
+
+    @property
+    def failure(self) -> str | None:
+        return self.reason.text() if self.reason is not None else None
 
 
 def marker_block(seed: int, lba: int, block_size: int) -> bytes:
@@ -154,15 +160,13 @@ def judge(reported_success: bool, result: MarkerCheck) -> MarkerVerdict:
     """A Purge is proven only when the drive said success AND no marker survived."""
     if result.survivors:
         if reported_success:
-            return MarkerVerdict(False, f"{FAILURE_DATA_REMAINED} ({len(result.survivors)} of "
-                                        f"{result.checked} marker blocks intact)")
-        return MarkerVerdict(False, f"the drive reported failure and {len(result.survivors)} marker blocks "
-                                    "survived")
+            return MarkerVerdict(False, Note.of("purge.data-remained", survivors=len(result.survivors),
+                                                checked=result.checked))
+        return MarkerVerdict(False, Note.of("purge.failed-markers-survived", survivors=len(result.survivors)))
     if result.unreadable:
-        return MarkerVerdict(False, f"{len(result.unreadable)} marker blocks could not be read back: "
-                                    "erasure not proven")
+        return MarkerVerdict(False, Note.of("purge.markers-unreadable", count=len(result.unreadable)))
     if not reported_success:
-        return MarkerVerdict(False, "the drive did not report success")
+        return MarkerVerdict(False, Note.of("purge.no-success"))
     if result.checked == 0:
-        return MarkerVerdict(False, "no marker was checked")
+        return MarkerVerdict(False, Note.of("purge.no-marker-checked"))
     return MarkerVerdict(True, None)

@@ -27,6 +27,7 @@ from station.erase.purge.choose import TechniqueChoice
 from station.erase.purge.runner import SanitizeRunner
 from station.hw import Host
 from station.i18n import N_, _, ngettext
+from station.notes import Note
 from station.notice import Notice, define
 
 OVERWRITE_METHODS = tuple(pattern.METHODS)
@@ -255,14 +256,14 @@ class Execution:
     runners: dict[str, EraseRunner] = field(default_factory=dict)
     threads: list[threading.Thread] = field(default_factory=list)
 
-    def abort_device(self, devnode: str, reason: str) -> bool:
+    def abort_device(self, devnode: str, reason: Note | str) -> bool:
         runner = self.runners.get(devnode)
         if runner is None:
             return False
         runner.abort(reason)
         return True
 
-    def cancel(self, devnode: str, reason: str = "cancelled by the operator") -> bool:
+    def cancel(self, devnode: str, reason: Note | str | None = None) -> bool:
         """Stop one drive's job at the technician's request (it ends CANCELLED); False when none runs there."""
         runner = self.runners.get(devnode)
         if runner is None:
@@ -270,7 +271,7 @@ class Execution:
         runner.cancel(reason)
         return True
 
-    def cancel_all(self, reason: str = "cancelled by the operator") -> None:
+    def cancel_all(self, reason: Note | str | None = None) -> None:
         for runner in self.runners.values():
             runner.cancel(reason)
 

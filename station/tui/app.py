@@ -29,6 +29,7 @@ from station.erase.jobs import EraseJob, JobState, Phase
 from station.erase.plan import ErasePlan, Execution
 from station.hw import Host
 from station.i18n import _
+from station.notes import Note
 from station.session import Outcome, Session
 from station.store import config
 from station.tui.face import StationFace, StationScreen
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 TICK_S = 0.2
 BUSY_POLL_S = 2.0  # how often drives erased by another process (a CLI beside the TUI) are looked for
 REFUSED_POLL_S = 10.0  # how often the kernel log is read again for drives it refused (a hot-plugged twin)
-REMOVED = "removed"  # the reason recorded by the engine when a drive is pulled mid-job
+REMOVED = "removed"  # the row's word for a drive pulled mid-job (the engine records erase.drive-removed)
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ class StationApp(App[int]):
             row = rows.get(event.devnode)
             execution = self.executions.get(event.devnode)
             if execution is not None:
-                execution.abort_device(event.devnode, REMOVED)
+                execution.abort_device(event.devnode, Note.of("erase.drive-removed", devnode=event.devnode))
             if row is None:
                 return
             if row.busy:
@@ -380,7 +381,7 @@ class StationApp(App[int]):
             self.executions[action.target] = execution
             row = self.rack.rows.get(action.target)
             if row is not None and row.removed:
-                execution.abort_device(action.target, REMOVED)  # pulled between confirm and start
+                execution.abort_device(action.target, Note.of("erase.drive-removed", devnode=action.target))
 
     def _start_failed(self, plan: ErasePlan, message: str) -> None:
         for action in plan.runnable:

@@ -23,6 +23,7 @@ from station.erase.purge.capabilities import AtaSanitizeStatus, AtaSecurity, Pur
 from station.erase.purge.choose import TECHNIQUES, Technique, TechniqueChoice, frozen_for
 from station.hw import CommandResult, Host
 from station.i18n import N_
+from station.notes import Note
 from station.notice import Notice, define
 
 Progress = Callable[[float], None]
@@ -261,7 +262,7 @@ def _ata_security_erase(s: _Session, disk: Disk, technique: Technique, job: Eras
                 return
             s.say("the drive still has the temporary password of an earlier interrupted erase; reusing it")
         else:
-            job.notes.append(PASSWORD_NOTE + password)
+            job.notes.append(Note.of("purge.ata-password-set", password=password))
             res = s.run(["hdparm", "--user-master", "u", "--security-set-pass", password, dev])
             after = _security(s, dev)
             if _aborted(res) or after is None or not after.enabled:
@@ -293,7 +294,14 @@ def _ata_security_erase(s: _Session, disk: Disk, technique: Technique, job: Eras
 
 
 def _known_passwords(job: EraseJob) -> list[str]:
-    return [n[len(PASSWORD_NOTE):].split()[0] for n in job.notes if n.startswith(PASSWORD_NOTE)]
+    """From this job's notes; a job journaled before notes had codes holds the note as its English words."""
+    found = []
+    for note in job.notes:
+        if isinstance(note, Note) and note.code == "purge.ata-password-set":
+            found.append(str(note.params["password"]))
+        elif isinstance(note, str) and note.startswith(PASSWORD_NOTE) and note[len(PASSWORD_NOTE):].split():
+            found.append(note[len(PASSWORD_NOTE):].split()[0])
+    return found
 
 
 def _leave_unlocked(s: _Session, dev: str, password: str) -> None:

@@ -16,6 +16,7 @@ from station.erase.jobs import JobState, Phase, Verification
 from station.erase.purge import drive_commands as purge
 from station.erase.purge.capabilities import PurgeCapabilities
 from station.erase.purge.choose import TechniqueChoice
+from station.notes import Note
 from station.notice import Notice
 
 MARKER_COUNT = 32
@@ -48,13 +49,13 @@ class SanitizeRunner(EraseRunner):
         outcome = purge.run(self.host, job.disk, self.choice, job,
                             lambda fraction: self._emit(int(fraction * size), size), self._stop, caps=self.caps,
                              poll_interval=self.poll_interval)
-        job.notes.extend(outcome.messages)
+        job.notes.extend(Note.of("purge.drive-log", line=m) for m in outcome.messages)
         self._save(force=True)
         if outcome.cancelled:
             raise Cancelled()
         if outcome.frozen:
             reason = Notice.of("purge.frozen", advice=outcome.advice or Notice.of("purge.frozen-advice.fixed"))
-            self._end(JobState.FAILED, reason.text(), reason)
+            self._end(JobState.FAILED, Note.of("purge.frozen"), reason)
             return
         job.phase = Phase.VERIFYING
         self._emit(0, len(marker_set.lbas) * block)
@@ -67,4 +68,4 @@ class SanitizeRunner(EraseRunner):
         if verdict.passed:
             self._end(JobState.ERASED, None)
         else:
-            self._end(JobState.FAILED, verdict.failure)
+            self._end(JobState.FAILED, verdict.reason)
