@@ -14,12 +14,15 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from registry.core.models import Record, Station
 from registry.log import store
 from registry.pages.labels import KINDS, RESULTS, word
+from station import notes as station_notes
 from station.certify import check, keys, logentry, merkle
 from station.certify import checkpoint as notes
 from station.certify import pdf as station_pdf
@@ -44,6 +47,8 @@ class Report:
     status: list[str] = field(default_factory=list)  # chain-gap, chain-fork, revoked-station
     log_index: int | None = None
     checkpoint_size: int | None = None
+    reason: str = ""  # why the record is not "erased", and its notes: in the reader's language (station.notes)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def kind_text(self) -> str:
@@ -95,6 +100,13 @@ def _document_checks(outcome: check.Outcome, pinned: bool) -> list[Check]:
     ]
 
 
+def _said(outcome: check.Outcome) -> dict[str, Any]:
+    """The record's own reason and notes, rendered by the station's code in the page's language."""
+    lang = "fr" if (get_language() or "").startswith("fr") else "en"
+    return {"reason": station_notes.render(outcome.result_reason, lang),
+            "notes": [station_notes.render(n, lang) for n in outcome.notes]}
+
+
 def check_upload(document: bytes, signature: bytes | None, filename: str) -> Report:
     """A certificate PDF (carrying its JSON, signature and key) or a certificate JSON (+ its .sig)."""
     if len(document) > MAX_BYTES:
@@ -118,7 +130,7 @@ def check_upload(document: bytes, signature: bytes | None, filename: str) -> Rep
             if pinned is None and outcome.status is check.Status.VALID:
                 outcome.status = check.Status.INVALID
     report = Report(outcome.certificate_id, outcome.kind, outcome.result, outcome.serial,
-                    _document_checks(outcome, pinned is not None))
+                    _document_checks(outcome, pinned is not None), **_said(outcome))
     if outcome.certificate_id is None or outcome.sha256 is None:
         return report
     record = Record.objects.select_related("station").filter(record_id=outcome.certificate_id).first()
@@ -158,7 +170,7 @@ def check_stored(record_id: str) -> Report | None:
     with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
         outcome = check.check_record(Path(tmp) / f"{record_id}.json", data, bytes(record.signature), pinned, None)
     report = Report(record.record_id, outcome.kind or record.kind, outcome.result, outcome.serial,
-                    _document_checks(outcome, True))
+                    _document_checks(outcome, True), **_said(outcome))
     _registry_checks(record, report)
     return report
 

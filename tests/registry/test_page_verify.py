@@ -5,6 +5,7 @@ shows the stored record's status (chain gap, revoked station)."""
 from __future__ import annotations
 
 import datetime
+import html
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -74,3 +75,14 @@ def test_revoked_station_shows_on_its_records(world: World) -> None:
     world.station.save(update_fields=["revoked_at"])
     report = verification.check_stored(world.records["erased"].record_id)
     assert report is not None and "revoked-station" in report.status and not report.holds
+
+
+def test_failure_report_says_why_in_the_page_language(world: World) -> None:
+    """The record's coded reason is rendered by the station's own code (station.notes), in the reader's language."""
+    failed = world.station_lot.failed.pdf_path.read_bytes()
+    french = html.unescape(_post({"document": SimpleUploadedFile("f.pdf", failed)}, lang="fr"))
+    assert "1 plage(s) d'erreurs d'E/S ; première : write de 4096 octets à l'octet 4096000" in french
+    english = html.unescape(_post({"document": SimpleUploadedFile("f.pdf", failed)}, lang="en"))
+    assert "1 I/O error range(s); first: write of 4096 bytes at byte 4096000" in english
+    stored = verification.check_stored(world.station_lot.failed.certificate_id)
+    assert stored is not None and stored.reason.startswith("1 I/O error range(s)")
