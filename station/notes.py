@@ -46,7 +46,76 @@ TEMPLATES: dict[str, str] = {
     "purge.no-success": N_("the drive did not report success"),
     "purge.no-marker-checked": N_("no marker was checked"),
     "purge.ata-password-set": N_("ATA temporary user password set by Station: {password}"),
-    "purge.drive-log": N_("drive command log: {line}"),
+    # what the drive said to its own erase command, in order (station.erase.purge.drive_commands)
+    "drive.not-a-drive-command": N_("host overwrite is the erase engine's job, not a drive command"),
+    "drive.cancelled-before-sent": N_("cancelled before the command was sent"),
+    "drive.frozen-not-sent": N_("not sent: the drive is frozen"),
+    "drive.sanitize-frozen-not-sent": N_("not sent: SANITIZE is frozen (SD1)"),
+    "drive.ata-sanitize-resumed": N_("a sanitize was already in progress (resumed by the drive after a power cycle); "
+                                     "waiting for it. ATA does not say which sanitize it is: it is reported as the "
+                                     "requested one only if it succeeds"),
+    "drive.sanitize-refused": N_("the drive refused the SANITIZE command ({tool})"),
+    "drive.sanitize-accepted": N_("SANITIZE command accepted; the drive works in the background"),
+    "drive.sanitize-status-unreadable": N_("sanitize status unreadable ({tool})"),
+    "drive.ata-sanitize-failed": N_("the drive reports the sanitize operation FAILED"),
+    "drive.ata-sanitize-completed": N_("the drive reports: Last Sanitize Operation Completed Without Error"),
+    "drive.ata-sanitize-frozen": N_("the drive reports SANITIZE frozen"),
+    "drive.ata-sanitize-idle": N_("the drive is idle without reporting a completed sanitize"),
+    "drive.cancelled-while-sanitizing": N_("cancelled while the drive was sanitizing: the drive carries on by itself "
+                                           "(a sanitize cannot be stopped, and resumes after a power cycle); nothing "
+                                           "is certified"),
+    "drive.gave-up-waiting": N_("gave up waiting for the drive to finish; nothing is certified"),
+    "drive.no-ata-security": N_("the drive has no usable ATA security feature set"),
+    "drive.security-frozen-not-sent": N_("not sent: security is frozen"),
+    "drive.foreign-password": N_("the drive already has a user password that Station did not set: it cannot be "
+                                 "erased without it"),
+    "drive.password-reused": N_("the drive still has the temporary password of an earlier interrupted erase; "
+                                "reusing it"),
+    "drive.password-refused": N_("the drive did not accept the temporary password ({tool}; security enabled "
+                                 "afterwards)"),
+    "drive.password-refused-disabled": N_("the drive did not accept the temporary password ({tool}; security not "
+                                          "enabled afterwards)"),
+    "drive.security-erase-failed": N_("SECURITY ERASE UNIT failed or was interrupted ({tool})"),
+    "drive.security-erase-unknown": N_("SECURITY ERASE UNIT answered, but the drive's security state could not be "
+                                       "re-read"),
+    "drive.security-erase-did-not-run": N_("SECURITY ERASE UNIT exited 0 but the drive still has the password: the "
+                                           "erase did not run"),
+    "drive.security-erase-completed": N_("SECURITY ERASE UNIT completed; the drive cleared the password itself"),
+    "drive.security-unreadable": N_("could not re-read the security state; if the drive is locked, its password is "
+                                    "{password}"),
+    "drive.unlock-sent": N_("drive was left locked; unlock sent"),
+    "drive.unlock-failed": N_("drive was left locked; unlock failed: {tool}"),
+    "drive.disable-sent": N_("drive still had the temporary password; disable sent"),
+    "drive.disable-failed": N_("drive still had the temporary password; disable failed: {tool}"),
+    "drive.may-be-locked": N_("WARNING: the drive may still be locked/password-protected. Temporary user password: "
+                              "{password} (hdparm --user-master u --security-disable {password} {dev})"),
+    "drive.nvme-sanitize-resumed": N_("a sanitize (action {action}) was already running (resumed after a power "
+                                      "cycle); waiting"),
+    "drive.nvme-no-deallocate-refused": N_("the drive refuses No-Deallocate (SANICAP NDI): blocks will read as "
+                                           "deallocated"),
+    "drive.nvme-sanitize-refused": N_("the drive refused the Sanitize command ({tool})"),
+    "drive.nvme-sanitize-accepted": N_("Sanitize command accepted; the drive works in the background"),
+    "drive.nvme-sanitize-log-unreadable": N_("the sanitize log could not be read"),
+    "drive.nvme-sanitize-failed": N_("the drive reports the sanitize FAILED (SSTAT {sstat})"),
+    "drive.nvme-sanitize-other-action": N_("the sanitize log describes another action ({action}, expected "
+                                           "{expected})"),
+    "drive.nvme-sanitize-completed": N_("the drive reports the sanitize completed successfully (SSTAT {sstat})"),
+    "drive.nvme-sanitize-completed-global": N_("the drive reports the sanitize completed successfully (SSTAT "
+                                               "{sstat}, global data erased)"),
+    "drive.nvme-sanitize-none": N_("the sanitize log shows no operation (SSTAT {sstat})"),
+    "drive.nvme-format-all-namespaces": N_("FNA: Format applies to all {count} namespaces"),
+    "drive.nvme-format-failed": N_("Format NVM failed ({tool})"),
+    "drive.nvme-format-succeeded": N_("Format NVM (SES={ses}) reported success: {output}"),
+    "drive.nvme-crypto-format-unexpected": N_("the drive accepted a crypto-erase Format although FNA says it has "
+                                              "none: only the markers can tell what it did"),
+    "drive.scsi-resumed": N_("a SANITIZE or FORMAT UNIT was already in progress (the drive resumes it after a power "
+                             "cycle); waiting for it, then sending the requested command: SCSI does not say which one "
+                             "was running"),
+    "drive.scsi-refused": N_("the device refused {command} ({tool})"),
+    "drive.scsi-accepted": N_("{command} accepted; the device works in the background"),
+    "drive.scsi-not-ready": N_("the device is not ready after {command} ({tool})"),
+    "drive.scsi-ready": N_("{command}: the device reports no operation in progress and is ready"),
+    "drive.scsi-progress-unreadable": N_("the progress indication could not be read ({tool})"),
     # the certificate builder (station.certify.certificate)
     "cert.recorded-as-clear": N_("recorded as Clear: host overwrite ({method}) cannot be Purge"),
     "cert.passes-short": N_("only {done} of {total} passes ran"),

@@ -82,7 +82,7 @@ def test_ata_sanitize_failure_reported_by_drive() -> None:
     r = ata_sanitize_runner("synthetic-idle-completed", "synthetic-idle-completed", "synthetic-failed")
     r.on("hdparm --yes-i-know-what-i-am-doing --sanitize-block-erase /dev/sda", (0, "", ""))
     outcome, _ = run(r, "ata", "ata-sanitize-block")
-    assert not outcome.reported_success and any("FAILED" in m for m in outcome.messages)
+    assert not outcome.reported_success and any("FAILED" in m.text() for m in outcome.messages)
 
 
 def test_ata_sanitize_unsupported_as_qemu_answers() -> None:
@@ -99,7 +99,7 @@ def test_ata_sanitize_already_running_after_power_cycle_is_resumed() -> None:
                             "synthetic-in-progress-25pct", "synthetic-idle-completed")
     outcome, _ = run(r, "ata", "ata-sanitize-block")
     assert outcome.reported_success and not any("--sanitize-block-erase" in c for c in r.calls)
-    assert any("already in progress" in m for m in outcome.messages)
+    assert any("already in progress" in m.text() for m in outcome.messages)
 
 
 # ---------------------------------------------------------------- ATA SECURITY ERASE
@@ -141,7 +141,7 @@ def test_security_erase_exit_0_but_password_still_set_is_a_lie() -> None:
     r.on("--security-disable", (0, "", ""))
     r.on("--security-erase", (0, "", ""))
     outcome, _ = run(r, "ata", "ata-secure-erase", disk=make_disk(kind=DiskKind.HDD))
-    assert not outcome.reported_success and any("did not run" in m for m in outcome.messages)
+    assert not outcome.reported_success and any("did not run" in m.text() for m in outcome.messages)
     assert any("--security-disable" in c for c in r.calls) and outcome.security_left_enabled is False
 
 
@@ -169,7 +169,7 @@ def test_drive_left_locked_when_unlock_fails_says_so_with_password() -> None:
     j = job()
     outcome, _ = run(r, "ata", "ata-secure-erase", disk=make_disk(kind=DiskKind.HDD), j=j)
     assert outcome.security_left_locked is True and not outcome.reported_success
-    assert any(password_of(j) in m and "WARNING" in m for m in outcome.messages)
+    assert any(password_of(j) in m.text() and "WARNING" in m.text() for m in outcome.messages)
 
 
 def test_restart_reuses_password_recorded_by_interrupted_job() -> None:
@@ -188,7 +188,7 @@ def test_foreign_password_is_refused() -> None:
     r = security_runner(LOCKED)
     r.on("--security-erase", (0, "", ""))
     outcome, _ = run(r, "ata", "ata-secure-erase", disk=make_disk(kind=DiskKind.HDD))
-    assert not outcome.sent and any("did not set" in m for m in outcome.messages)
+    assert not outcome.sent and any("did not set" in m.text() for m in outcome.messages)
 
 
 def test_security_frozen_advice_rack_vs_laptop(tmp_path: Path) -> None:
@@ -221,7 +221,7 @@ def test_nvme_sanitize_block_with_progress_from_the_real_log() -> None:
     r.on("nvme sanitize /dev/nvme0n1 --sanact=2 --no-dealloc", (0, "", ""))
     outcome, seen = run(r, "nvme", "purge")
     assert outcome.reported_success and any(0.49 < f < 0.5 for f in seen)
-    assert any("global data erased" in m for m in outcome.messages)
+    assert any("global data erased" in m.text() for m in outcome.messages)
 
 
 def test_nvme_no_deallocate_omitted_when_drive_inhibits_it() -> None:
@@ -235,7 +235,7 @@ def test_nvme_sanitize_failure_from_log() -> None:
     r = nvme_runner(PM1733, "block-erase-done-0x101", "block-erase-done-0x101", "synthetic-crypto-erase-failed-0x3")
     r.on("nvme sanitize /dev/nvme0n1 --sanact=4 --no-dealloc", (0, "", ""))
     outcome, _ = run(r, "nvme", "nvme-sanitize-crypto")
-    assert not outcome.reported_success and any("FAILED" in m for m in outcome.messages)
+    assert not outcome.reported_success and any("FAILED" in m.text() for m in outcome.messages)
 
 
 def test_nvme_sanitize_not_advertised_is_refused_at_planning() -> None:
@@ -252,7 +252,7 @@ def test_nvme_sanitize_refused_like_qemu() -> None:
     r.on("nvme sanitize /dev/nvme0n1 --sanact=2 --no-dealloc", (1, "", "NVMe status: Invalid Command Opcode(0x4001)"))
     r.on("nvme sanitize /dev/nvme0n1 --sanact=2", (1, "", "NVMe status: Invalid Command Opcode(0x4001)"))
     outcome, _ = run(r, "nvme", "nvme-sanitize-block")
-    assert not outcome.reported_success and any("refused" in m for m in outcome.messages)
+    assert not outcome.reported_success and any("refused" in m.text() for m in outcome.messages)
 
 
 def test_nvme_sanitize_running_after_power_cycle_is_awaited_not_restarted() -> None:
@@ -305,7 +305,7 @@ def test_scsi_sanitize_not_ready_afterwards_is_not_success() -> None:
     r = scsi_runner(SG_IDLE, SG_87, SG_IDLE, ready=(3, "", "")).on(SANITIZE_BLOCK, (0, "", ""))
     outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
     assert not outcome.reported_success and outcome.sent and seen == pytest.approx([0.8749])
-    assert any("not ready" in m for m in outcome.messages)
+    assert any("not ready" in m.text() for m in outcome.messages)
 
 
 def test_scsi_operation_running_after_power_cycle_is_awaited_then_the_command_sent() -> None:
@@ -313,7 +313,7 @@ def test_scsi_operation_running_after_power_cycle_is_awaited_then_the_command_se
     outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
     assert outcome.reported_success and SANITIZE_BLOCK in r.calls
     assert r.calls.index(SANITIZE_BLOCK) > 2 and seen[:2] == pytest.approx([0.125, 0.8749])
-    assert any("already in progress" in m for m in outcome.messages)
+    assert any("already in progress" in m.text() for m in outcome.messages)
 
 
 def test_scsi_progress_unreadable_after_sending_is_not_success() -> None:
@@ -321,7 +321,7 @@ def test_scsi_progress_unreadable_after_sending_is_not_success() -> None:
     r.on("sg_format --format --quick --early /dev/sdb", (0, "", ""))
     outcome, _ = run(r, "scsi", "scsi-format-unit", disk=SCSI_DISK)
     assert not outcome.reported_success and outcome.sent
-    assert any("could not be read" in m and "No such device" in m for m in outcome.messages)
+    assert any("could not be read" in m.text() and "No such device" in m.text() for m in outcome.messages)
     assert "sg_turs /dev/sdb" not in r.calls
 
 
@@ -335,7 +335,7 @@ def test_scsi_sanitize_refused_is_never_success() -> None:
     r = scsi_runner(SG_IDLE).on(SANITIZE_BLOCK, (5, "", "Sanitize failed: Illegal request, Invalid opcode"))
     outcome, seen = run(r, "scsi", "scsi-sanitize-block", disk=SCSI_DISK)
     assert not outcome.reported_success and not outcome.sent and not seen
-    assert any("refused" in m for m in outcome.messages)
+    assert any("refused" in m.text() for m in outcome.messages)
 
 
 def test_cancel_while_scsi_sanitize_runs_is_not_success() -> None:

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from purge_helpers import ScriptedRunner, fixture, make_disk, security_variant
 
-from station import i18n
+from station import i18n, notes
 from station.detect.disk import DiskKind
 from station.erase.engine import Progress
 from station.erase.jobs import EraseJob, Phase
 from station.erase.purge.runner import SanitizeRunner
 from station.hw import Host
+from station.notes import Note
 from station.session import Session
 from station.store.datadir import DataDir
 
@@ -53,6 +54,10 @@ def test_nvme_format_job_is_verified_by_markers_and_labelled_clear(disk_dir: Pat
     assert job.hidden_area == "none"
     cert = json.loads(Path(str(outcome.certificate)).read_text())
     assert cert["result"] == "erased" and cert["sanitization"]["nist_category"] == "clear"
+    said = {"code": "drive.nvme-format-succeeded", "params": {"ses": 1, "output": "Success formatting namespace:1"}}
+    assert said in cert["sanitization"]["notes"]  # what the drive said, coded: each reader words it
+    assert notes.render(Note.from_dict(said), "fr") == \
+        "Format NVM (SES=1) a signalé un succès : Success formatting namespace:1"
 
 
 def test_lying_format_unit_ends_failed_with_data_remained(disk_dir: Path, datadir: DataDir) -> None:
@@ -68,7 +73,8 @@ def test_lying_format_unit_ends_failed_with_data_remained(disk_dir: Path, datadi
     assert not job.erased and job.state.value == "failed"
     assert (job.failure or "").startswith("device reported success but data remained")
     cert = json.loads(Path(str(outcome.certificate)).read_text())
-    assert cert["result"] != "erased"
+    assert cert["result"] != "erased" and cert["result_reason"]["code"] == "purge.data-remained"
+    assert cert["result_reason"]["params"]["survivors"] > 0
 
 
 def test_purge_without_drive_support_falls_back_to_clear_and_says_why(disk_dir: Path, datadir: DataDir) -> None:

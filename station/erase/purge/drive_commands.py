@@ -23,7 +23,7 @@ from station.erase.purge.capabilities import AtaSanitizeStatus, AtaSecurity, Pur
 from station.erase.purge.choose import TECHNIQUES, Technique, TechniqueChoice, frozen_for
 from station.hw import CommandResult, Host
 from station.i18n import N_
-from station.notes import Note
+from station.notes import Note, Param
 from station.notice import Notice, define
 
 Progress = Callable[[float], None]
@@ -58,7 +58,7 @@ class CommandRecord:
 class PurgeOutcome:
     technique: str
     reported_success: bool = False  # the drive's own answer; never "erased" by itself
-    messages: list[str] = field(default_factory=list)
+    messages: list[Note] = field(default_factory=list)
     commands: list[CommandRecord] = field(default_factory=list)
     started: float = 0.0
     ended: float = 0.0
@@ -92,8 +92,9 @@ class _Session:
                                                    res.stderr[-2000:], time.monotonic() - t0))
         return res
 
-    def say(self, message: str) -> None:
-        self.outcome.messages.append(message)
+    def say(self, code: str, **params: Param) -> None:
+        """What the drive said, as a coded note: it goes into the signed record's notes."""
+        self.outcome.messages.append(Note.of(code, **params))
 
 
 def _aborted(res: CommandResult) -> bool:
@@ -125,17 +126,17 @@ def run(host: Host, disk: Disk, choice: TechniqueChoice, job: EraseJob, progress
     session = _Session(host, outcome)
     try:
         if technique is Technique.HOST_OVERWRITE:
-            session.say("host overwrite is the erase engine's job, not a drive command")
+            session.say("drive.not-a-drive-command")
             return outcome
         if cancel.is_set():
             outcome.cancelled = True
-            session.say("cancelled before the command was sent")
+            session.say("drive.cancelled-before-sent")
             return outcome
         caps = caps or capabilities.probe(host, disk)
         if frozen_for(caps, technique):
             outcome.frozen = True
             outcome.advice = frozen_advice(host, disk)
-            session.say("not sent: the drive is frozen. " + outcome.advice.text())
+            session.say("drive.frozen-not-sent")
             return outcome
         family = TECHNIQUES[technique].family
         runner = {
@@ -169,18 +170,17 @@ def _ata_sanitize(s: _Session, disk: Disk, technique: Technique, job: EraseJob, 
     if report is not None and report.state is AtaSanitizeStatus.FROZEN:
         s.outcome.frozen = True
         s.outcome.advice = frozen_advice(s.host, disk)
-        s.say("not sent: SANITIZE is frozen (SD1). " + s.outcome.advice.text())
+        s.say("drive.sanitize-frozen-not-sent")
         return
     if report is not None and report.state is AtaSanitizeStatus.IN_PROGRESS:
-        s.say("a sanitize was already in progress (resumed by the drive after a power cycle); waiting for it. "
-              "ATA does not say which sanitize it is: it is reported as the requested one only if it succeeds")
+        s.say("drive.ata-sanitize-resumed")
     else:
         res = s.run(["hdparm", YES, *_ATA_SANITIZE_ARGS[technique], dev], timeout=600.0)
         if _aborted(res):
-            s.say(f"the drive refused the SANITIZE command ({_tail(res)})")
+            s.say("drive.sanitize-refused", tool=_tail(res))
             return
         s.outcome.sent = True
-        s.say("SANITIZE command accepted; the drive works in the background")
+        s.say("drive.sanitize-accepted")
     _poll_ata(s, dev, progress, cancel, interval, max_wait)
 
 
@@ -192,25 +192,25 @@ def _poll_ata(s: _Session, dev: str, progress: Progress, cancel: threading.Event
         res = s.run(["hdparm", "--sanitize-status", dev])
         report = capabilities.parse_hdparm_sanitize_status(res.stdout) if res.ok else None
         if report is None:
-            s.say(f"sanitize status unreadable ({_tail(res)})")
+            s.say("drive.sanitize-status-unreadable", tool=_tail(res))
             return
         if report.state is AtaSanitizeStatus.IN_PROGRESS:
             if report.fraction is not None:
                 progress(min(report.fraction, 0.999))
         elif report.state is AtaSanitizeStatus.FAILED or report.last_failed:
-            s.say("the drive reports the sanitize operation FAILED")
+            s.say("drive.ata-sanitize-failed")
             return
         elif report.last_completed_ok or report.state is AtaSanitizeStatus.SUCCEEDED:
             s.outcome.reported_success = True
-            s.say("the drive reports: Last Sanitize Operation Completed Without Error")
+            s.say("drive.ata-sanitize-completed")
             return
         elif report.state is AtaSanitizeStatus.FROZEN:
-            s.say("the drive reports SANITIZE frozen")
+            s.say("drive.ata-sanitize-frozen")
             return
         else:
             idle_without_result += 1
             if idle_without_result >= 3:
-                s.say("the drive is idle without reporting a completed sanitize")
+                s.say("drive.ata-sanitize-idle")
                 return
         if _wait(s, cancel, interval, deadline):
             return
@@ -220,11 +220,10 @@ def _wait(s: _Session, cancel: threading.Event, interval: float, deadline: float
     """Sleep one poll interval; True when polling must stop (cancelled or too long)."""
     if cancel.wait(interval):
         s.outcome.cancelled = True
-        s.say("cancelled while the drive was sanitizing: the drive carries on by itself (a sanitize cannot be "
-              "stopped, and resumes after a power cycle); nothing is certified")
+        s.say("drive.cancelled-while-sanitizing")
         return True
     if time.monotonic() > deadline:
-        s.say("gave up waiting for the drive to finish; nothing is certified")
+        s.say("drive.gave-up-waiting")
         return True
     return False
 
@@ -244,12 +243,12 @@ def _ata_security_erase(s: _Session, disk: Disk, technique: Technique, job: Eras
     dev = disk.devnode
     sec = _security(s, dev)
     if sec is None or not sec.supported:
-        s.say("the drive has no usable ATA security feature set")
+        s.say("drive.no-ata-security")
         return
     if sec.frozen:
         s.outcome.frozen = True
         s.outcome.advice = frozen_advice(s.host, disk)
-        s.say("not sent: security is frozen. " + s.outcome.advice.text())
+        s.say("drive.security-frozen-not-sent")
         return
     enhanced = technique is Technique.ATA_SECURE_ERASE_ENHANCED
     known = _known_passwords(job)
@@ -257,17 +256,16 @@ def _ata_security_erase(s: _Session, disk: Disk, technique: Technique, job: Eras
     try:
         if sec.enabled or sec.locked:
             if not known:
-                s.say("the drive already has a user password that Station did not set: it cannot be erased "
-                      "without it")
+                s.say("drive.foreign-password")
                 return
-            s.say("the drive still has the temporary password of an earlier interrupted erase; reusing it")
+            s.say("drive.password-reused")
         else:
             job.notes.append(Note.of("purge.ata-password-set", password=password))
             res = s.run(["hdparm", "--user-master", "u", "--security-set-pass", password, dev])
             after = _security(s, dev)
             if _aborted(res) or after is None or not after.enabled:
-                s.say(f"the drive did not accept the temporary password ({_tail(res)}; security "
-                      f"{'enabled' if after and after.enabled else 'not enabled'} afterwards)")
+                s.say("drive.password-refused" if after and after.enabled else "drive.password-refused-disabled",
+                      tool=_tail(res))
                 return
         minutes = sec.enhanced_erase_minutes if enhanced else sec.erase_minutes
         estimate = (minutes or 120) * 60.0
@@ -281,14 +279,14 @@ def _ata_security_erase(s: _Session, disk: Disk, technique: Technique, job: Eras
             ticker.stop()
         after = _security(s, dev)
         if _aborted(res):
-            s.say(f"SECURITY ERASE UNIT failed or was interrupted ({_tail(res)})")
+            s.say("drive.security-erase-failed", tool=_tail(res))
         elif after is None:
-            s.say("SECURITY ERASE UNIT answered, but the drive's security state could not be re-read")
+            s.say("drive.security-erase-unknown")
         elif after.enabled:
-            s.say("SECURITY ERASE UNIT exited 0 but the drive still has the password: the erase did not run")
+            s.say("drive.security-erase-did-not-run")
         else:
             s.outcome.reported_success = True
-            s.say("SECURITY ERASE UNIT completed; the drive cleared the password itself")
+            s.say("drive.security-erase-completed")
     finally:
         _leave_unlocked(s, dev, password)
 
@@ -310,20 +308,25 @@ def _leave_unlocked(s: _Session, dev: str, password: str) -> None:
     if sec is None:
         s.outcome.security_left_enabled = None
         s.outcome.security_left_locked = None
-        s.say(f"could not re-read the security state; if the drive is locked, its password is {password}")
+        s.say("drive.security-unreadable", password=password)
         return
     if sec.locked:
         res = s.run(["hdparm", "--user-master", "u", "--security-unlock", password, dev])
-        s.say(f"drive was left locked; unlock {'sent' if res.ok else 'failed: ' + _tail(res)}")
+        if res.ok:
+            s.say("drive.unlock-sent")
+        else:
+            s.say("drive.unlock-failed", tool=_tail(res))
     if sec.enabled or sec.locked:
         res = s.run(["hdparm", "--user-master", "u", "--security-disable", password, dev])
-        s.say(f"drive still had the temporary password; disable {'sent' if res.ok else 'failed: ' + _tail(res)}")
+        if res.ok:
+            s.say("drive.disable-sent")
+        else:
+            s.say("drive.disable-failed", tool=_tail(res))
         sec = _security(s, dev)
     s.outcome.security_left_enabled = None if sec is None else sec.enabled
     s.outcome.security_left_locked = None if sec is None else sec.locked
     if sec is None or sec.enabled or sec.locked:
-        s.say(f"WARNING: the drive may still be locked/password-protected. Temporary user password: {password} "
-              f"(hdparm --user-master u --security-disable {password} {dev})")
+        s.say("drive.may-be-locked", password=password, dev=dev)
 
 
 class _Ticker:
@@ -363,7 +366,7 @@ def _nvme_sanitize(s: _Session, disk: Disk, technique: Technique, job: EraseJob,
     deadline = time.monotonic() + max_wait
     log = _nvme_log(s, dev)
     if log is not None and log.state is SanitizeState.IN_PROGRESS:
-        s.say(f"a sanitize (action {log.sanact}) was already running (resumed after a power cycle); waiting")
+        s.say("drive.nvme-sanitize-resumed", action=log.sanact)
         if not _poll_nvme(s, dev, progress, cancel, interval, deadline, log.sanact):
             return
         if log.sanact == sanact:
@@ -372,15 +375,15 @@ def _nvme_sanitize(s: _Session, disk: Disk, technique: Technique, job: EraseJob,
     if caps.nvme is None or caps.nvme.no_deallocate_allowed:
         argv.append("--no-dealloc")
     else:
-        s.say("the drive refuses No-Deallocate (SANICAP NDI): blocks will read as deallocated")
+        s.say("drive.nvme-no-deallocate-refused")
     if technique is Technique.NVME_SANITIZE_OVERWRITE:
         argv += ["--owpass=1", "--ovrpat=0"]
     res = s.run(argv, timeout=600.0)
     if _aborted(res):
-        s.say(f"the drive refused the Sanitize command ({_tail(res)})")
+        s.say("drive.nvme-sanitize-refused", tool=_tail(res))
         return
     s.outcome.sent = True
-    s.say("Sanitize command accepted; the drive works in the background")
+    s.say("drive.nvme-sanitize-accepted")
     _poll_nvme(s, dev, progress, cancel, interval, deadline, sanact)
 
 
@@ -390,23 +393,23 @@ def _poll_nvme(s: _Session, dev: str, progress: Progress, cancel: threading.Even
     while True:
         log = _nvme_log(s, dev)
         if log is None:
-            s.say("the sanitize log could not be read")
+            s.say("drive.nvme-sanitize-log-unreadable")
             return False
         if log.state is SanitizeState.IN_PROGRESS:
             progress(min(log.fraction, 0.999))
         elif log.state is SanitizeState.FAILED:
-            s.say(f"the drive reports the sanitize FAILED (SSTAT {log.sstat:#x})")
+            s.say("drive.nvme-sanitize-failed", sstat=f"{log.sstat:#x}")
             return True
         elif log.state in (SanitizeState.SUCCEEDED, SanitizeState.SUCCEEDED_NO_DEALLOCATE):
             if log.sanact != sanact:
-                s.say(f"the sanitize log describes another action ({log.sanact}, expected {sanact})")
+                s.say("drive.nvme-sanitize-other-action", action=log.sanact, expected=sanact)
                 return True
             s.outcome.reported_success = True
-            s.say(f"the drive reports the sanitize completed successfully (SSTAT {log.sstat:#x}"
-                  + (", global data erased" if log.global_data_erased else "") + ")")
+            s.say("drive.nvme-sanitize-completed-global" if log.global_data_erased else
+                  "drive.nvme-sanitize-completed", sstat=f"{log.sstat:#x}")
             return True
         else:
-            s.say(f"the sanitize log shows no operation (SSTAT {log.sstat:#x})")
+            s.say("drive.nvme-sanitize-none", sstat=f"{log.sstat:#x}")
             return True
         if _wait(s, cancel, interval, deadline):
             return False
@@ -416,17 +419,16 @@ def _nvme_format(s: _Session, disk: Disk, technique: Technique, job: EraseJob, p
                  cancel: threading.Event, interval: float, max_wait: float, caps: PurgeCapabilities) -> None:
     ses = 2 if technique is Technique.NVME_FORMAT_CRYPTO else 1
     if caps.nvme and caps.nvme.namespaces and caps.nvme.namespaces > 1 and caps.nvme.format_all_namespaces:
-        s.say(f"FNA: Format applies to all {caps.nvme.namespaces} namespaces")
+        s.say("drive.nvme-format-all-namespaces", count=caps.nvme.namespaces)
     s.outcome.sent = True
     res = s.run(["nvme", "format", disk.devnode, f"--ses={ses}", "--force"], timeout=min(max_wait, 6 * 3600.0))
     if _aborted(res):
-        s.say(f"Format NVM failed ({_tail(res)})")
+        s.say("drive.nvme-format-failed", tool=_tail(res))
         return
     s.outcome.reported_success = True
-    s.say(f"Format NVM (SES={ses}) reported success: {res.stdout.strip().splitlines()[-1:] or ''}")
+    s.say("drive.nvme-format-succeeded", ses=ses, output=" ".join(res.stdout.strip().splitlines()[-1:]))
     if ses == 2 and caps.nvme and not caps.nvme.format_crypto_erase:
-        s.say("the drive accepted a crypto-erase Format although FNA says it has none: only the markers "
-              "can tell what it did")
+        s.say("drive.nvme-crypto-format-unexpected")
 
 
 # ---------------------------------------------------------------- SCSI
@@ -457,26 +459,25 @@ def _scsi(s: _Session, disk: Disk, technique: Technique, job: EraseJob, progress
     deadline = time.monotonic() + max_wait
     running, _ = _scsi_progress(s, dev)
     if running is not None and running.in_progress:
-        s.say("a SANITIZE or FORMAT UNIT was already in progress (the drive resumes it after a power cycle); "
-              "waiting for it, then sending the requested command: SCSI does not say which one was running")
+        s.say("drive.scsi-resumed")
         if running.fraction is not None:
             progress(min(running.fraction, 0.999))
         if not _poll_scsi(s, dev, progress, cancel, interval, deadline):
             return
     res = s.run([*_SCSI_ARGS[technique], dev], timeout=600.0)
     if _aborted(res):
-        s.say(f"the device refused {technique.value} ({_tail(res)})")
+        s.say("drive.scsi-refused", command=technique.value, tool=_tail(res))
         return
     s.outcome.sent = True
-    s.say(f"{technique.value} accepted; the device works in the background")
+    s.say("drive.scsi-accepted", command=technique.value)
     if not _poll_scsi(s, dev, progress, cancel, interval, deadline):
         return
     ready = s.run(["sg_turs", dev])
     if not ready.ok:
-        s.say(f"the device is not ready after {technique.value} ({_tail(ready)})")
+        s.say("drive.scsi-not-ready", command=technique.value, tool=_tail(ready))
         return
     s.outcome.reported_success = True
-    s.say(f"{technique.value}: the device reports no operation in progress and is ready")
+    s.say("drive.scsi-ready", command=technique.value)
 
 
 def _poll_scsi(s: _Session, dev: str, progress: Progress, cancel: threading.Event, interval: float,
@@ -485,7 +486,7 @@ def _poll_scsi(s: _Session, dev: str, progress: Progress, cancel: threading.Even
     while True:
         report, res = _scsi_progress(s, dev)
         if report is None:
-            s.say(f"the progress indication could not be read ({_tail(res)})")
+            s.say("drive.scsi-progress-unreadable", tool=_tail(res))
             return False
         if not report.in_progress:
             return True

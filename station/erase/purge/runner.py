@@ -49,7 +49,7 @@ class SanitizeRunner(EraseRunner):
         outcome = purge.run(self.host, job.disk, self.choice, job,
                             lambda fraction: self._emit(int(fraction * size), size), self._stop, caps=self.caps,
                              poll_interval=self.poll_interval)
-        job.notes.extend(Note.of("purge.drive-log", line=m) for m in outcome.messages)
+        job.notes.extend(outcome.messages)
         self._save(force=True)
         if outcome.cancelled:
             raise Cancelled()
