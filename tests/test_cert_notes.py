@@ -74,6 +74,11 @@ def test_engine_notes_are_signed_as_codes_with_parameters(disk_dir: Path, tmp_pa
     outcome = verify_file(issued.json_path, keys.load_public(keys.public_path(DataDir(tmp_path / "fr",
                                                                                       "option")).read_bytes()))
     assert outcome.status is Status.VALID and outcome.result_reason == Note.from_dict(data["result_reason"])
+    i18n.set_language("fr")
+    try:  # the TUI's rack and `station jobs` say why in the technician's language
+        assert (job.failure_text() or "").startswith("échec de la vérification : les données diffèrent")
+    finally:
+        i18n.set_language("en")
 
 
 @needs_poppler
