@@ -66,7 +66,9 @@ class Appended:
     checkpoint: Checkpoint
 
 
-def _lock() -> None:
+def lock() -> None:
+    """Take the append lock until the transaction ends; also what writers of data derived from the log's
+    records take (registry.lots.devices), so they never work from two different snapshots at once."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
 
@@ -93,7 +95,7 @@ def append(entry: bytes) -> Appended:
     """Append one entry and sign the new tree head; the caller's transaction commits both (or neither)."""
     if not connection.in_atomic_block:
         raise LogError("append must run inside the record's transaction")
-    _lock()
+    lock()
     last = latest()
     index = _check_head(last)
     leaf = merkle.leaf_hash(entry)
@@ -114,7 +116,7 @@ def append(entry: bytes) -> Appended:
 def ensure_checkpoint() -> Checkpoint:
     """The latest checkpoint, after checking it against the stored tree; signs the empty tree of a new log."""
     with transaction.atomic():
-        _lock()
+        lock()
         last = latest()
         _check_head(last)
         if last is None:

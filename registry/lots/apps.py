@@ -10,4 +10,4 @@ class LotsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from registry.lots import signals  # noqa: F401  (connects the facts projection to new records)
+        from registry.lots import signals  # noqa: F401  (facts and device rows follow records and revocations)

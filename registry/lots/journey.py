@@ -87,8 +87,14 @@ class Device:
         return self.stage is Stage.BLOCKED or bool(self.flags)
 
 
-def _drive_key(facts: Facts) -> str:
+def drive_key(facts: Facts) -> str:
+    """The device key of a certificate's drive: its serial, or the certificate itself when it names none."""
     return f"drive:{facts.drive_serial}" if facts.drive_serial else f"cert:{facts.record_id}"
+
+
+def machine_key(facts: Facts) -> str:
+    """The device key of an audited machine: its serial (a machine audited twice is one device), or the audit."""
+    return f"machine:{facts.machine_serial or facts.record_id}"
 
 
 def _steps(certs: list[Entry]) -> DriveStep:
@@ -123,11 +129,11 @@ def journeys(entries: Iterable[Entry]) -> list[Device]:
         if entry.facts.kind == "audit":
             audits.append(entry)
         else:
-            by_drive.setdefault(_drive_key(entry.facts), []).append(entry)
+            by_drive.setdefault(drive_key(entry.facts), []).append(entry)
     # a machine audited twice is one device: its newest audit speaks for it
     machines: dict[str, Entry] = {}
     for entry in sorted(audits, key=lambda e: (e.facts.issued_at, e.facts.record_id)):
-        machines[f"machine:{entry.facts.machine_serial or entry.facts.record_id}"] = entry
+        machines[machine_key(entry.facts)] = entry
     by_host: dict[str, list[str]] = {}
     for key, certs in by_drive.items():
         for cert in certs:
@@ -138,17 +144,18 @@ def journeys(entries: Iterable[Entry]) -> list[Device]:
     for key, audit in machines.items():
         f = audit.facts
         keys = [f"drive:{s}" for s in f.disk_serials]
-        for serial in {f.machine_serial, f.label_serial} - {None}:
-            keys += by_host.get(str(serial), [])
+        for serial in dict.fromkeys((f.machine_serial, f.label_serial)):  # in this order, every process alike
+            if serial:
+                keys += by_host.get(serial, [])
         drives: list[DriveStep] = []
-        for drive_key in dict.fromkeys(keys):
-            if drive_key in claimed:
+        for dkey in dict.fromkeys(keys):
+            if dkey in claimed:
                 continue
-            if drive_key in by_drive:
-                claimed.add(drive_key)
-                drives.append(_steps(by_drive[drive_key]))
+            if dkey in by_drive:
+                claimed.add(dkey)
+                drives.append(_steps(by_drive[dkey]))
             else:
-                serial = drive_key.removeprefix("drive:")
+                serial = dkey.removeprefix("drive:")
                 drives.append(DriveStep(serial, None, "pending", None, None, None, None, 0))
         steps = tuple(drives)
         stage, outcome = _stage_outcome(f.verdict, True, steps)
@@ -156,11 +163,11 @@ def journeys(entries: Iterable[Entry]) -> list[Device]:
             else audit.flags
         devices.append(Device(key, f.machine_serial, f.label_serial, f.machine_model, f.record_id, audit.ref,
                               f.verdict, steps, stage, outcome, flags))
-    for drive_key in sorted(set(by_drive) - claimed):
-        step = _steps(by_drive[drive_key])
-        host = by_drive[drive_key][-1].facts.host_serial
+    for dkey in sorted(set(by_drive) - claimed):
+        step = _steps(by_drive[dkey])
+        host = by_drive[dkey][-1].facts.host_serial
         stage, outcome = _stage_outcome(None, False, (step,))
-        devices.append(Device(drive_key, host, None, None, None, None, None, (step,), stage, outcome, step.flags))
+        devices.append(Device(dkey, host, None, None, None, None, None, (step,), stage, outcome, step.flags))
     return devices
 
 

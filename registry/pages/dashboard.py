@@ -1,8 +1,9 @@
-"""The programme's figures, aggregated in PostgreSQL (never by loading records), for the user's scope.
+"""The programme's figures, aggregated in PostgreSQL over the device rows (never by loading records), for the
+user's scope.
 
 Devices received come from the lots (what donors handed over, by the month received); machines audited and
-their verdict come from audit records (a machine audited twice counts once, by its serial); drives come from
-certificates (a drive certified twice counts once, by its newest result).
+their verdict from each device's newest audit (a machine audited twice in a lot counts once); drives from each
+drive's newest certificate (a drive certified twice in a lot counts once, by its newest result).
 """
 
 from __future__ import annotations
@@ -57,35 +58,31 @@ class Figures:
 
 
 def _scope_sql(scope: Scope) -> tuple[str, list[int]]:
-    """A WHERE clause over (r: core_record, s: core_station) limiting rows to the scope."""
+    """A WHERE clause over d (lots_lotdevice) limiting rows to the scope."""
     if scope.role is Role.COORDINATOR:
         return "TRUE", []
     if scope.role is Role.REFURBISHER and scope.organisation is not None:
-        return "s.organisation_id = %s", [scope.organisation.pk]
+        return "d.organisation_id = %s", [scope.organisation.pk]
     if scope.role is Role.DONOR and scope.organisation is not None:
-        return ("EXISTS (SELECT 1 FROM lots_lot l WHERE l.donor_id = %s AND l.refurbisher_id = s.organisation_id "
-                "AND l.reference = r.lot_reference)"), [scope.organisation.pk]
+        return ("EXISTS (SELECT 1 FROM lots_lot l WHERE l.donor_id = %s AND l.refurbisher_id = d.organisation_id "
+                "AND l.reference = d.lot_reference)"), [scope.organisation.pk]
     return "FALSE", []
 
 
-# newest audit per (organisation, machine) and newest certificate per (organisation, drive), then counted
+# over the device rows (registry.lots.devices): audited machines by refurbisher, month and verdict (a machine's
+# newest audit speaks for it), drives by refurbisher (each drive's newest certificate), drives erased by month
 _SQL = """
-WITH facts AS (
-    SELECT f.*, s.organisation_id AS org, r.record_id AS rid
-    FROM lots_recordfacts f JOIN core_record r ON r.id = f.record_id JOIN core_station s ON s.id = r.station_id
-    WHERE {where}
-), machines AS (
-    SELECT DISTINCT ON (org, COALESCE(NULLIF(machine_serial, ''), rid)) org, verdict, issued_month
-    FROM facts WHERE kind = 'audit'
-    ORDER BY org, COALESCE(NULLIF(machine_serial, ''), rid), issued_at DESC
-), drives AS (
-    SELECT DISTINCT ON (org, COALESCE(NULLIF(drive_serial, ''), rid)) org, result, issued_month
-    FROM facts WHERE kind = 'certificate'
-    ORDER BY org, COALESCE(NULLIF(drive_serial, ''), rid), issued_at DESC
+WITH d AS MATERIALIZED (
+    SELECT d.organisation_id AS org, d.audit_id, d.audit_month, d.verdict, d.drives_done, d.drives_failed,
+           d.erased_months
+    FROM lots_lotdevice d WHERE {where}
 )
-SELECT 'm' AS what, org, issued_month, verdict AS code, count(*) FROM machines GROUP BY org, issued_month, verdict
+SELECT 'm' AS what, org, audit_month, verdict, count(*), 0 FROM d WHERE audit_id <> ''
+GROUP BY org, audit_month, verdict
 UNION ALL
-SELECT 'd', org, issued_month, result, count(*) FROM drives GROUP BY org, issued_month, result
+SELECT 'd', org, NULL, '', sum(drives_done), sum(drives_failed) FROM d GROUP BY org
+UNION ALL
+SELECT 'e', NULL, m, '', count(*), 0 FROM d CROSS JOIN LATERAL unnest(d.erased_months) AS m GROUP BY m
 """
 
 
@@ -108,18 +105,18 @@ def figures(scope: Scope) -> Figures:
     names = dict(Organisation.objects.filter(kind=Organisation.Kind.REFURBISHER).values_list("pk", "name"))
     org: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     month: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for what, org_id, issued_month, code, n in rows:
+    for what, org_id, issued_month, code, n, failed in rows:
         key = issued_month.strftime("%Y-%m") if isinstance(issued_month, datetime.date) else "?"
         if what == "m":
             bucket = "reused" if code in REUSE else {"harvest-parts": "parts", "recycle": "recycled"}.get(code, "")
             if bucket:
                 org[org_id][bucket] += n
             month[key]["audited"] += n
-        else:
-            bucket = "drives_erased" if code in ("erased", "destroyed") else "drives_failed"
-            org[org_id][bucket] += n
-            if bucket == "drives_erased":
-                month[key]["drives_erased"] += n
+        elif what == "d" and (n or failed):
+            org[org_id]["drives_erased"] += n
+            org[org_id]["drives_failed"] += failed
+        elif what == "e":
+            month[key]["drives_erased"] += n
     for row in lots(scope).values("refurbisher_id", "received_on").annotate(n=Sum("expected_devices")):
         org[row["refurbisher_id"]]["received"] += row["n"] or 0
         if row["received_on"] is not None:

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from registry.accounts.roles import Role, Scope, lot_or_404, lots, records, scope_of
 from registry.core.models import Record
-from registry.lots import journey
+from registry.lots import devices, journey
 from registry.lots.models import RecordFacts
-from registry.lots.projection import lot_entries, lot_version
+from registry.lots.projection import lot_version
 from registry.pages import attest, charts, dashboard, verification
 from registry.pages.forms import LotForm, SearchForm, VerifyForm
 from registry.pages.lot_table import rows
@@ -88,14 +88,13 @@ def lot_new(request: HttpRequest) -> HttpResponse:
 def lot_page(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _member(request)
     lot = lot_or_404(scope, pk)
-    # the table is a pure function of the lot's records (and their stations' revocation): keyed on what would
-    # change it, a new upload or a revocation recomputes it; otherwise it is served from the process cache
+    # the device rows are kept current at ingest; what is drawn from them is cached per process, keyed on what
+    # would change it (a new upload or a revocation)
     key = f"lot-table:{lot.pk}:{get_language()}:{lot_version(lot)}"
     cached = cache.get(key)
     if cached is None:
-        devices = journey.journeys(lot_entries(lot))
-        devices.sort(key=lambda d: (not d.attention, d.key))
-        cached = (journey.count(devices), str(rows(devices)), sum(d.attention for d in devices))
+        found = devices.group_devices(lot.refurbisher_id, lot.reference)
+        cached = (journey.count(found), str(rows(found)), sum(d.attention for d in found))
         cache.set(key, cached, 3600)
     counts, table, attention = cached
     return render(request, "pages/lot.html", {"scope": scope, "lot": lot, "counts": counts,

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from portal_world import World
 
-from registry.lots.models import Lot, RecordFacts
+from registry.lots.models import Lot, LotDevice, RecordFacts
 
 
 def _run(*args: str) -> str:
@@ -49,5 +49,31 @@ def test_add_lot_resolves_organisations_by_kind_and_refuses_duplicates(world: Wo
 def test_refresh_facts_rebuilds_the_projection_from_the_signed_bytes(world: World) -> None:
     erased = world.records["erased"]
     assert RecordFacts.objects.filter(record=erased).update(drive_serial="wrong") == 1
-    assert re.fullmatch(r"facts: [1-9][0-9]* projected, 0 unreadable\n", _run("refresh_facts", "--all"))
+    said = _run("refresh_facts", "--all")
+    assert re.fullmatch(r"facts: [1-9]\d* projected, 0 unreadable\n"
+                        r"devices: [1-9]\d* derived from [1-9]\d* lot references\n", said)
     assert RecordFacts.objects.get(record=erased).drive_serial == world.station_lot.erased.certificate.media.serial
+
+
+def _device_rows(world: World) -> dict[str, dict[str, object]]:
+    found = LotDevice.objects.filter(organisation=world.lot.refurbisher, lot_reference=world.lot.reference).values()
+    return {r["key"]: {k: v for k, v in r.items() if k != "id"} for r in found}
+
+
+def test_refresh_facts_derives_the_same_device_rows_again(world: World) -> None:
+    """The rows are derived data: whatever became of them, the command makes the ones ingest had made."""
+    made_at_ingest = _device_rows(world)
+    assert len(made_at_ingest) == 2
+    group = LotDevice.objects.filter(organisation=world.lot.refurbisher, lot_reference=world.lot.reference)
+    group.filter(stage="blocked").update(stage="erased", outcome="reuse", attention=False)
+    group.filter(stage="erased", audit_id__gt="").delete()
+    LotDevice.objects.create(organisation=world.lot.refurbisher, lot_reference=world.lot.reference, key="drive:GHOST",
+                             stage="erased", outcome="pending")
+    assert _device_rows(world) != made_at_ingest
+    assert re.search(r"^devices: [1-9]\d* derived", _run("refresh_facts", "--all"), re.MULTILINE)
+    assert _device_rows(world) == made_at_ingest
+    # without --all: only the records missing their facts, and the lots holding them
+    RecordFacts.objects.filter(record=world.records["audit"]).delete()
+    group.delete()
+    assert _run("refresh_facts") == "facts: 1 projected, 0 unreadable\ndevices: 2 derived from 1 lot references\n"
+    assert _device_rows(world) == made_at_ingest

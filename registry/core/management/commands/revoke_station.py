@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
 from registry.core.models import Station
@@ -26,5 +27,6 @@ class Command(BaseCommand):
         if station.revoked_at is None:
             station.revoked_at = timezone.now()
             station.revoked_reason = options["reason"]
-            station.save(update_fields=["revoked_at", "revoked_reason"])
+            with transaction.atomic():  # the portal's device rows are re-derived with it (registry.lots.signals)
+                station.save(update_fields=["revoked_at", "revoked_reason"])
         self.stdout.write(f"{station.fingerprint} revoked at {station.revoked_at.isoformat()}")
