@@ -72,6 +72,8 @@ LOGIN_REDIRECT_URL = "pages:dashboard"
 LOGOUT_REDIRECT_URL = "pages:verify"
 # the programme's goal the dashboard measures progress against (the regional programme: 20,000 devices)
 REGISTRY_PROGRAMME_TARGET = int(os.environ.get("REGISTRY_PROGRAMME_TARGET", "20000"))
+# devices per lot page (the whole lot stays on one page with ?page=all, and in the attestation's CSV)
+REGISTRY_LOT_PAGE_SIZE = int(os.environ.get("REGISTRY_LOT_PAGE_SIZE", "500"))
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from registry.accounts.roles import Role, Scope, lot_or_404, lots, records, scope_of
 from registry.core.models import Record
-from registry.lots import devices, journey
+from registry.lots import devices
 from registry.lots.models import RecordFacts
 from registry.lots.projection import lot_version
 from registry.pages import attest, charts, dashboard, verification
@@ -24,6 +24,7 @@ from registry.pages.forms import LotForm, SearchForm, VerifyForm
 from registry.pages.lot_table import rows
 
 PROGRAMME_TARGET = 20000
+LOT_PAGE_SIZE = 500  # devices per lot page: a usual donation (a few hundred) is one page
 
 
 def _member(request: HttpRequest) -> Scope:
@@ -86,20 +87,34 @@ def lot_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def lot_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Counts of the whole lot, then its devices a page at a time (attention first); every device stays one click
+    away on a single page (`?page=all`), as in the attestation's CSV."""
     scope = _member(request)
     lot = lot_or_404(scope, pk)
+    size = int(getattr(settings, "REGISTRY_LOT_PAGE_SIZE", LOT_PAGE_SIZE))
+    wanted = request.GET.get("page", "1")
     # the device rows are kept current at ingest; what is drawn from them is cached per process, keyed on what
     # would change it (a new upload or a revocation)
-    key = f"lot-table:{lot.pk}:{get_language()}:{lot_version(lot)}"
+    key = f"lot-table:{lot.pk}:{get_language()}:{lot_version(lot)}:{size}:{wanted}"
     cached = cache.get(key)
     if cached is None:
-        found = devices.group_devices(lot.refurbisher_id, lot.reference)
-        cached = (journey.count(found), str(rows(found)), sum(d.attention for d in found))
+        counts, attention = devices.group_counts(lot.refurbisher_id, lot.reference)
+        pages = max(1, -(-counts.devices // size))
+        if wanted == "all":
+            offset, limit = 0, None
+        elif wanted.isdigit() and 1 <= int(wanted) <= pages:
+            offset, limit = (int(wanted) - 1) * size, size
+        else:
+            raise Http404("no such page")
+        found = devices.group_devices(lot.refurbisher_id, lot.reference, offset, limit)
+        cached = (counts, attention, pages, offset, len(found), str(rows(found)))
         cache.set(key, cached, 3600)
-    counts, table, attention = cached
-    return render(request, "pages/lot.html", {"scope": scope, "lot": lot, "counts": counts,
-                                              "rows": mark_safe(table),  # built escaped by lot_table.rows
-                                              "attention": attention})
+    counts, attention, pages, offset, shown, table = cached
+    return render(request, "pages/lot.html", {
+        "scope": scope, "lot": lot, "counts": counts, "attention": attention,
+        "rows": mark_safe(table),  # built escaped by lot_table.rows
+        "pages": pages, "page_numbers": range(1, pages + 1), "current": wanted if wanted == "all" else int(wanted),
+        "first": offset + 1 if shown else 0, "last": offset + shown})
 
 
 @login_required

@@ -60,3 +60,25 @@ def test_records_of_another_refurbishers_lot_with_the_same_reference_stay_out(wo
                               reference="LOT-2025-01")
     html = _client(world.coordinator).get(reverse("pages:lot", args=[twin.pk])).content.decode()
     assert _counts(html)["devices"] == "0"
+
+
+def test_a_big_lot_comes_a_page_at_a_time_with_every_device_one_click_away(world: World) -> None:
+    """Pages of REGISTRY_LOT_PAGE_SIZE devices, attention first, counts always of the whole lot; the whole table
+    on one page (?page=all) for an auditor who reads or searches it through."""
+    from django.test import override_settings
+
+    url = reverse("pages:lot", args=[world.lot.pk])
+    donor = _client(world.donor, "en")
+    with override_settings(REGISTRY_LOT_PAGE_SIZE=1):
+        first, second, every = (donor.get(url + q).content.decode() for q in ("", "?page=2", "?page=all"))
+        for html in (first, second, every):
+            assert _counts(html)["devices"] == "2" and _counts(html)["blocked"] == "1"
+            assert 'href="?page=all"' in html or 'aria-current="page">all 2 devices' in html
+        assert '<tbody class="attention">' in first and LAPTOP_SERIAL not in first
+        assert "Devices 1 to 1 of 2" in first and 'href="?page=2"' in first
+        assert LAPTOP_SERIAL in second and '<tbody class="attention">' not in second
+        assert LAPTOP_SERIAL in every and '<tbody class="attention">' in every and "Devices 1 to 2 of 2" in every
+        for wrong in ("3", "0", "x", "-1"):
+            assert donor.get(url, {"page": wrong}).status_code == 404
+    # a lot that fits on one page has no page links
+    assert "?page=" not in donor.get(url).content.decode()

@@ -84,6 +84,11 @@ FR = {
     "Devices with an outcome (reused, parts, recycled)": "Appareils au devenir décidé (réemploi, pièces, recyclage)",
     "erasure certificate": "certificat d'effacement", "hardware audit": "audit matériel",
     "failure report (not a certificate)": "rapport d'échec (pas un certificat)",
+    "Pages of the device table": "Pages du tableau des appareils", "Page": "Page",
+    "Devices %(first)s to %(last)s of %(total)s (those needing attention first).":
+        "Appareils %(first)s à %(last)s sur %(total)s (ceux qui demandent attention en tête).",
+    "all %(total)s devices on one page": "les %(total)s appareils sur une seule page",
+    "every device in a spreadsheet (CSV)": "tous les appareils dans un tableur (CSV)",
     "signature": "signature", "no drive": "aucun support", "PDF as issued": "PDF tel qu'émis",
     "the station did not upload its PDF: only the attached record was checked":
         "la station n'a pas déposé son PDF : seul l'enregistrement joint a été vérifié",
