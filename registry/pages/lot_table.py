@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from html import escape
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,14 @@ def rows(devices: Iterable[Device]) -> SafeString:
     unknown = escape(_("unknown"))
     json_url, sig_url, pdf_url = (_url_maker(f"pages:record-{n}") for n in ("json", "sig", "pdf"))
     signature = escape(_("signature"))
+    no_audit, no_drive = escape(_("no audit")), escape(_("no drive"))
+    words: dict[tuple[int, str | None], str] = {}  # each code translated once per table, not once per cell
+
+    def said(table: dict[str, Promise], code: str | None) -> str:
+        found = words.get((id(table), code))
+        if found is None:
+            found = words[(id(table), code)] = escape(word(table, code))
+        return found
 
     def links(ref: int) -> str:
         return (f'<a href="{json_url(ref)}">JSON</a> · <a href="{sig_url(ref)}">{signature}</a> · '
@@ -35,24 +44,24 @@ def rows(devices: Iterable[Device]) -> SafeString:
         drives = device.drives or ()
         span = max(len(drives), 1)
         css = ' class="attention"' if device.attention else ""
-        flags = " ".join(f'<span class="flag">{escape(word(FLAGS, f))}</span>' for f in sorted(device.flags))
+        flags = " ".join(f'<span class="flag">{said(FLAGS, f)}</span>' for f in sorted(device.flags))
         audit = (f'<a href="{json_url(device.audit_ref)}">{escape(device.audit_id)}</a>'
-                 if device.audit_ref is not None and device.audit_id else escape(_("no audit")))
+                 if device.audit_ref is not None and device.audit_id else no_audit)
         machine = (f'<td rowspan="{span}">{escape(device.model or "") or unknown}<br><small>{audit}</small></td>'
                    f'<td rowspan="{span}">{escape(device.machine_serial or "") or unknown}</td>'
                    f'<td rowspan="{span}">{escape(device.label_serial or "")}</td>'
-                   f'<td rowspan="{span}">{escape(word(VERDICTS, device.verdict))}</td>'
+                   f'<td rowspan="{span}">{said(VERDICTS, device.verdict)}</td>'
                    f'<td rowspan="{span}" class="outcome-{device.outcome.value}">'
-                   f'{escape(word(OUTCOMES, device.outcome.value))} {flags}</td>')
+                   f'{said(OUTCOMES, device.outcome.value)} {flags}</td>')
         out.append(f"<tbody{css}>")
         if not drives:
-            out.append(f'<tr>{machine}<td colspan="5">{escape(_("no drive"))}</td></tr>')
+            out.append(f'<tr>{machine}<td colspan="5">{no_drive}</td></tr>')
         for i, d in enumerate(drives):
             result_css = "ok" if d.done else ("pending" if d.ref is None else "bad")
             retry = f' <small>({d.attempts}×)</small>' if d.attempts > 1 else ""
             cells = (f'<td>{escape(d.serial or "") or unknown}</td><td>{escape(d.method or "")}</td>'
                      f'<td>{escape(d.nist_category or "")}</td>'
-                     f'<td class="result-{result_css}">{escape(word(RESULTS, d.result))}{retry}</td>'
+                     f'<td class="result-{result_css}">{said(RESULTS, d.result)}{retry}</td>'
                      f'<td>{links(d.ref) if d.ref is not None else ""}</td>')
             out.append(f"<tr>{machine if i == 0 else ''}{cells}</tr>")
         out.append("</tbody>")
