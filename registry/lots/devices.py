@@ -27,9 +27,12 @@ from registry.lots.journey import Counts, Device, DriveStep, Entry, Outcome, Sta
 from registry.lots.models import LotDevice
 from registry.lots.projection import entries_where, group_entries, month
 
-# records sharing a drive serial, a machine serial or a computer serial with those found so far: every condition
-# is on the facts' own indexes (PostgreSQL ORs them in one bitmap scan); the group is checked on the few rows found,
-# so the plan never walks a big lot's records
+# records linked to those found so far: certificates of the same drives, audits listing those drives, audits of the
+# computers those drives were erased in, certificates of drives erased in those machines, other audits of the same
+# machines. Two certificates naming the same computer are not linked unless that computer is audited: a rack
+# station's drives all name the station's own computer, and linking them would re-derive the whole lot per upload.
+# Every condition is on the facts' own indexes (PostgreSQL ORs them in one bitmap scan); the group is checked on
+# the few rows found, so the plan never walks a big lot's records.
 _LINKED = """f.drive_serial = ANY(%s) OR f.disk_serials && %s::varchar[] OR f.host_serial = ANY(%s)
     OR f.machine_serial = ANY(%s) OR f.label_serial = ANY(%s) OR f.record_id = ANY(%s::bigint[])"""
 
@@ -38,12 +41,14 @@ def linked(organisation_id: int, reference: str, record_pk: int) -> list[Entry]:
     """The record and every record of its group its devices' journeys depend on, in upload order (a few indexed
     queries)."""
     group = (organisation_id, reference)
-    drives: set[str] = set()
-    serials: set[str] = set()
+    drives: set[str] = set()  # drive serials: certificates' own, audits' listed disks
+    machines: set[str] = set()  # audited machines' serial and label serial
+    hosts: set[str] = set()  # computers certificates' drives were erased in
     pks = {record_pk}
     found = 0
     while True:
-        params = [sorted(drives), sorted(drives), *[sorted(serials)] * 3, sorted(pks)]
+        params = [sorted(drives), sorted(drives), sorted(machines), sorted(machines | hosts), sorted(hosts | machines),
+                  sorted(pks)]
         entries = [e for g, e in entries_where(_LINKED, params) if g == group]
         if len(entries) == found:  # the conditions only grow, so the same count is the same set
             return entries
@@ -51,7 +56,9 @@ def linked(organisation_id: int, reference: str, record_pk: int) -> list[Entry]:
         for e in entries:
             f = e.facts
             drives.update(s for s in (f.drive_serial, *f.disk_serials) if s)
-            serials.update(s for s in (f.host_serial, f.machine_serial, f.label_serial) if s)
+            machines.update(s for s in (f.machine_serial, f.label_serial) if s)
+            if f.host_serial:
+                hosts.add(f.host_serial)
             pks.add(e.ref)
 
 

@@ -25,13 +25,14 @@ from station_lot import LAPTOP_SERIAL, NVME_SERIAL, StationLot, build
 from registry.accounts.models import Membership
 from registry.accounts.roles import Role, Scope
 from registry.core import secrets
-from registry.core.models import Organisation, Station
+from registry.core.models import Organisation, Record, Station
 from registry.lots import devices
 from registry.lots.models import Lot, LotDevice
 from registry.pages import dashboard
 from station.certify.certificate import IssuedCertificate
 from station.certify.issue import issue
 from station.detect.disk import DiskKind
+from station.inventory.dmi import HostIdentity
 
 LOT = "LOT-2025-01"
 
@@ -137,3 +138,25 @@ class _Null:
 
     def flush(self) -> None:
         pass
+
+
+def test_drives_erased_in_one_computer_join_only_once_it_is_audited(
+        fresh: tuple[StationLot, Organisation, Lot, str]) -> None:
+    """Every certificate names the computer its drive was erased in (a rack station: its own); until that computer
+    is audited those drives are devices of their own and an upload must not re-derive the others."""
+    built, atelier, _lot, token = fresh
+    laptop = HostIdentity("LENOVO", "ThinkPad T480", LAPTOP_SERIAL, True)
+    second = issue(erased_job("20250314T110000Z-0003", disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD, name="sdc")),
+                   built.datadir, replace(settings(), lot=LOT), laptop, {"smartctl.json": HDD_FIXTURE.read_bytes()},
+                   "fr", key=built.key)
+    hdd_serial = second.certificate.media.serial
+    _cert(token, built.erased)
+    _cert(token, second)
+    stored = Record.objects.get(record_id=second.certificate_id)
+    assert [e.facts.record_id for e in devices.linked(atelier.pk, LOT, stored.pk)] == [second.certificate_id]
+    assert set(assert_as_derived_from_scratch(atelier)) == {f"drive:{NVME_SERIAL}", f"drive:{hdd_serial}"}
+    # the laptop's audit lists the NVMe only; the HDD joins it through the computer its certificate names
+    upload(token, "audit", built.audit_id, built.audit_json, built.audit_sig, None, LOT)
+    found = assert_as_derived_from_scratch(atelier)
+    assert set(found) == {f"machine:{LAPTOP_SERIAL}"}
+    assert [d["serial"] for d in found[f"machine:{LAPTOP_SERIAL}"]["drives"]] == [NVME_SERIAL, hdd_serial]
