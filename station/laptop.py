@@ -15,22 +15,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from station.certify import keys, label
+from station.detect.disk import Disk
+from station.detect.drives import detect_disks
 from station.erase.jobs import JobState
+from station.erase.plan import ErasePlan
 from station.functest import camera, radios
 from station.functest.bench import Bench
 from station.functest.grade import Grade
 from station.functest.result import FunctionResult, skipped
 from station.hw import Host
+from station.inventory import record as audit
+from station.inventory import thresholds
+from station.inventory.machine import Inventory, collect
+from station.inventory.verdict import Checklist, Verdict, decide
+from station.session import Outcome, Session
+from station.store import atomic, config, outbox
 from station.store.datadir import DataDir
-
-if TYPE_CHECKING:
-    from station.detect.disk import Disk
-    from station.erase.plan import ErasePlan
-    from station.inventory.machine import Inventory
-    from station.inventory.verdict import Verdict
-    from station.session import Outcome, Session
 
 STEPS = ("audit", "functions", "grade", "erase", "certificates", "verdict", "label")
 INTERACTIVE = ("keyboard", "pointer", "display", "audio", "usb", "battery")  # need the technician
@@ -101,8 +103,6 @@ class LaptopFlow:
     # --- audit -------------------------------------------------------------------------------
 
     def audit(self, disks: Sequence[Disk] | None = None) -> Inventory:
-        from station.inventory.machine import collect
-
         self.inventory = collect(self.host, disks)
         info = self.inventory.dmi
         self._done("audit", f"{info.model_name or '?'} ({info.form_factor})")
@@ -141,15 +141,11 @@ class LaptopFlow:
 
     def _session(self) -> Session:
         if self.session is None:
-            from station.session import Session
-
             self.session = Session(self.datadir, self.host, lang=self.lang)
         return self.session
 
     def internal_disks(self) -> list[Disk]:
         """The machine's own drives: not on USB, not the boot key (the plan refuses protected ones anyway)."""
-        from station.detect.drives import detect_disks
-
         return [d for d in detect_disks(self.host) if d.bus != "usb" and not d.removable]
 
     def erase_plan(self, disks: Sequence[Disk] | None = None, verify: str = "full") -> ErasePlan:
@@ -180,12 +176,6 @@ class LaptopFlow:
 
     def decide(self, key_passphrase: bytes | None = None) -> Path:
         """The verdict with the bench, and the signed audit record (+ PDF) in the data dir, queued for upload."""
-        from station.certify import keys
-        from station.inventory import record as audit
-        from station.inventory import thresholds
-        from station.inventory.verdict import Checklist, decide
-        from station.store import config, outbox
-
         if self.inventory is None:
             raise FlowError("the verdict needs the audit first")
         settings = config.load(self.datadir)
@@ -205,9 +195,6 @@ class LaptopFlow:
         return files.json_path
 
     def label(self, size: str = "roll62") -> Path:
-        from station.certify import label
-        from station.store import config
-
         if self.record_path is None:
             raise FlowError("the label needs the signed audit record (verdict step) first")
         settings = config.load(self.datadir)
@@ -215,8 +202,6 @@ class LaptopFlow:
                                  label.load_certificates(self.datadir.certificates),
                                  settings.certificate_page or None)
         out = self.record_path.with_name(f"{made.audit_id}.label-{size}.pdf")
-        from station.store import atomic
-
         atomic.write_bytes(out, label.render([made], size, self.lang))
         self.label_path = out
         self._done("label", f"{out.name}: {label.erasure_text(made.erasure, self.lang)}")

@@ -14,9 +14,13 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from station.detect import drivelock, identity
+from station.detect import drives as detect
 from station.detect.disk import Disk, DiskKind
+from station.detect.drivelock import Holder
+from station.detect.identity import Match
 from station.erase import plan as planning
 from station.erase.blockio import Opener, open_target
 from station.erase.engine import ProgressCallback
@@ -24,13 +28,11 @@ from station.erase.jobs import EraseJob, JobState, Journal
 from station.erase.purge import capabilities
 from station.erase.purge import choose as purge_choice
 from station.hw import Host
+from station.inventory import dmi
+from station.inventory.dmi import HostIdentity
 from station.notice import Notice
+from station.store import config
 from station.store.datadir import DataDir
-
-if TYPE_CHECKING:
-    from station.detect.drivelock import Holder
-    from station.detect.identity import Match
-    from station.inventory.dmi import HostIdentity
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,6 @@ class Session:
     def _read_bays(self) -> tuple[dict[str, str], str | None]:
         """The bay map `station drives` reads (bays.json in the data dir): jobs and certificates name the same
         bay. A broken file is reported (`bay_problem`) and ignored, never fatal: the bay is then unknown."""
-        from station.detect import drives as detect
-
         try:
             return detect.load_bays(self.datadir.root / detect.BAYS_FILE), None
         except detect.BayConfigError as exc:
@@ -108,8 +108,9 @@ class Session:
         """Issue the signed record for a finished job; a failure to issue is reported, never hidden."""
         outcome = Outcome(job)
         try:
-            from station.certify import issue  # cryptography and jsonschema: loaded when the first job ends
-            from station.store import config
+            # the signing stack (issue, keys, chain: 30-40 ms of import) waits for the first job's end: `station
+            # drives` and `station jobs` load this module and never issue anything
+            from station.certify import issue
 
             settings = config.load(self.datadir)
             evidence = {"job-journal.json": json.dumps(job.to_dict(), indent=2, sort_keys=True).encode()}
@@ -131,8 +132,6 @@ class Session:
 
     def _read_host_identity(self) -> HostIdentity | None:
         try:
-            from station.inventory import dmi
-
             return dmi.host_identity(self.host)
         except Exception:  # no DMI (a rack, a VM) is normal: the certificate says unknown
             return None
@@ -142,8 +141,6 @@ class Session:
 
         Read from the kernel's lock table without taking any lock; this process's own jobs are left out
         (the TUI shows their progress)."""
-        from station.detect import drivelock
-
         found = {}
         for disk in disks:
             holder = drivelock.holder_of(self.host, disk)
@@ -176,9 +173,6 @@ class Session:
             if current.kind is DiskKind.FILE and old.disk is not None:
                 current = old.disk  # a file-backed drive (demo, tests) keeps the identity it was planned with
         else:
-            from station.detect import drives as detect
-            from station.detect import identity
-
             if present is None:
                 present = detect.detect(self.host, include_loops=True, bays=self.bays).disks
             match = self.restart_match(old, present)
@@ -190,8 +184,6 @@ class Session:
 
     def restart_match(self, old: EraseJob, present: Sequence[Disk]) -> Match:
         """The present drive the interrupted job was erasing, or why none may be taken for it."""
-        from station.detect import identity
-
         if old.disk is None:
             return identity.Match(None, Notice.of("identity.not-found", wanted=old.target))
         return identity.find_drive(old.disk, present, grown_ok=old.hidden_area == "removed")

@@ -89,7 +89,7 @@ class _Slot:
 def _issue(datadir: DataDir, record_key: str, evidence: dict[str, bytes], lang: str, key: keys.StationKey | None,
            make: Callable[[_Slot, tuple[Evidence, ...]], Certificate]) -> IssuedCertificate:
     """The one issuing pipeline: lock, recover, allocate the next sequence, store, sign, render, commit, queue."""
-    from station.certify import pdf  # reportlab takes a third of a second to load: only when a record is issued
+    from station.certify import pdf  # reportlab, a tenth of a second: `station --help` loads this module too
 
     if lang not in ("fr", "en"):
         raise CertificateError(f"language must be fr or en, not {lang!r}")

@@ -157,7 +157,7 @@ def _lines(label: Label, lang: str) -> list[tuple[str, bool]]:
 
 
 def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> str:
-    from station.certify.pdf import printable
+    from station.certify.pdf import printable  # reportlab: `station --help` loads this module for the label sizes
 
     shown = printable(text)
     while shown and c.stringWidth(shown, font, size) > width:
@@ -168,7 +168,7 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> s
 def _draw(c: canvas.Canvas, label: Label, lang: str, x: float, y: float, width: float, height: float,
           qr_size: float, beside: bool) -> None:
     """One label with its bottom-left corner at (x, y): QR on the left (`beside`) or on top."""
-    from station.certify.pdf import draw_qr, fonts
+    from station.certify.pdf import draw_qr, fonts  # reportlab: as in _fit
 
     regular, bold = fonts()
     pad = 2 * MM
@@ -189,6 +189,7 @@ def _draw(c: canvas.Canvas, label: Label, lang: str, x: float, y: float, width: 
 def render(labels: Sequence[Label], size: str = "roll62", lang: str = "fr", start: int = 0) -> bytes:
     """`roll62`: one 62 x 80 mm page per label. `a4`: labels fill a 2 x 7 sheet from slot `start`
     (0-13, so a half-used sheet is not wasted), then new sheets."""
+    # reportlab, a tenth of a second: `station --help` loads this module for the label sizes
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 

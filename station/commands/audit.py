@@ -12,6 +12,7 @@ from station.certify import keys
 from station.commands.common import datadir_from_args, host_from_args
 from station.i18n import _
 from station.inventory import machine_serial, thresholds
+from station.inventory.machine import collect
 from station.inventory.thresholds import CHECK_STATES, CHECKLIST_ITEMS
 from station.store import config, outbox
 
@@ -31,8 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # the verdict rules and the record's builder (10 ms of import): `station --help` loads every command module
     from station.inventory import record as audit
-    from station.inventory.machine import collect
     from station.inventory.verdict import Checklist, decide
 
     host = host_from_args(args)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from station import i18n
 from station.commands.common import configured_language
+from station.demo import DEFAULT_DRIVES, DEFAULT_SPEED_MBS, LATE_PLUG_S, DemoRack
 from station.i18n import _
+from station.session import Session
 from station.store import config, datadir
 
 
@@ -38,13 +40,11 @@ def seed_settings(data: datadir.DataDir, lang: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from station.demo import DEFAULT_DRIVES, DEFAULT_SPEED_MBS, LATE_PLUG_S, DemoRack  # Textual: only here
+    from station.tui import StationApp  # textual: `station --help` loads every command module, not the TUI
 
     args.drives = DEFAULT_DRIVES if args.drives is None else args.drives
     args.speed = DEFAULT_SPEED_MBS if args.speed is None else args.speed
     args.late = LATE_PLUG_S if args.late is None else args.late
-    from station.session import Session
-    from station.tui import StationApp
 
     if args.drives < 0 or args.speed <= 0:
         print("station demo: " + _("--drives must be >= 0 and --speed > 0"), file=sys.stderr)

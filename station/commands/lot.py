@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     except keys.KeyFileError as exc:
         print(f"station lot: {exc}", file=sys.stderr)
         return 2
-    from station.certify import lot as lots
+    from station.certify import lot as lots  # reportlab, a tenth of a second: `station --help` loads this module
 
     report = lots.report(datadir, args.lot, lang, Path(args.out), key, settings.station_name or None)
     for reason in report.skipped:

@@ -7,7 +7,9 @@ import argparse
 from station import i18n
 from station.commands.common import configured_language, datadir_from_args, host_from_args
 from station.hw import Host
+from station.session import Session
 from station.store import config, datamount
+from station.tui.source import UdevDriveSource
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,9 +26,7 @@ def storage_warning(host: Host, lang: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from station.session import Session
-    from station.tui import StationApp
-    from station.tui.source import UdevDriveSource
+    from station.tui import StationApp  # textual: `station --help` loads every command module, not the TUI
 
     host = host_from_args(args)
     datadir = datadir_from_args(args)

@@ -17,7 +17,7 @@ from station import i18n, notes
 from station.certify import check as checks
 from station.certify import keys
 from station.certify.checkpoint import NoteError, Verifier
-from station.certify.logentry import EntryError
+from station.certify.logentry import EntryError, station_key_sha256
 from station.i18n import _, ngettext
 from station.store import config, datadir, logstate
 
@@ -87,8 +87,6 @@ def _check_log(outcome: checks.Outcome, verifier: Verifier, origin: str | None, 
 
     def same_station(station: str) -> bool:
         if pinned is not None:
-            from station.certify.logentry import station_key_sha256
-
             return station == station_key_sha256(pinned.key)
         return "-".join(station[i:i + 4] for i in range(0, 16, 4)) == fingerprint
 

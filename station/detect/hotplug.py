@@ -84,7 +84,7 @@ class UdevSource:
     """udev's processed events for the block subsystem, through pyudev."""
 
     def __init__(self) -> None:
-        import pyudev
+        import pyudev  # only when udev is listened to: `station --help` and a file wipe load this module, not pyudev
 
         self._context = pyudev.Context()
         self._monitor = pyudev.Monitor.from_netlink(self._context, source="udev")

@@ -27,7 +27,7 @@ import xxhash
 from station.detect.disk import DiskKind
 from station.detect.drivelock import DriveBusyError, DriveLock
 from station.detect.protect import ProtectedDeviceError, check_writable
-from station.erase import pattern
+from station.erase import hidden_area, pattern
 from station.erase.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
 from station.erase.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id
 from station.hw import Host, now_iso
@@ -350,8 +350,6 @@ class EraseRunner:
         disk = self.job.disk
         if disk is None or disk.kind is DiskKind.FILE or not self.host.is_live:
             return
-        from station.erase import hidden_area
-
         status, detail = hidden_area.prepare(self.host, disk)
         self.job.hidden_area, self.job.hidden_area_detail = status, detail
         if status == "present-not-erased":

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from station.detect import drivelock
+from station.detect import drives as detect
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
 from station.detect.protect import protections_for_path
 from station.erase import pattern
@@ -172,8 +173,6 @@ def resolve_disk(host: Host, target: str, bays: Mapping[str, str] | None = None)
         name = os.path.basename(host.realpath(f"/sys/dev/block/{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"))
     if host.path(f"/sys/class/block/{name}/partition").exists():
         raise ValueError(f"{target} is a partition: Station erases and certifies whole drives")
-    from station.detect import drives as detect
-
     for disk in detect.detect(host, include_loops=True, bays=bays).disks:
         if disk.name == name:
             return disk

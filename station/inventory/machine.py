@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from station.detect.disk import Disk
+from station.detect.drives import detect_disks
 from station.detect.protect import Reason
 from station.hw import Host
 from station.inventory import battery, dmi, smart
@@ -143,8 +144,6 @@ def block_disks(host: Host) -> list[tuple[str, str, str, int | None]]:
 def _detected(host: Host) -> tuple[list[Disk] | None, str | None]:
     """Disks as detection sees them; on a detection failure the audit falls back to /sys/block
     rather than losing the whole audit, and says so."""
-    from station.detect.drives import detect_disks
-
     try:
         return detect_disks(host), None
     except Exception as exc:  # a detection bug must not cost the technician the whole audit

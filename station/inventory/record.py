@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from station import __version__, i18n
+from station.certify import certificate, keys
 from station.certify.keys import StationKey, sha256_hex
 from station.functest.bench import Bench
 from station.i18n import N_
@@ -201,9 +202,7 @@ def to_json_bytes(record: dict[str, Any]) -> bytes:
 
 
 def schema_errors(record: Any) -> list[str]:
-    from station.certify.certificate import schema_errors as check
-
-    return check(record, "audit")
+    return certificate.schema_errors(record, "audit")
 
 
 def write(record: dict[str, Any], inventory: Inventory, out_dir: Path, key: StationKey,
@@ -227,7 +226,8 @@ def write(record: dict[str, Any], inventory: Inventory, out_dir: Path, key: Stat
     signature = key.sign(data)
     json_path, sig_path, pdf_path = (out_dir / f"{ident}.json", out_dir / f"{ident}.json.sig",
                                      out_dir / f"{ident}.pdf")
-    from station.certify import pdf  # reportlab takes a third of a second to load: only when a record is written
+    # reportlab, a tenth of a second: the TUI loads this module at start-up, and only a written record needs it
+    from station.certify import pdf
 
     atomic.write_bytes(pdf_path, pdf.render_audit(record, data, lang))
     atomic.write_bytes(sig_path, signature)
@@ -237,8 +237,6 @@ def write(record: dict[str, Any], inventory: Inventory, out_dir: Path, key: Stat
 
 def verify(json_path: Path, public_pem: bytes) -> bool:
     """Check the detached signature of an audit record with the station's public key."""
-    from station.certify import keys
-
     sig_path = json_path.with_name(json_path.name + ".sig")
     try:
         data, signature = json_path.read_bytes(), sig_path.read_bytes()

@@ -69,6 +69,7 @@ def _check(name: str, value: str) -> str:
     if name == "certificate_page" and value and "{record_id}" not in value:
         raise SettingError(f"certificate_page must hold {{record_id}}, not {value!r}")
     if name == "log_key" and value:
+        # only an enrolled station's setting: a wipe reads the settings without the log's note verifier
         from station.certify.checkpoint import NoteError, Verifier
 
         try:

@@ -16,7 +16,7 @@ __all__ = ["StationApp"]
 
 def __getattr__(name: str) -> Any:
     if name == "StationApp":
-        from station.tui.app import StationApp
+        from station.tui.app import StationApp  # textual: the demo and `station --help` import the package
 
         return StationApp
     raise AttributeError(name)

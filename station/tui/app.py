@@ -29,6 +29,7 @@ from station.erase.jobs import EraseJob, JobState, Phase
 from station.erase.plan import ErasePlan, Execution
 from station.hw import Host
 from station.i18n import _
+from station.inventory import dmi
 from station.notes import Note
 from station.session import Outcome, Session
 from station.store import config
@@ -144,8 +145,6 @@ class StationApp(App[int]):
 
     def _offer_laptop_bench(self) -> None:
         """On a laptop (DMI chassis type from sysfs: no dmidecode run), say that b opens the guided flow."""
-        from station.inventory import dmi
-
         try:
             laptop = dmi.read(self.audit_host, run_dmidecode=False).form_factor == "laptop"
         except Exception:  # advice only: never stops the rack

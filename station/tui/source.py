@@ -11,11 +11,14 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
+from station.detect import drives as detect
+from station.detect import refused
 from station.detect.disk import Disk
 from station.detect.drives import HostHint
 from station.detect.hotplug import HotplugEvent, HotplugMonitor
 from station.detect.refused import RefusedDrive
 from station.hw import Host
+from station.inventory import smart
 
 DriveEvent = HotplugEvent
 EventSink = Callable[[HotplugEvent], None]
@@ -112,16 +115,10 @@ class UdevDriveSource:
             self.monitor.stop()
 
     def host_hints(self, disks: Sequence[Disk]) -> list[HostHint]:
-        from station.detect import drives as detect
-
         return detect.controller_hints(self.host, disks)
 
     def health(self, disk: Disk) -> str:
-        from station.inventory import smart
-
         return smart.read(self.host, disk.devnode, disk.bus).health
 
     def refused_drives(self) -> list[RefusedDrive]:
-        from station.detect import refused
-
         return list(refused.scan(self.host).drives)

@@ -14,8 +14,10 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
 from station import i18n
+from station.certify import keys
 from station.i18n import N_, _
-from station.inventory.machine import Inventory
+from station.inventory import record as audit
+from station.inventory.machine import Inventory, collect
 from station.inventory.machine_serial import SerialRefused, apply_operator_serial, machine_serial, needs_label_serial
 from station.inventory.thresholds import CHECKLIST_ITEMS
 from station.inventory.verdict import Checklist, Verdict, decide
@@ -124,8 +126,6 @@ class AuditScreen(StationScreen[None]):
         self.query_one("#summary-text", Static).update(Text(_("Auditing this computer...")))
 
         def work() -> None:
-            from station.inventory.machine import collect
-
             try:
                 inventory = collect(self.station.audit_host)
             except Exception as exc:  # an audit bug must be shown, not crash the station
@@ -213,9 +213,6 @@ class AuditScreen(StationScreen[None]):
         lang = i18n.language()
 
         def work() -> None:
-            from station.certify import keys
-            from station.inventory import record as audit
-
             try:
                 verdict = decide(inventory, checklist)
                 key = keys.load_or_create(datadir)

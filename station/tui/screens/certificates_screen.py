@@ -12,7 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
+from station.certify import certificate
 from station.i18n import N_, _
+from station.store import outbox
 from station.tui.face import StationFace, StationScreen
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
@@ -34,9 +36,6 @@ class CertificateLine:
 
 def load_lines(app: StationFace) -> list[CertificateLine]:
     """Read every issued record and its upload status (runs on a worker thread)."""
-    from station.certify import certificate
-    from station.store import outbox
-
     lines = []
     datadir = app.session.datadir
     for issued in certificate.all_issued(datadir):
