@@ -1,9 +1,12 @@
 """The house's rules, read from the source with `ast` (no import runs): no import cycle among station's modules,
-counting imports inside functions and type-only imports (a circle a type closes is still a circle to read)."""
+counting imports inside functions and type-only imports (a circle a type closes is still a circle to read); faces
+go through the Session; an import inside a function says why it is there."""
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from pathlib import Path
 
 STATION = Path(__file__).resolve().parent.parent / "station"
@@ -173,3 +176,49 @@ def test_faces_do_not_plan_or_execute_by_themselves() -> None:
     faces = {n: p for n, p in known.items() if n.startswith(FACE_PREFIXES)}
     assert "station.commands.wipe" in faces and "station.tui.screens.plan_screen" in faces
     assert [v for n, p in sorted(faces.items()) for v in face_violations(n, p.read_text(), known)] == []
+
+
+# An import inside a function is there to keep a start-up path (`station --help`, a wipe, the TUI) from loading what
+# it does not use, and says which: a comment on the import's line, or on the line just above its block of imports.
+def unexplained_local_imports(name: str, source: str) -> list[str]:
+    comments: set[int] = set()  # lines that carry a comment
+    alone: set[int] = set()  # lines that are nothing but a comment
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            comments.add(token.start[0])
+            if not token.line[: token.start[1]].strip():
+                alone.add(token.start[0])
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            for field in ("body", "orelse", "finalbody"):  # every statement list, so each block is seen once
+                statements = getattr(node, field, None)
+                if not isinstance(statements, list):  # a lambda's body is one expression
+                    continue
+                block: list[ast.stmt] = []
+                for statement in [*statements, None]:
+                    if isinstance(statement, ast.Import | ast.ImportFrom):
+                        block.append(statement)
+                        continue
+                    if block and block[0].lineno - 1 not in alone:
+                        found += [f"{name}:{i.lineno}: {ast.unparse(i)}" for i in block
+                                  if not comments & set(range(i.lineno, (i.end_lineno or i.lineno) + 1))]
+                    block = []
+    return sorted(set(found))
+
+
+def test_the_local_import_rule_catches_an_unexplained_one() -> None:
+    """Synthetic sources (not station's): the check must be able to fail."""
+    assert unexplained_local_imports("x", "def f():\n    import json\n    return json") == ["x:2: import json"]
+    assert unexplained_local_imports("x", "def f():\n    try:\n        import a\n    except E:\n        import b\n")
+    assert unexplained_local_imports("x", "def f():\n    import a  # slow\n    import b\n") == ["x:3: import b"]
+    assert unexplained_local_imports("x", "def f():\n    # slow: only here\n    import a\n\n    import b\n") == []
+    assert unexplained_local_imports("x", "def f():\n    import a  # slow\n") == []
+    assert unexplained_local_imports("x", "import json\ndef f():\n    return json") == []
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    found = [v for n, p in sorted(modules().items()) for v in unexplained_local_imports(n, p.read_text())]
+    assert found == []
