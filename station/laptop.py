@@ -50,11 +50,6 @@ class Step:
     note: str = ""  # the reason of a skip, or what the step produced
 
 
-def is_laptop(inventory: Inventory) -> bool:
-    """DMI chassis type says portable (laptop, notebook, convertible...)."""
-    return inventory.dmi.form_factor == "laptop"
-
-
 @dataclass
 class LaptopFlow:
     host: Host

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from station.detect.disk import Disk, DiskKind, SerialInfo, SerialSource
+from station.erase.purge import capabilities as cap
 from station.hw import CommandResult, Host
 
 FIX = Path(__file__).parent / "fixtures" / "purge"
@@ -48,6 +49,13 @@ class ScriptedRunner:
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         rc, out, err = answer() if callable(answer) else answer
         return CommandResult(tuple(argv), rc, out, err)
+
+
+def nvme_id_ctrl(text: str) -> cap.NvmeCaps:
+    """An `nvme id-ctrl` answer that must read (a recorded drive's, or a well-formed synthetic one)."""
+    read = cap.read_nvme_id_ctrl(text)
+    assert isinstance(read, cap.NvmeCaps), read
+    return read
 
 
 def host_with(runner: ScriptedRunner, root: Path | None = None) -> Host:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from purge_helpers import ScriptedRunner, fixture, host_with, make_disk
+from purge_helpers import ScriptedRunner, fixture, host_with, make_disk, nvme_id_ctrl
 
 from station.detect.disk import DiskKind
 from station.erase.purge import capabilities as cap
+from station.untrusted import Unreadable
 
 TESLA = "hdparm/sata-ssd-tesla-2tb-frozen-sanitize-block-erase.txt"
 HGST = "hdparm/sata-hdd-hgst-huh721212ale600-not-frozen-sanitize-crypto-overwrite.txt"
@@ -58,23 +59,23 @@ def test_garbage_is_not_identify_data() -> None:
 
 
 def test_nvme_id_ctrl_real_outputs() -> None:
-    pm = cap.parse_nvme_id_ctrl(fixture(PM1733))
-    assert pm is not None and pm.sanitize_crypto and pm.sanitize_block and not pm.sanitize_overwrite
+    pm = nvme_id_ctrl(fixture(PM1733))
+    assert pm.sanitize_crypto and pm.sanitize_block and not pm.sanitize_overwrite
     assert pm.format_crypto_erase and pm.namespaces == 32 and pm.no_deallocate_allowed
-    optane = cap.parse_nvme_id_ctrl(fixture(OPTANE))
-    assert optane is not None and optane.sanicap == 0 and optane.format_supported
+    optane = nvme_id_ctrl(fixture(OPTANE))
+    assert optane.sanicap == 0 and optane.format_supported
     assert optane.format_all_namespaces and not optane.format_crypto_erase
-    tforce = cap.parse_nvme_id_ctrl(fixture(TFORCE))
-    assert tforce is not None and tforce.sanitize_block and not tforce.sanitize_crypto
+    tforce = nvme_id_ctrl(fixture(TFORCE))
+    assert tforce.sanitize_block and not tforce.sanitize_crypto
     assert not tforce.no_deallocate_allowed  # SANICAP bit 29 (NDI) is set on this drive
 
 
 def test_nvme_id_ctrl_json_form() -> None:
     # synthetic: the three keys nvme-cli's JSON output carries as numbers
-    caps = cap.parse_nvme_id_ctrl(json.dumps({"oacs": 0x17, "sanicap": 2, "fna": 4, "nn": 1}))
-    assert caps is not None and caps.sanitize_block and caps.format_crypto_erase
-    assert cap.parse_nvme_id_ctrl("{not json") is None
-    assert cap.parse_nvme_id_ctrl("NVMe status: Invalid Field") is None
+    caps = nvme_id_ctrl(json.dumps({"oacs": 0x17, "sanicap": 2, "fna": 4, "nn": 1}))
+    assert caps.sanitize_block and caps.format_crypto_erase
+    assert isinstance(cap.read_nvme_id_ctrl("{not json"), Unreadable)
+    assert isinstance(cap.read_nvme_id_ctrl("NVMe status: Invalid Field"), Unreadable)
 
 
 def test_sanitize_log_real_and_synthetic() -> None:

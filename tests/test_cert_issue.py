@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from cert_helpers import HDD_FIXTURE, SSD_FIXTURE, erased_job, failed_job, host, issue_two, settings
 
-from station.certify import certificate, chain, keys
+from station.certify import certificate, chain, check, keys
 from station.certify.certificate import CertificateError, schema
 from station.certify.issue import issue
 from station.erase.jobs import JobState, Verification
@@ -136,8 +136,8 @@ def test_chain_links_each_certificate_to_the_previous(datadir: DataDir) -> None:
     assert [first.certificate.sequence, second.certificate.sequence, third.certificate.sequence] == [1, 2, 3]
     assert second.certificate.previous_certificate_sha256 == first.sha256
     assert third.certificate.previous_certificate_sha256 == second.sha256
-    links, unreadable = chain.links_in(datadir.certificates)
-    assert unreadable == [] and chain.check(links) == []
+    outcomes, problems = check.verify_chain(datadir.certificates)
+    assert problems == [] and [o.status for o in outcomes] == [check.Status.VALID] * 3
 
 
 def test_same_job_issues_once(datadir: DataDir) -> None:
@@ -203,8 +203,8 @@ def test_concurrent_issues_do_not_fork_the_chain(datadir: DataDir) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         issued = list(pool.map(lambda j: issue(j, datadir, settings(), None, {}, "en"), jobs))
     assert sorted(i.certificate.sequence for i in issued) == list(range(1, 9))
-    links, unreadable = chain.links_in(datadir.certificates)
-    assert unreadable == [] and len(links) == 8 and chain.check(links) == []
+    outcomes, problems = check.verify_chain(datadir.certificates)
+    assert problems == [] and [o.status for o in outcomes] == [check.Status.VALID] * 8
 
 
 def test_settings_command(datadir: DataDir, capsys: pytest.CaptureFixture[str]) -> None:

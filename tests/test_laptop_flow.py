@@ -16,7 +16,7 @@ from station.functest import evdev, keyboard, layouts
 from station.functest.grade import Grade
 from station.functest.result import FunctionResult
 from station.hw import Host
-from station.laptop import STEPS, FlowError, LaptopFlow, is_laptop
+from station.laptop import STEPS, FlowError, LaptopFlow
 from station.store import outbox
 from station.store.datadir import DataDir
 
@@ -36,7 +36,7 @@ def test_whole_flow_on_a_virtual_laptop(tmp_path: Path) -> None:
     flow, drive = make_flow(tmp_path)
     assert flow.current == "audit"
     inventory = flow.audit(disks=[file_disk(str(drive))])
-    assert is_laptop(inventory) and flow.current == "functions"
+    assert inventory.dmi.form_factor == "laptop" and flow.current == "functions"
 
     automatic = {r.function: r.status for r in flow.run_automatic()}
     assert automatic == {"camera": "absent", "ethernet": "pass", "wifi": "absent", "bluetooth": "absent"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from purge_helpers import fixture, make_disk
+from purge_helpers import fixture, make_disk, nvme_id_ctrl
 
 from station.detect.disk import DiskKind
 from station.erase.purge import capabilities as cap
@@ -19,7 +19,7 @@ def ata_caps(rel: str, sanitize_frozen: bool | None = None) -> cap.PurgeCapabili
 
 
 def nvme_caps(rel: str) -> cap.PurgeCapabilities:
-    return cap.PurgeCapabilities("/dev/nvme0n1", "nvme", nvme=cap.parse_nvme_id_ctrl(fixture(rel)))
+    return cap.PurgeCapabilities("/dev/nvme0n1", "nvme", nvme=nvme_id_ctrl(fixture(rel)))
 
 
 NVME = make_disk("/dev/nvme0n1", DiskKind.NVME, "nvme")

@@ -121,20 +121,6 @@ def current_head(datadir: DataDir, fingerprint: str) -> ChainHead | None:
     return head
 
 
-def links_in(directory: Path) -> tuple[list[Link], list[str]]:
-    """Links of every certificate JSON in a directory, and the names of files that could not be read."""
-    links, unreadable = [], []
-    for path in sorted(directory.glob("*.json")):
-        if path.name == HEAD_NAME or path.name.endswith(".manifest.json"):
-            continue
-        link = _link_of(path)
-        if link is None:
-            unreadable.append(path.name)
-        else:
-            links.append(link)
-    return links, unreadable
-
-
 def check(links: Sequence[Link], *, complete: bool = True) -> list[str]:
     """Problems in the history, one sentence each; empty when every link holds.
 

@@ -39,10 +39,6 @@ class Battery:
     capacity_percent: int | None
     doubts: tuple[str, ...] = ()
 
-    @property
-    def wear_known(self) -> bool:
-        return self.wear_percent is not None
-
 
 def _uevent(text: str | None) -> dict[str, str]:
     out: dict[str, str] = {}

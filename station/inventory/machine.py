@@ -80,10 +80,6 @@ class Inventory:
     operator_serial: OperatorSerial | None = None  # typed or scanned from the label, see machine_serial
 
     @property
-    def gpus(self) -> list[hardware.PciDevice]:
-        return [d for d in self.pci if d.kind == "gpu"]
-
-    @property
     def partial(self) -> bool:
         return bool(self.missing)
 

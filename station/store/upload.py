@@ -60,10 +60,6 @@ class Summary:
     def ok(self) -> bool:
         return not self.failed and self.stopped is None and not self.log_problems
 
-    @property
-    def log_trusted(self) -> bool:
-        return not self.log_problems
-
 
 @dataclass(frozen=True)
 class LogSettings:

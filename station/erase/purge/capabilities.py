@@ -383,12 +383,6 @@ def read_nvme_id_ctrl(text: str) -> NvmeCaps | Unreadable:
     return NvmeCaps(format_supported=bool(oacs & 0x2), sanicap=sanicap, fna=fna, namespaces=nn)
 
 
-def parse_nvme_id_ctrl(text: str) -> NvmeCaps | None:
-    """Parse `nvme id-ctrl -H` or `-o json`; None when it cannot be read (read_nvme_id_ctrl says why)."""
-    caps = read_nvme_id_ctrl(text)
-    return None if isinstance(caps, Unreadable) else caps
-
-
 def read_nvme_sanitize_log(text: str) -> NvmeSanitizeLog | Unreadable:
     """`nvme sanitize-log` as nvme-cli 2.3 prints it (SPROG decimal, SSTAT/SCDW10 hex) or as JSON
     (top level, or under the device name), or why it cannot be read."""
