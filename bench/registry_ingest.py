@@ -30,8 +30,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -96,15 +94,32 @@ def _manage(env: dict[str, str], *args: str) -> str:
                           text=True, check=True).stdout.strip()
 
 
+def _descendants(pid: int) -> list[int]:
+    """The process and every child under it, from /proc/PID/task/*/children (psutil is not a dependency)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0  # gone, or a kernel thread
+
+
 def _tree_rss(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            proc = psutil.Process(pid)
-            total += sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
-        except psutil.Error:
-            continue
-    return total
+    return sum(_rss(p) for pid in pids for p in _descendants(pid))
 
 
 def main() -> int:

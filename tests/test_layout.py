@@ -121,6 +121,40 @@ def test_every_declared_dependency_is_imported() -> None:
         assert name.lower() in imported, f"{name} is declared but station never imports it"
 
 
+
+# import name -> distribution name, where the two differ
+DISTRIBUTION_OF = {"ninja": "django-ninja", "django_stubs_ext": "django-stubs-ext"}
+
+
+def test_every_imported_package_is_declared() -> None:
+    """The other half of the rule: a package imported by station, the registry, the benches or the tests is
+    declared, so a fresh `scripts/setup` installs it (bench/registry_ingest.py once imported psutil after it
+    was removed from the dependencies, and failed on a fresh machine)."""
+    import sys
+    import tomllib
+
+    root = STATION.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    declared = {requirement.split(">")[0].split("=")[0].split("<")[0].split("[")[0].strip().lower()
+                for group in (project["dependencies"], *project["optional-dependencies"].values())
+                for requirement in group}
+    sources = [path for folder in ("station", "registry", "bench", "tests") for path in (root / folder).rglob("*.py")
+               if "fixtures" not in path.parts]
+    local = {path.stem for path in sources} | {path.parent.name for path in sources}
+    undeclared = set()
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                     else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in local or top == "station":
+                    continue
+                if DISTRIBUTION_OF.get(top, top).lower().replace("_", "-") not in declared:
+                    undeclared.add(f"{top} ({path.relative_to(root)})")
+    assert not undeclared, f"imported but not declared in pyproject.toml: {sorted(undeclared)}"
+
 # The faces (CLI commands, TUI, demo) go through the Session to plan and run: from the planning and execution
 # package (station.erase) they may import only what they show, never what acts. Stated precisely: every name a
 # face imports from a station.erase module is a class defined there (a type: EraseJob, Progress, ErasePlan...),
