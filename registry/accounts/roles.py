@@ -30,10 +30,6 @@ class Scope:
     organisation: Organisation | None
 
     @property
-    def sees_everything(self) -> bool:
-        return self.role is Role.COORDINATOR
-
-    @property
     def can_manage_lots(self) -> bool:
         return self.role is Role.COORDINATOR
 

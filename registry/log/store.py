@@ -134,10 +134,6 @@ def consistency(old_size: int, new_size: int) -> list[bytes]:
     return merkle.consistency_proof(old_size, new_size, read_subtrees)
 
 
-def checkpoint_at(size: int) -> Checkpoint | None:
-    return Checkpoint.objects.filter(size=size).first()
-
-
 def entries(start: int, count: int) -> list[bytes]:
     rows = LogEntry.objects.filter(index__gte=start, index__lt=start + count).order_by("index")
     return [bytes(e.entry) for e in rows.only("entry")]

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
 
 from registry.core.models import Record
 from registry.lots import facts as facts_mod
@@ -37,11 +36,6 @@ def project(record: Record) -> RecordFacts | None:
         "drive_serial": f.drive_serial or "", "drive_model": f.drive_model or "", "host_serial": f.host_serial or "",
         "result": f.result or "", "method": f.method or "", "nist_category": f.nist_category or ""})
     return row
-
-
-def lot_facts(lot: Lot) -> QuerySet[RecordFacts]:
-    return RecordFacts.objects.filter(record__station__organisation_id=lot.refurbisher_id,
-                                      record__lot_reference=lot.reference)
 
 
 # the records as journey entries, with the group each belongs to (one refurbisher's records tagged with one lot
