@@ -1,8 +1,9 @@
 """The programme's figures, aggregated in PostgreSQL over the device rows (never by loading records), for the
 user's scope.
 
-Devices received come from the lots (what donors handed over, by the month received); machines audited and
-their verdict from each device's newest audit (a machine audited twice in a lot counts once); drives from each
+Devices received come from the lots (what donors handed over, by the month received); machines audited from
+each device's newest audit (a machine audited twice in a lot counts once), and counted reused, dismantled or
+recycled by its outcome (the verdict once every drive is erased, as on the lot page); drives from each
 drive's newest certificate (a drive certified twice in a lot counts once, by its newest result).
 """
 
@@ -18,7 +19,9 @@ from django.db.models import Sum
 from registry.accounts.roles import Role, Scope, lots
 from registry.core.models import Organisation
 
-REUSE = ("reuse", "reuse-with-warnings", "reuse-after-repair")
+# a device counts as reused, dismantled or recycled by its outcome, as its lot page and the donor's attestation
+# say it: the verdict alone is not enough while a drive is still to be erased (registry.lots.journey)
+BUCKET_OF = {"reuse": "reused", "parts": "parts", "recycle": "recycled"}
 
 
 @dataclass(frozen=True)
@@ -69,16 +72,17 @@ def _scope_sql(scope: Scope) -> tuple[str, list[int]]:
     return "FALSE", []
 
 
-# over the device rows (registry.lots.devices): audited machines by refurbisher, month and verdict (a machine's
-# newest audit speaks for it), drives by refurbisher (each drive's newest certificate), drives erased by month
+# over the device rows (registry.lots.devices): audited machines by refurbisher, month and outcome (a machine's
+# newest audit and its drives' newest certificates decide it), drives by refurbisher (each drive's newest
+# certificate), drives erased by month
 _SQL = """
 WITH d AS MATERIALIZED (
-    SELECT d.organisation_id AS org, d.audit_id, d.audit_month, d.verdict, d.drives_done, d.drives_failed,
+    SELECT d.organisation_id AS org, d.audit_id, d.audit_month, d.outcome, d.drives_done, d.drives_failed,
            d.erased_months
     FROM lots_lotdevice d WHERE {where}
 )
-SELECT 'm' AS what, org, audit_month, verdict, count(*), 0 FROM d WHERE audit_id <> ''
-GROUP BY org, audit_month, verdict
+SELECT 'm' AS what, org, audit_month, outcome, count(*), 0 FROM d WHERE audit_id <> ''
+GROUP BY org, audit_month, outcome
 UNION ALL
 SELECT 'd', org, NULL, '', sum(drives_done), sum(drives_failed) FROM d GROUP BY org
 UNION ALL
@@ -108,7 +112,7 @@ def figures(scope: Scope) -> Figures:
     for what, org_id, issued_month, code, n, failed in rows:
         key = issued_month.strftime("%Y-%m") if isinstance(issued_month, datetime.date) else "?"
         if what == "m":
-            bucket = "reused" if code in REUSE else {"harvest-parts": "parts", "recycle": "recycled"}.get(code, "")
+            bucket = BUCKET_OF.get(code, "")
             if bucket:
                 org[org_id][bucket] += n
             month[key]["audited"] += n
