@@ -86,3 +86,20 @@ def test_chain_positions() -> None:
     assert position(_checked(1, "z" * 64, "0" * 64)) is check.Position.FORK  # a first one with a predecessor
     audit = check.Checked(check.Kind.AUDIT, "AUD-X", "a" * 64, None, None, check.Listing())
     assert check.chain_position(audit, held.get) is check.Position.NEXT
+
+
+def test_a_pdf_must_carry_the_certificate_it_comes_with(datadir: DataDir) -> None:
+    """The donor downloads the station's PDF: the PDF of another certificate, or not a PDF, is refused."""
+    first, second = issue_two(datadir)
+    key = keys.load_or_create(datadir).public
+    own = _upload(datadir, first.certificate_id)
+    assert own.pdf is not None and check.check_record(own, key).sequence == 1  # its own PDF passes
+    other_pdf = (datadir.certificates / f"{second.certificate_id}.pdf").read_bytes()
+    cases = {"pdf-mismatch": other_pdf, "bad-pdf": b"%PDF-1.4 nothing else", "bad-pdf ": b"<html>a page</html>"}
+    for code, pdf_bytes in cases.items():
+        swapped = _upload(datadir, first.certificate_id, pdf=base64.b64encode(pdf_bytes).decode())
+        with pytest.raises(check.Refusal) as refused:
+            check.check_record(swapped, key)
+        assert (refused.value.status, refused.value.code) == (422, code.strip()), refused.value.detail
+    without = _upload(datadir, first.certificate_id, pdf=None)
+    assert check.check_record(without, key).record_id == first.certificate_id  # the PDF is optional

@@ -197,8 +197,35 @@ def check_record(upload: Upload, station_key: keys.PublicKey) -> Checked:
         if record_id != chain.certificate_id(station_key.fingerprint, sequence):
             raise invalid("id-mismatch", f"{record_id} is not the id of sequence {sequence} for key "
                           f"{station_key.fingerprint}")
+    check_pdf(upload)
     return Checked(upload.kind, upload.record_id, upload.sha256, sequence, previous,
                    _listing(upload.kind, record, upload.lot))
+
+
+def check_pdf(upload: Upload) -> None:
+    """The PDF a donor downloads is the station's rendering, so it must be a PDF and, for a certificate, carry the
+    very record and signature uploaded beside it (the station attaches them: `station verify` reads them back).
+    An audit's PDF carries no copy of its record, so only its form is checked; its facts come from the JSON.
+    Checking the attachments costs about 2 ms; comparing the visible text would cost 40-60 ms per upload."""
+    if upload.pdf is None:
+        return
+    # pypdf: a tenth of a second of import, only in the process that checks a PDF
+    from station.certify import pdf
+
+    if not upload.pdf.startswith(b"%PDF-"):
+        raise invalid("bad-pdf", "the 'pdf' field is not a PDF document")
+    try:
+        attached = pdf.attachments(upload.pdf)
+    except Exception as exc:  # pypdf raises many types on damaged files; all mean "cannot read this PDF"
+        raise invalid("bad-pdf", f"the PDF cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
+    if upload.kind is not Kind.CERTIFICATE:
+        return
+    name = f"{upload.record_id}.json"
+    if attached.get(name) != upload.json_bytes:
+        found = "a different " + name if name in attached else f"no {name}"
+        raise invalid("pdf-mismatch", f"the PDF carries {found}: it is not the rendering of this certificate")
+    if attached.get(name + ".sig") != upload.signature:
+        raise invalid("pdf-mismatch", f"the PDF does not carry this certificate's signature ({name}.sig)")
 
 
 class Position(StrEnum):
