@@ -1,4 +1,5 @@
-"""Measurements on a PCM WAV capture: level (RMS and peak, dBFS) and the frequency of a tone.
+"""Measurements on a PCM WAV capture: level (RMS and peak, dBFS), the frequency of a tone, and where
+each channel carries sound (which speaker a tone came out of, and when).
 
 Pure Python on the `wave` module: a two-second 16-bit mono capture is 96 000 samples, read in a
 fraction of a second, so no numpy in the live image for this.
@@ -64,6 +65,47 @@ def frequency(signal: array.array[int], rate: int) -> float | None:
     if len(crossings) < 3:
         return None
     return (len(crossings) - 1) * rate / (crossings[-1] - crossings[0])
+
+
+@dataclass(frozen=True)
+class Tone:
+    """A stretch of sound on one channel of a WAV file."""
+
+    channel: int  # 0-based, in the file's order: 0 is the left channel of a stereo file
+    start_s: float
+    seconds: float
+    peak_dbfs: float
+    frequency_hz: float | None
+
+
+def tones(path: Path, window_s: float = 0.05, floor_dbfs: float = -50.0, min_s: float = 0.2) -> list[Tone]:
+    """Each run of sound on each channel, by start time: consecutive `window_s` windows whose peak is above
+    `floor_dbfs`, kept when at least `min_s` long (a click is not a tone), with the run's frequency."""
+    rate, _channels, per_channel = samples(path)
+    window = max(1, round(rate * window_s))
+    floor = 32768 * 10 ** (floor_dbfs / 20)
+    found: list[Tone] = []
+    for channel, signal in enumerate(per_channel):
+        runs: list[tuple[int, int]] = []
+        start: int | None = None
+        for offset in range(0, len(signal), window):
+            piece = signal[offset:offset + window]
+            loud = max(abs(min(piece)), abs(max(piece))) > floor
+            if loud and start is None:
+                start = offset
+            elif not loud and start is not None:
+                runs.append((start, offset))
+                start = None
+        if start is not None:
+            runs.append((start, len(signal)))
+        for begin, end in runs:
+            if end - begin < min_s * rate:
+                continue
+            run = signal[begin:end]
+            peak = max(abs(min(run)), abs(max(run))) / 32768
+            found.append(Tone(channel, round(begin / rate, 3), round((end - begin) / rate, 3), round(_db(peak), 1),
+                              frequency(run, rate)))
+    return sorted(found, key=lambda tone: (tone.start_s, tone.channel))
 
 
 def measure(path: Path) -> WavLevel:
