@@ -11,6 +11,7 @@ the TUI, --yes on the command line).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,10 +22,10 @@ from station.detect.disk import Disk
 from station.detect.drives import detect_disks
 from station.erase.jobs import JobState
 from station.erase.plan import ErasePlan
-from station.functest import camera, radios
+from station.functest import battery_run, camera, radios
 from station.functest.bench import Bench
 from station.functest.grade import Grade
-from station.functest.result import FunctionResult, skipped
+from station.functest.result import FUNCTIONS, FunctionResult, skipped
 from station.hw import Host
 from station.inventory import record as audit
 from station.inventory import thresholds
@@ -35,7 +36,8 @@ from station.store import atomic, config, outbox
 from station.store.datadir import DataDir
 
 STEPS = ("audit", "functions", "grade", "erase", "certificates", "verdict", "label")
-INTERACTIVE = ("keyboard", "pointer", "display", "audio", "usb", "battery")  # need the technician
+# need the technician, in the order the flow runs them (the TUI opens one screen after the other)
+INTERACTIVE = ("keyboard", "display", "pointer", "audio", "usb", "battery")
 AUTOMATIC = ("camera", "ethernet", "wifi", "bluetooth")  # measured without anyone
 
 
@@ -67,6 +69,8 @@ class LaptopFlow:
     record_path: Path | None = None
     label_path: Path | None = None
     keys_pressed: int = 0  # keys the technician pressed in the flow (the TUI counts them)
+    battery_seconds: float = battery_run.RUN_SECONDS  # the timed discharge run, charger pulled
+    monotonic: Callable[[], float] = time.monotonic  # what timed runs measure with (a test's clock advances fast)
 
     def __post_init__(self) -> None:
         self.bench = replace(self.bench, layout=self.layout)
@@ -117,9 +121,14 @@ class LaptopFlow:
             self.record(result)
         return results
 
+    def next_interactive(self, after: str | None = None) -> str | None:
+        """The interactive test that follows `after` (the first one for None); None once all have run."""
+        index = 0 if after is None else INTERACTIVE.index(after) + 1
+        return INTERACTIVE[index] if index < len(INTERACTIVE) else None
+
     def finish_functions(self) -> None:
         """Close the step: a function never tested is recorded as skipped, so the record says so."""
-        for function in (*INTERACTIVE, *AUTOMATIC):
+        for function in FUNCTIONS:
             if self.bench.result(function) is None:
                 self.record(skipped(function, "not run in this session"))
         counts = {status: sum(1 for r in self.bench.results if r.status == status)

@@ -8,13 +8,13 @@ samples) are labelled SYNTHETIC where they are made.
 
 from __future__ import annotations
 
-import math
+import os
 import shutil
-import struct
-import wave
+import time
 from pathlib import Path
 
 import pytest
+from laptop_helpers import ASOUND_CARDS, ASOUND_PCM, tone
 
 from station.functest import audio, battery_run, camera, display, evdev, keyboard, layouts, pointer, radios, usb
 from station.functest.result import FunctionResult
@@ -91,6 +91,46 @@ def test_stream_reads_a_capture_file_as_a_device(tmp_path: Path) -> None:
     shutil.copy(KEYS, node)
     events = list(evdev.stream(Host(root=tmp_path, env={}), "/dev/input/event0", timeout_s=5))
     assert events == key_events()
+
+
+def test_stream_stops_when_its_reader_is_told_to(tmp_path: Path) -> None:
+    """A device that sends nothing (a FIFO held open, standing in for an untouched touchpad): the reader of a
+    screen the technician left returns at once, not after the idle time."""
+    node = tmp_path / "dev" / "input" / "event3"
+    node.parent.mkdir(parents=True)
+    os.mkfifo(node)
+    writer = os.open(node, os.O_RDWR)  # a writer that never writes: reads block instead of ending
+    try:
+        started = time.monotonic()
+        stop_at = started + 0.3
+        events = list(evdev.stream(Host(root=tmp_path, env={}), "/dev/input/event3", timeout_s=30, idle_s=20,
+                                   stop=lambda: time.monotonic() > stop_at))
+        assert events == [] and time.monotonic() - started < 2
+    finally:
+        os.close(writer)
+
+
+def _capabilities(codes: set[int]) -> str:
+    """A sysfs capability bitmap in the kernel's layout (64-bit words, most significant first)."""
+    words = [0] * (max(codes) // 64 + 1)
+    for code in codes:
+        words[code // 64] |= 1 << (code % 64)
+    return " ".join(f"{w:x}" for w in reversed(words))
+
+
+def test_pointing_device_is_the_touchpad_when_there_is_one(tmp_path: Path) -> None:
+    shutil.copytree(SYSFS_UP, tmp_path, dirs_exist_ok=True)
+    host = Host(root=tmp_path, env={})
+    mouse = pointer.pointing_device(host)
+    assert mouse is not None and mouse.node == "/dev/input/event3"  # the captured PS/2 mouse, not the keyboard
+    base = tmp_path / "sys/class/input/event5/device"  # SYNTHETIC: a touchpad's sysfs entry
+    (base / "capabilities").mkdir(parents=True)
+    (base / "name").write_text("SynPS/2 Synaptics TouchPad\n")
+    (base / "capabilities/key").write_text(_capabilities({evdev.BTN_LEFT, evdev.BTN_TOOL_FINGER}) + "\n")
+    (base / "capabilities/abs").write_text(_capabilities({evdev.ABS_X, evdev.ABS_Y}) + "\n")
+    touchpad = pointer.pointing_device(host)
+    assert touchpad is not None and touchpad.node == "/dev/input/event5" and touchpad.kind == "touchpad"
+    assert pointer.pointing_device(Host(root=tmp_path / "none", env={})) is None
 
 
 def test_bitmap_words_are_most_significant_first() -> None:
@@ -188,33 +228,40 @@ def test_usb_port_proven_when_a_device_appears(tmp_path: Path) -> None:
     assert test.result().status == "pass" and test.result().measured["ports"] == "2-2@5000Mb/s"
 
 
+def test_usb_watch_ends_once_every_counted_port_is_proven(tmp_path: Path) -> None:
+    """The captured stick (port 2-2) is plugged during the second wait; two ports were counted, then one."""
+    root = tmp_path / "root"
+    shutil.copytree(SYSFS_UP, root)
+    stick = root / "sys/bus/usb/devices/2-2"
+    shutil.move(stick, tmp_path / "2-2")
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            shutil.move(tmp_path / "2-2", stick)
+
+    test = usb.UsbPortsTest(Host(root=root, env={}), expected=1)
+    test.start()
+    assert [d.port for d in test.watch(60, sleep=sleep)] == ["2-2"]
+    assert len(waits) == 2 and test.complete  # ended as the last port was proven, not after 60 s
+    two = usb.UsbPortsTest(Host(root=root, env={}), expected=2)
+    two.start()
+    assert list(two.watch(1.0, every=0.5, sleep=lambda s: None)) == [] and not two.complete
+    assert two.result().status == "fail"
+
+
 def test_usb_devices_present_at_start_do_not_count() -> None:
     test = usb.UsbPortsTest(Host(root=SYSFS_UP, env={}))
     test.start()
     assert test.poll() == [] and test.result().status == "skipped"
 
 
-def _tone(path: Path, hz: float, amplitude: float, seconds: float = 1.0, rate: int = 48000) -> None:
-    """SYNTHETIC: a 16-bit mono sine written with the wave module."""
-    frames = b"".join(struct.pack("<h", round(amplitude * 32767 * math.sin(2 * math.pi * hz * i / rate)))
-                      for i in range(int(rate * seconds)))
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(frames)
-
-
 def test_wav_measures_frequency_and_level(tmp_path: Path) -> None:
-    _tone(tmp_path / "t.wav", 440, 0.5)
+    tone(tmp_path / "t.wav", 440, 0.5)
     level = measure(tmp_path / "t.wav")
     assert level.frequency_hz is not None and abs(level.frequency_hz - 440) < 1
     assert abs(level.peak_dbfs - (-6.0)) < 0.2 and abs(level.rms_dbfs - (-9.0)) < 0.2
-
-
-ASOUND_CARDS = (" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n"
-                "                      HDA Intel PCH at 0xf7f10000 irq 33\n")
-ASOUND_PCM = "00-00: ALC3246 Analog : ALC3246 Analog : playback 1 : capture 1\n00-03: HDMI 0 : HDMI 0 : playback 1\n"
 
 
 def _sound_host(tmp_path: Path, wav_amplitude: float | None) -> Host:
@@ -226,8 +273,7 @@ def _sound_host(tmp_path: Path, wav_amplitude: float | None) -> Host:
     runner.add(["arecord", "-q", "-D", "default", "-d", "2", "-f", "S16_LE", "-r", "48000", "-c", "1", "-t", "wav",
                 audio.CAPTURE])
     if wav_amplitude is not None:
-        (tmp_path / audio.CAPTURE.lstrip("/")).parent.mkdir(parents=True)
-        _tone(tmp_path / audio.CAPTURE.lstrip("/"), 300, wav_amplitude, seconds=0.5)
+        tone(tmp_path / audio.CAPTURE.lstrip("/"), 300, wav_amplitude, seconds=0.5)
     return Host(root=tmp_path, runner=runner, env={})
 
 
@@ -249,6 +295,21 @@ def test_speakers_judged_by_technician(tmp_path: Path) -> None:
     assert audio.playback_result(host, {"left": True, "right": False}, {}).status == "fail"
     assert audio.playback_result(host, {"left": True, "right": True}, {}).status == "pass"
     assert audio.playback_result(Host(root=tmp_path / "none", env={}), {}, {}).status == "absent"
+
+
+def test_speakers_answered_on_the_command_line(tmp_path: Path) -> None:
+    """`--audio --result audio=...`: the answer is the heard part; an ALSA error or no card is not overridden."""
+    host = _sound_host(tmp_path, None)
+    played = audio.playback_result(host, {}, {})
+    assert played.status == "skipped" and played.device == "card0"
+    heard = audio.answered(played, FunctionResult("audio", "pass"))
+    assert heard.status == "pass" and heard.measured["heard_left"] is True and heard.device == "card0"
+    silent = audio.answered(played, FunctionResult("audio", "fail", "right speaker crackles"))
+    assert silent.status == "fail" and silent.reason == "right speaker crackles"
+    broken = audio.playback_result(host, {}, {"right": "Device or resource busy"})
+    assert audio.answered(broken, FunctionResult("audio", "pass")) == broken
+    nothing = audio.playback_result(Host(root=tmp_path / "none", env={}), {}, {})
+    assert audio.answered(nothing, FunctionResult("audio", "pass")).status == "absent"
 
 
 def test_camera_frame_captured_or_not(tmp_path: Path) -> None:
@@ -295,6 +356,41 @@ def test_battery_discharge_from_samples(tmp_path: Path) -> None:
     assert still.status == "skipped" and "no drop" in (still.reason or "")
     charging = battery_run.judge("BAT0", [first.__class__(0.0, "Charging", 8.3, 25.5), last])
     assert charging.status == "skipped" and "pull the charger" in (charging.reason or "")
+
+
+def test_discharge_run_starts_when_the_charger_is_pulled(tmp_path: Path) -> None:
+    """The recorded ThinkPad BAT0 (energy_now 49.45 Wh, discharging): its status edited to Charging first,
+    then back to the recorded Discharging, and energy_now lowered as the run goes (SYNTHETIC edits)."""
+    base = tmp_path / "sys/class/power_supply"
+    shutil.copytree(Path(__file__).parent / "fixtures/power_supply/procfs-thinkpad-lgc-45n1-sysfs", base)
+    host = Host(root=tmp_path, env={})
+    assert battery_run.laptop_battery(host) == "BAT0"  # AC is a supply, not a battery
+    (base / "BAT0/status").write_text("Charging\n")
+    now = [0.0]
+    run = battery_run.DischargeRun(host, "BAT0", seconds=120, clock=lambda: now[0])
+    run.tick()
+    assert not run.started and run.result().status == "skipped" and "not pulled" in (run.result().reason or "")
+    (base / "BAT0/status").write_text("Discharging\n")
+    now[0] = 30.0
+    run.tick()
+    assert run.started and run.elapsed == 0 and not run.done
+    now[0], energy = 150.0, 49450000 - 200000  # 0.2 Wh in 120 s: 6 W
+    (base / "BAT0/energy_now").write_text(f"{energy}\n")
+    run.tick()
+    result = run.result()
+    assert run.done and result.status == "pass", result
+    assert result.measured["watts"] == 6.0 and result.measured["seconds"] == 120.0
+    assert battery_run.laptop_battery(Host(root=tmp_path / "none", env={})) is None
+
+
+def test_discharge_run_gives_up_when_the_charger_stays_in(tmp_path: Path) -> None:
+    base = tmp_path / "sys/class/power_supply"
+    shutil.copytree(Path(__file__).parent / "fixtures/power_supply/procfs-thinkpad-lgc-45n1-sysfs", base)
+    (base / "BAT0/status").write_text("Charging\n")  # SYNTHETIC edit of the recorded status
+    waits: list[float] = []
+    result = battery_run.run(Host(root=tmp_path, env={}), "BAT0", seconds=5, every=1.0, sleep=waits.append,
+                             clock=lambda: float(len(waits)))
+    assert result.status == "skipped" and "status Charging" in (result.reason or "") and len(waits) == 5
 
 
 def test_result_needs_a_reason_to_fail() -> None:

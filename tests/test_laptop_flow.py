@@ -5,11 +5,12 @@ skips with reasons, and the erase only through a plan handed back by the caller.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from laptop_helpers import virtual_laptop
+from laptop_helpers import input_streams, plug_stick, unplug_stick, virtual_laptop, with_battery, with_sound
 
 from station.erase.plan import file_disk
 from station.functest import evdev, keyboard, layouts
@@ -99,3 +100,63 @@ def test_cli_runs_the_flow_without_erasing_unconfirmed(tmp_path: Path, capsys: p
     assert record["bench"]["grade"]["defects"] == ["hinge"]
     assert list((data / "audits").glob("*.label-roll62.pdf"))
     assert main(["--data-dir", str(data), "laptop", "--skip", "audit"]) == 2  # a skip needs its reason
+
+
+def test_cli_runs_the_measured_tests_unattended(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--pointer reads the captured mouse stream, --audio plays both tones (SYNTHETIC sound card: the runs only
+    exit 0) and --result audio=pass says they were heard, --microphone measures a SYNTHETIC sine, --usb sees
+    the captured stick plugged while it watches, --battery samples the recorded ThinkPad BAT0, which does
+    not change over the second: no drop, so skipped with the reason, as on a real gauge that did not update."""
+    from station.cli import main
+
+    profile = virtual_laptop(tmp_path)
+    input_streams(profile)
+    with_sound(profile)
+    with_battery(profile)
+    unplug_stick(profile)
+    data = tmp_path / "data"
+    plug = threading.Timer(0.3, plug_stick, [profile])
+    plug.start()
+    try:
+        code = main(["--data-dir", str(data), "--profile", str(profile), "--lang", "en", "laptop", "--pointer", "5",
+                     "--audio", "--result", "audio=pass", "--microphone", "2", "--usb", "10", "--usb-ports", "1",
+                     "--battery", "1", "--skip", "grade=cosmetics seen later"])
+    finally:
+        plug.join()
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Tone on the left speaker..." in out and "USB port 2-2: " in out and "(5000 Mb/s)" in out
+    record = json.loads(next((data / "audits").glob("AUD-*.json")).read_bytes())
+    results = {r["function"]: r for r in record["bench"]["results"]}
+    assert results["pointer"]["status"] == "pass" and results["pointer"]["measured"]["buttons"] == "left right"
+    assert results["audio"]["status"] == "pass" and results["audio"]["measured"]["heard_right"] is True
+    assert results["microphone"]["status"] == "pass" and results["microphone"]["measured"]["peak_dbfs"] == -20.0
+    assert results["usb"]["status"] == "pass" and results["usb"]["measured"]["ports"] == "2-2@5000Mb/s"
+    assert results["battery"]["status"] == "skipped" and "no drop measured" in results["battery"]["reason"]
+    assert results["keyboard"]["reason"] == "not run in this session"
+
+
+def test_cli_measured_tests_on_a_machine_without_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The QEMU guest as captured: no sound card, no battery, the stick already in (not counted), no mouse stream
+    file (the node cannot be read)."""
+    from station.cli import main
+
+    profile = virtual_laptop(tmp_path)
+    data = tmp_path / "data"
+    code = main(["--data-dir", str(data), "--profile", str(profile), "--lang", "fr", "laptop", "--audio",
+                 "--microphone", "2", "--usb", "0.5", "--battery", "1"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Branchez un périphérique dans chaque port USB externe" in out
+    record = json.loads(next((data / "audits").glob("AUD-*.json")).read_bytes())
+    results = {r["function"]: (r["status"], r["reason"]) for r in record["bench"]["results"]}
+    assert results["audio"][0] == results["microphone"][0] == results["battery"][0] == "absent"
+    assert results["usb"] == ("skipped", "no device was plugged into any port")
+
+    with_sound(profile)  # SYNTHETIC card: the tones play, nobody said whether they were heard
+    first = set((data / "audits").glob("AUD-*.json"))
+    assert main(["--data-dir", str(data), "--profile", str(profile), "--lang", "en", "laptop", "--audio",
+                 "--skip", "erase=bench only"]) == 0
+    (record,) = set((data / "audits").glob("AUD-*.json")) - first
+    audio = next(r for r in json.loads(record.read_bytes())["bench"]["results"] if r["function"] == "audio")
+    assert (audio["status"], audio["reason"]) == ("skipped", "not judged: left, right")

@@ -1,20 +1,21 @@
 """The guided laptop flow in the TUI, keyboard only, on a virtual laptop: the recorded T480 DMI and
 the QEMU guest's sysfs, its /dev/input/event0 being the keyboard stream captured there (every AZERTY
-key sent through QEMU's monitor). From the rack: b, then one key per step."""
+key sent through QEMU's monitor) and event3 its PS/2 mouse stream. From the rack: b, then one key per step.
+The whole flow also has the real ThinkPad battery sysfs and a SYNTHETIC sound card (tests/laptop_helpers.py)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from laptop_helpers import virtual_laptop
+from laptop_helpers import input_streams, plug_stick, unplug_stick, virtual_laptop, with_battery, with_sound
 from textual.widgets import Static
 
 from station import i18n
 from station.hw import Host
 from station.tui.screens.bench_screens import DisplayScreen, GradeScreen, KeyboardScreen
+from station.tui.screens.function_screens import AudioScreen, BatteryScreen, UsbScreen
 from station.tui.screens.laptop_screen import LaptopScreen
 from tests.tui_helpers import make_app, run_async, wait_for
 
@@ -30,8 +31,10 @@ def english_after() -> None:
 @run_async
 async def test_laptop_flow_from_the_rack_to_the_label(tmp_path: Path) -> None:
     profile = virtual_laptop(tmp_path)
-    (profile / "root/dev/input").mkdir(parents=True)
-    shutil.copy(KEYS, profile / "root/dev/input/event0")
+    input_streams(profile)
+    with_sound(profile)
+    battery = with_battery(profile)
+    unplug_stick(profile)  # the technician plugs it during the USB test
     app, _source, _session = make_app(tmp_path, [], lang="en")
     app.audit_host = Host.recorded(profile)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -40,6 +43,8 @@ async def test_laptop_flow_from_the_rack_to_the_label(tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, LaptopScreen) and screen.flow is not None
         flow = screen.flow
+        now = [0.0]
+        flow.monotonic = lambda: now[0]  # the battery run's two minutes pass when the test says
         await pilot.press("enter")
         await wait_for(pilot, lambda: flow.steps["audit"].status == "done" and not screen.busy)
         assert "ThinkPad T480" in flow.steps["audit"].note
@@ -48,6 +53,21 @@ async def test_laptop_flow_from_the_rack_to_the_label(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, DisplayScreen))
         assert flow.bench.result("keyboard").status == "pass"  # type: ignore[union-attr]
         await pilot.press(*"yyyyyy")  # every fill and the gradient look right
+        # the pointer screen reads the captured mouse stream to its end; then the sound screen plays the tones
+        for channel in (0, 1):
+            await wait_for(pilot, lambda channel=channel: isinstance(app.screen, AudioScreen)
+                           and app.screen.phase == "asking" and app.screen.channel == channel)
+            await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, AudioScreen) and app.screen.phase == "captured")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, UsbScreen) and app.screen.test is not None)
+        plug_stick(profile)
+        await wait_for(pilot, lambda: isinstance(app.screen, UsbScreen) and bool(app.screen.test.proven))  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BatteryScreen) and app.screen.discharge is not None
+                       and app.screen.discharge.started)
+        (battery / "energy_now").write_text(f"{49450000 - 200000}\n")  # SYNTHETIC edit: 0.2 Wh drawn in 120 s
+        now[0] = 120.0
         await wait_for(pilot, lambda: flow.steps["functions"].status == "done")
 
         await pilot.press("enter")
@@ -67,12 +87,18 @@ async def test_laptop_flow_from_the_rack_to_the_label(tmp_path: Path) -> None:
 
     record = json.loads(flow.record_path.read_bytes())  # type: ignore[union-attr]
     results = {r["function"]: r["status"] for r in record["bench"]["results"]}
-    assert results["keyboard"] == "pass" and results["display"] == "pass" and results["ethernet"] == "pass"
+    assert results == {"keyboard": "pass", "display": "pass", "pointer": "pass", "audio": "pass",
+                       "microphone": "pass", "usb": "pass", "battery": "pass", "ethernet": "pass",
+                       "camera": "absent", "wifi": "absent", "bluetooth": "absent"}
+    measured = {r["function"]: r["measured"] for r in record["bench"]["results"]}
+    assert measured["usb"]["ports"] == "2-2@5000Mb/s" and measured["battery"]["watts"] == 6.0
+    assert measured["microphone"]["peak_dbfs"] == -20.0 and measured["pointer"]["buttons"] == "left right"
     assert record["bench"]["grade"]["letter"] == "B" and record["bench"]["grade"]["defects"] == ["hinge"]
     assert record["verdict"]["outcome"] == "reuse-after-repair"
     assert flow.label_path is not None and flow.label_path.exists()
-    # Enter x5 (audit, tests, grade, verdict, label), y x6, b 4 Enter, s + 'demo profile' + Enter x2
-    assert flow.keys_pressed == 5 + 6 + 3 + 2 * (1 + 12 + 1)
+    # Enter x5 (audit, tests, grade, verdict, label), y x6 (display), y y Enter (speakers, microphone),
+    # Enter (USB ports), b 4 Enter (grade), s + 'demo profile' + Enter x2; the pointer and battery need none
+    assert flow.keys_pressed == 5 + 6 + 3 + 1 + 3 + 2 * (1 + 12 + 1) == 46
 
 
 @run_async

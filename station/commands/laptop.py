@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from station.commands.common import datadir_from_args, host_from_args
 from station.i18n import _
 from station.store import config
+
+if TYPE_CHECKING:
+    from station.functest.result import FunctionResult
+    from station.laptop import LaptopFlow
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,6 +25,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="a function the technician judged (display=pass, audio=fail:right speaker silent)")
     p.add_argument("--keyboard", type=float, metavar="SECONDS",
                    help="run the keyboard test on the evdev keyboard for SECONDS (press every key)")
+    p.add_argument("--pointer", type=float, metavar="SECONDS",
+                   help="run the pointer test on the touchpad (else trackpoint or mouse) for SECONDS")
+    p.add_argument("--audio", action="store_true",
+                   help="play a tone on the left then the right speaker; heard or not is --result audio=...")
+    p.add_argument("--microphone", type=int, metavar="SECONDS", help="capture SECONDS and measure the level")
+    p.add_argument("--usb", type=float, metavar="SECONDS",
+                   help="watch the USB ports for SECONDS while a device is plugged into each in turn")
+    p.add_argument("--usb-ports", type=int, default=0, metavar="N",
+                   help="external USB ports the machine has (the test needs them all; it ends once they are)")
+    p.add_argument("--battery", type=float, metavar="SECONDS",
+                   help="measure the battery's discharge for SECONDS once the charger is pulled")
     p.add_argument("--layout", default="azerty-fr", choices=["azerty-fr", "qwerty-us"])
     p.add_argument("--skip", action="append", default=[], metavar="STEP=REASON", help="skip a step, saying why")
     p.add_argument("--yes", action="store_true", help="erase the internal drives as planned (Purge, else Clear)")
@@ -68,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
                     if test.complete:
                         break
             flow.record(test.result())
+        measured(flow, args, {r.function: r for r in results})
         flow.finish_functions()
     if "grade" not in skips:
         if grade is None:
@@ -102,3 +119,53 @@ def run(args: argparse.Namespace) -> int:
     if flow.label_path:
         print(flow.label_path)
     return 0 if flow.finished else 1
+
+
+def measured(flow: LaptopFlow, args: argparse.Namespace, claimed: dict[str, FunctionResult]) -> None:
+    """The measured tests after the keyboard, in the TUI's order; a measurement replaces what --result claimed,
+    except the speakers', where the technician's word is the heard part (functest.audio.answered)."""
+    # like run(): the function tests load only when the flow runs, not for `station --help`
+    from station.functest import audio, battery_run, evdev, pointer, usb
+
+    host = flow.host
+    if args.pointer:
+        test = pointer.PointerTest(pointer.pointing_device(host))
+        if test.device is not None:
+            print(_("Move the pointer across and up and down, click left and right ({seconds:.0f} s)...").format(
+                seconds=args.pointer))
+            for event in evdev.stream(host, test.device.node, args.pointer):
+                test.feed([event])
+                if test.complete:
+                    break
+        flow.record(test.result())
+    if args.audio:
+        errors = {}
+        playable = any(card.playback for card in audio.cards(host))
+        for index, side in enumerate(audio.CHANNELS if playable else (), 1):
+            print(_("Tone on the {side} speaker...").format(side=_(side)))
+            ok, error = audio.play_tone(host, index)
+            if not ok:
+                errors[side] = error
+        played = audio.playback_result(host, {}, errors)
+        flow.record(audio.answered(played, claimed["audio"]) if "audio" in claimed else played)
+    if args.microphone:
+        if any(card.capture for card in audio.cards(host)):
+            print(_("Speak or clap near the microphone ({seconds} s)...").format(seconds=args.microphone))
+        flow.record(audio.microphone(host, args.microphone))
+    if args.usb:
+        ports = usb.UsbPortsTest(host, args.usb_ports)
+        ports.start()
+        print(_("Plug a device into each external USB port, one after the other ({seconds:.0f} s)...").format(
+            seconds=args.usb))
+        for device in ports.watch(args.usb):
+            print(_("USB port {port}: {product} ({speed} Mb/s)").format(
+                port=device.port, product=device.product or "?", speed=device.speed_mbps or "?"))
+        flow.record(ports.result())
+    if args.battery:
+        name = battery_run.laptop_battery(host)
+        if name is None:
+            flow.record(battery_run.absent())
+        else:
+            print(_("Pull the charger: battery {name} is measured for {seconds:.0f} s...").format(
+                name=name, seconds=args.battery))
+            flow.record(battery_run.run(host, name, args.battery, clock=flow.monotonic))

@@ -67,8 +67,20 @@ def playback_result(host: Host, heard: dict[str, bool], errors: dict[str, str]) 
         return FunctionResult("audio", "fail", "; ".join(failed), measured, f"card{playable[0].index}")
     unanswered = [c for c in CHANNELS if c not in heard]
     if unanswered:
-        return FunctionResult("audio", "skipped", f"not judged: {', '.join(unanswered)}", measured)
+        return FunctionResult("audio", "skipped", f"not judged: {', '.join(unanswered)}", measured,
+                              f"card{playable[0].index}")
     return FunctionResult("audio", "pass", None, measured, f"card{playable[0].index}")
+
+
+def answered(played: FunctionResult, answer: FunctionResult) -> FunctionResult:
+    """The technician's word on both tones (`station laptop --audio --result audio=...`) over what playing
+    them measured: no sound card stays absent and an ALSA error stays a failure, whatever was said."""
+    if played.status in ("absent", "fail"):
+        return played
+    measured = dict(played.measured)
+    if answer.status == "pass":
+        measured.update({f"heard_{c}": True for c in CHANNELS})
+    return FunctionResult("audio", answer.status, answer.reason, measured, played.device)
 
 
 def microphone(host: Host, seconds: int = 2, device: str = "default", out: str = CAPTURE) -> FunctionResult:

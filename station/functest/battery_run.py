@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from station.functest.result import FunctionResult
 from station.hw import Host
 from station.inventory import battery
 
 MIN_RUNTIME_MINUTES = 60
+RUN_SECONDS = 120.0  # long enough for most fuel gauges to update twice
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,63 @@ def judge(name: str, samples: list[Sample], min_runtime_minutes: float = MIN_RUN
     return FunctionResult("battery", "pass", None, measured, name)
 
 
-def run(host: Host, name: str, seconds: float = 120, every: float = 10,
+def laptop_battery(host: Host) -> str | None:
+    """The machine's own battery (a wireless mouse's is not one), the first of two; None without any."""
+    return next((b.name for b in battery.read_all(host) if b.present is not False), None)
+
+
+def absent() -> FunctionResult:
+    return FunctionResult("battery", "absent", "no battery in /sys/class/power_supply")
+
+
+@dataclass
+class DischargeRun:
+    """A timed run its caller ticks (the TUI's timer, `run` below). It starts at the first sample taken on
+    battery, so the technician pulls the charger when told instead of before, and lasts `seconds` from there."""
+
+    host: Host
+    name: str
+    seconds: float = RUN_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    samples: list[Sample] = field(default_factory=list)
+    latest: Sample | None = None  # the last read, before the run starts too (the screen shows its status)
+
+    def tick(self) -> Sample:
+        taken = sample(self.host, self.name, self.clock)
+        self.latest = taken
+        if self.samples or taken.status == "Discharging":
+            self.samples.append(taken)
+        return taken
+
+    @property
+    def started(self) -> bool:
+        return bool(self.samples)
+
+    @property
+    def elapsed(self) -> float:
+        return self.samples[-1].seconds - self.samples[0].seconds if self.samples else 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.started and self.elapsed >= self.seconds
+
+    def result(self) -> FunctionResult:
+        """The judgement of what was sampled so far (the technician may end the run early)."""
+        if not self.samples:
+            status = self.latest.status if self.latest else None
+            return FunctionResult("battery", "skipped", f"never on battery (status {status or 'unknown'}): "
+                                  "the charger was not pulled", {"status": status}, self.name)
+        return judge(self.name, self.samples)
+
+
+def run(host: Host, name: str, seconds: float = RUN_SECONDS, every: float = 1.0,
         sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> FunctionResult:
-    """Sample every `every` seconds for `seconds` and judge."""
-    samples = [sample(host, name, clock)]
+    """Sample every `every` seconds until the run is done; a charger never pulled gives up after `seconds`."""
+    test = DischargeRun(host, name, seconds, clock)
+    test.tick()
     waited = 0.0
-    while waited < seconds:
+    while not test.done and (test.started or waited < seconds):
         sleep(every)
         waited += every
-        samples.append(sample(host, name, clock))
-    return judge(name, samples)
+        test.tick()
+    return test.result()

@@ -13,7 +13,7 @@ import os
 import select
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from station.hw import Host
@@ -115,9 +115,14 @@ def devices(host: Host) -> list[InputDevice]:
     return sorted(out, key=lambda d: int(d.node.rsplit("event", 1)[1]))
 
 
-def stream(host: Host, node: str, timeout_s: float, idle_s: float | None = None) -> Iterator[InputEvent]:
+STOP_CHECK_S = 0.2
+
+
+def stream(host: Host, node: str, timeout_s: float, idle_s: float | None = None,
+           stop: Callable[[], bool] | None = None) -> Iterator[InputEvent]:
     """Events from `node` (a device or a recorded capture file under the host root) until `timeout_s`
-    has passed, or `idle_s` without an event, or the end of a capture file."""
+    has passed, or `idle_s` without an event, or the end of a capture file, or `stop()` says so (a
+    screen the technician left: its reader thread must not outlive it by the idle time)."""
     fd = os.open(host.path(node), os.O_RDONLY | os.O_NONBLOCK)
     try:
         deadline = time.monotonic() + timeout_s
@@ -128,8 +133,10 @@ def stream(host: Host, node: str, timeout_s: float, idle_s: float | None = None)
             wait = deadline - now
             if idle_s is not None:
                 wait = min(wait, last + idle_s - now)
-            if wait <= 0:
+            if wait <= 0 or (stop is not None and stop()):
                 return
+            if stop is not None:
+                wait = min(wait, STOP_CHECK_S)
             ready, _, _ = select.select([fd], [], [], wait)
             if not ready:
                 continue

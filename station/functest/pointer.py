@@ -26,12 +26,20 @@ from station.functest.evdev import (
     REL_Y,
     InputDevice,
     InputEvent,
+    devices,
 )
 from station.functest.result import FunctionResult, Measure
+from station.hw import Host
 
 REQUIRED_BUTTONS = {BTN_LEFT: "left", BTN_RIGHT: "right"}
 BUTTON_NAMES = {**REQUIRED_BUTTONS, BTN_MIDDLE: "middle"}
 MIN_TRAVEL = 50  # device units on each axis: a deliberate stroke, not sensor noise
+
+
+def pointing_device(host: Host) -> InputDevice | None:
+    """The touchpad when there is one (the laptop's own), else a trackpoint or a mouse."""
+    found = [d for d in devices(host) if d.kind in ("touchpad", "pointer")]
+    return next((d for d in found if d.kind == "touchpad"), found[0] if found else None)
 
 
 @dataclass

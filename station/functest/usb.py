@@ -9,12 +9,15 @@ and the speed each one negotiated, so a USB 3 port stuck at 480 Mb/s shows.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from station.functest.result import FunctionResult
 from station.hw import Host
 
 DEVICES = "/sys/bus/usb/devices"
+POLL_S = 0.5  # a plugged stick enumerates in well under a second
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,20 @@ class UsbPortsTest:
                 self.proven[port] = device
                 fresh.append(device)
         return fresh
+
+    @property
+    def complete(self) -> bool:
+        """Every port the technician counted is proven (never, when they did not say how many)."""
+        return bool(self.expected) and len(self.proven) >= self.expected
+
+    def watch(self, seconds: float, every: float = POLL_S, sleep: Callable[[float], None] = time.sleep
+              ) -> Iterator[UsbDevice]:
+        """Poll for `seconds` or until complete, yielding each port as it is proven (the command line's loop)."""
+        waited = 0.0
+        while not self.complete and waited < seconds:
+            sleep(every)
+            waited += every
+            yield from self.poll()
 
     def result(self) -> FunctionResult:
         measured: dict[str, str | int | float | bool | None] = {

@@ -23,6 +23,7 @@ from station.laptop import LaptopFlow
 from station.store import config
 from station.tui.face import StationScreen
 from station.tui.screens.bench_screens import CountingScreen, DisplayScreen, GradeScreen, KeyboardScreen
+from station.tui.screens.function_screens import AudioScreen, BatteryScreen, PointerScreen, UsbScreen
 from station.tui.screens.plan_screen import PlanScreen
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
@@ -47,6 +48,7 @@ class LaptopScreen(StationScreen[None]):
         self.keyboard_layout = layout
         self.flow: LaptopFlow | None = None
         self.busy = False
+        self.tests_ended = False  # the last interactive test closed while the automatic ones still ran
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")
@@ -109,6 +111,8 @@ class LaptopScreen(StationScreen[None]):
     def _step_ended(self, error: str) -> None:
         self.busy = False
         self.say(error)
+        if self.tests_ended:
+            self._finish_functions()
         self.redraw()
 
     def action_run(self) -> None:
@@ -121,7 +125,7 @@ class LaptopScreen(StationScreen[None]):
             self._in_thread(lambda: flow.audit(disks or None), "audit")
         elif step == "functions":
             self._in_thread(flow.run_automatic, "functions")
-            self._open(KeyboardScreen(layouts.get(self.keyboard_layout)), self._keyboard_done)
+            self._test(flow.next_interactive())
         elif step == "grade":
             self._open(GradeScreen(flow.tester), self._graded)
         elif step == "erase":
@@ -133,10 +137,40 @@ class LaptopScreen(StationScreen[None]):
         elif step == "label":
             self._in_thread(flow.label, "label")
 
-    def _keyboard_done(self, result: FunctionResult | None) -> None:
-        if self.flow is not None and result is not None:
-            self.flow.record(result)
-        self._open(DisplayScreen(), self._display_done)
+    def _screen_of(self, function: str) -> CountingScreen[Any]:
+        """The screen of each of the flow's interactive tests (station.laptop.INTERACTIVE names them, in order)."""
+        assert self.flow is not None
+        if function == "keyboard":
+            return KeyboardScreen(layouts.get(self.keyboard_layout))
+        if function == "battery":
+            return BatteryScreen(self.flow.battery_seconds, self.flow.monotonic)
+        screens: dict[str, type[CountingScreen[Any]]] = {"display": DisplayScreen, "pointer": PointerScreen,
+                                                        "audio": AudioScreen, "usb": UsbScreen}
+        return screens[function]()
+
+    def _test(self, function: str | None) -> None:
+        """Open the screen of `function`; once the last one closes, the step ends."""
+        if self.flow is None:
+            return
+        if function is None:
+            self.tests_ended = True
+            if not self.busy:
+                self._finish_functions()
+            self.redraw()
+            return
+        self._open(self._screen_of(function), lambda result: self._tested(function, result))
+
+    def _tested(self, function: str, result: FunctionResult | tuple[FunctionResult, ...] | None) -> None:
+        if self.flow is None:
+            return
+        for one in (result,) if isinstance(result, FunctionResult) else result or ():
+            self.flow.record(one)
+        self._test(self.flow.next_interactive(function))
+
+    def _finish_functions(self) -> None:
+        self.tests_ended = False
+        if self.flow is not None:
+            self.flow.finish_functions()
 
     def _open(self, screen: CountingScreen[Any], then: Callable[[Any], None]) -> None:
         """A bench screen; the keys pressed on it count in the flow's keys (the README's keys-per-laptop figure)."""
@@ -147,13 +181,6 @@ class LaptopScreen(StationScreen[None]):
             then(result)
 
         self.app.push_screen(screen, closed)
-
-    def _display_done(self, result: FunctionResult | None) -> None:
-        if self.flow is not None:
-            if result is not None:
-                self.flow.record(result)
-            self.flow.finish_functions()
-        self.redraw()
 
     def _graded(self, grade: Grade | None) -> None:
         if self.flow is not None and grade is not None:
