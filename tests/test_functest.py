@@ -209,6 +209,58 @@ def test_wifi_hard_block_fails_soft_block_passes(tmp_path: Path) -> None:
     assert bt.status == "pass" and bt.measured["soft_blocked"] is True
 
 
+
+def _pci(root: Path, slot: str, pci_class: str, vendor: str, device: str, driver: str | None = None) -> None:
+    """SYNTHETIC: a PCI function as sysfs lays it out (class, vendor, device, the driver link when bound)."""
+    base = root / "sys/bus/pci/devices" / slot
+    base.mkdir(parents=True)
+    for name, value in (("class", pci_class), ("vendor", vendor), ("device", device)):
+        (base / name).write_text(value + "\n")
+    if driver:
+        (root / "sys/bus/pci/drivers" / driver).mkdir(parents=True)
+        (base / "driver").symlink_to(root / "sys/bus/pci/drivers" / driver)
+
+
+def _usb_interface(root: Path, name: str, triple: tuple[str, str, str], ids: tuple[str, str], product: str) -> None:
+    """SYNTHETIC: a USB device and one of its interfaces (class, subclass, protocol), no driver bound."""
+    device = root / "sys/bus/usb/devices" / name.split(":")[0]
+    device.mkdir(parents=True, exist_ok=True)
+    for attr, value in (("idVendor", ids[0]), ("idProduct", ids[1]), ("product", product)):
+        (device / attr).write_text(value + "\n")
+    interface = root / "sys/bus/usb/devices" / name
+    interface.mkdir()
+    for attr, value in zip(("bInterfaceClass", "bInterfaceSubClass", "bInterfaceProtocol"), triple, strict=True):
+        (interface / attr).write_text(value + "\n")
+
+
+def test_parts_without_a_driver_are_not_tested_rather_than_absent(tmp_path: Path) -> None:
+    """A live system without a card's driver or firmware sees no interface: the PCI and USB classes still show
+    the part, so the record says "not tested" with its ids, never "no Wi-Fi" on a laptop that has it."""
+    _pci(tmp_path, "0000:00:1f.6", "0x020000", "0x8086", "0x15d7", "e1000e")  # Ethernet: not a Wi-Fi card
+    _pci(tmp_path, "0000:02:00.0", "0x028000", "0x8086", "0x24fd", "iwlwifi")  # firmware missing: no wlan0
+    _usb_interface(tmp_path, "1-7:1.0", ("e0", "01", "01"), ("8087", "0a2b"), "Bluetooth")
+    _usb_interface(tmp_path, "1-8:1.0", ("0e", "01", "00"), ("04f2", "b604"), "Integrated Camera")
+    host = Host(root=tmp_path, env={})
+    wifi = radios.wifi(host)
+    assert wifi.status == "skipped" and "8086:24fd" in (wifi.reason or "") and "iwlwifi" in (wifi.reason or "")
+    assert wifi.device == "0000:02:00.0"
+    bt = radios.bluetooth(host)
+    assert bt.status == "skipped" and "8087:0a2b Bluetooth, no driver bound" in (bt.reason or "")
+    cam = camera.camera(host)
+    assert cam.status == "skipped" and "04f2:b604 Integrated Camera" in (cam.reason or "") and cam.device == "1-8:1.0"
+    bare = tmp_path / "bare"
+    _pci(bare, "0000:00:1f.6", "0x020000", "0x8086", "0x15d7", "e1000e")
+    _usb_interface(bare, "1-2:1.0", ("03", "01", "01"), ("046d", "c31c"), "USB Keyboard")
+    assert {radios.wifi(Host(root=bare, env={})).status, radios.bluetooth(Host(root=bare, env={})).status,
+            camera.camera(Host(root=bare, env={})).status} == {"absent"}
+
+
+def test_a_radio_switch_without_an_adapter_is_not_tested(tmp_path: Path) -> None:
+    """A laptop's platform switch (thinkpad_acpi, ideapad) without the card's interface: unknown, not failed."""
+    _rfkill(tmp_path, 0, "bluetooth", "0", "0")
+    bt = radios.bluetooth(Host(root=tmp_path, env={}))
+    assert bt.status == "skipped" and "rfkill switch present" in (bt.reason or "")
+
 def test_usb_port_proven_when_a_device_appears(tmp_path: Path) -> None:
     """The captured tree (USB stick on port 2-2) is the 'after'; the 'before' is that tree without it."""
     root = tmp_path / "root"

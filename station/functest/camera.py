@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from station.functest.result import FunctionResult
+from station.functest.unserved import USB_VIDEO, usb_parts
 from station.hw import Host
 
 FRAME = "/run/station/functest/frame.raw"
@@ -27,6 +28,11 @@ def capture_nodes(host: Host) -> list[tuple[str, str]]:
 def camera(host: Host, out: str = FRAME) -> FunctionResult:
     nodes = capture_nodes(host)
     if not nodes:
+        parts = usb_parts(host, USB_VIDEO)
+        if parts:  # a UVC camera the system has no driver for: present, not tested
+            return FunctionResult("camera", "skipped", f"camera present ({parts[0].describe()}) but no V4L2 capture "
+                                  "device: its driver is missing here; not tested",
+                                  {"hardware": "; ".join(p.describe() for p in parts)}, parts[0].address)
         return FunctionResult("camera", "absent", "no V4L2 capture device in /sys/class/video4linux")
     node, name = nodes[0]
     target = host.path(out)
