@@ -17,7 +17,7 @@ from pathlib import Path
 
 from audit_helpers import FIXTURES, recorded_profile
 
-from station.functest import audio
+from station.functest import audio, evdev
 
 LAPTOP_DMI = FIXTURES / "dmidecode" / "laptop-lenovo-thinkpad-t480-battery-sbds.txt"
 CAPTURE = FIXTURES / "functest" / "qemu-laptop-sysfs-link-up" / "root"
@@ -100,3 +100,53 @@ def unplug_stick(profile: Path) -> Path:
 
 def plug_stick(profile: Path) -> None:
     shutil.move(profile / "stick-2-2", profile / "root" / STICK)
+
+
+def capabilities(codes: set[int]) -> str:
+    """A sysfs capability bitmap in the kernel's layout (64-bit words, most significant first)."""
+    words = [0] * (max(codes) // 64 + 1)
+    for code in codes:
+        words[code // 64] |= 1 << (code % 64)
+    return " ".join(f"{w:x}" for w in reversed(words))
+
+
+def with_clickpad(root: Path, node: str = "event5") -> str:
+    """SYNTHETIC: a clickpad's sysfs entry under `root` (a host root): a touchpad with one switch under
+    the pad (properties: INPUT_PROP_POINTER and INPUT_PROP_BUTTONPAD, "5" as the kernel prints it).
+    Returns its /dev/input node."""
+    base = root / "sys/class/input" / node / "device"
+    (base / "capabilities").mkdir(parents=True)
+    (base / "name").write_text("SYNA8004:00 06CB:CD8B Touchpad\n")
+    (base / "properties").write_text("5\n")
+    (base / "capabilities/key").write_text(capabilities({evdev.BTN_LEFT, evdev.BTN_TOOL_FINGER, evdev.BTN_TOUCH,
+                                                         evdev.BTN_TOOL_DOUBLETAP}) + "\n")
+    (base / "capabilities/abs").write_text(capabilities({evdev.ABS_X, evdev.ABS_Y, evdev.ABS_MT_POSITION_X,
+                                                         evdev.ABS_MT_POSITION_Y}) + "\n")
+    return f"/dev/input/{node}"
+
+
+def clickpad_stroke(two_fingers: bool) -> bytes:
+    """SYNTHETIC events of a clickpad, in the kernel's order: one finger strokes across and down, the pad is
+    pressed (BTN_LEFT, its only switch), then, if asked, two fingers rest on it (BTN_TOOL_DOUBLETAP)."""
+    events: list[evdev.InputEvent] = []
+    clock = 1000.0
+
+    def packet(*items: tuple[int, int, int]) -> None:
+        nonlocal clock
+        clock += 0.012
+        events.extend(evdev.InputEvent(clock, t, c, v) for t, c, v in (*items, (evdev.EV_SYN, 0, 0)))
+
+    key, absolute = evdev.EV_KEY, evdev.EV_ABS
+    packet((key, evdev.BTN_TOUCH, 1), (key, evdev.BTN_TOOL_FINGER, 1), (absolute, evdev.ABS_MT_POSITION_X, 1200),
+           (absolute, evdev.ABS_MT_POSITION_Y, 900), (absolute, evdev.ABS_X, 1200), (absolute, evdev.ABS_Y, 900))
+    for step in range(1, 11):
+        x, y = 1200 + 180 * step, 900 + 120 * step
+        packet((absolute, evdev.ABS_MT_POSITION_X, x), (absolute, evdev.ABS_MT_POSITION_Y, y),
+               (absolute, evdev.ABS_X, x), (absolute, evdev.ABS_Y, y))
+    packet((key, evdev.BTN_LEFT, 1))
+    packet((key, evdev.BTN_LEFT, 0))
+    if two_fingers:
+        packet((key, evdev.BTN_TOOL_FINGER, 0), (key, evdev.BTN_TOOL_DOUBLETAP, 1))
+        packet((key, evdev.BTN_TOOL_DOUBLETAP, 0), (key, evdev.BTN_TOOL_FINGER, 1))
+    packet((key, evdev.BTN_TOUCH, 0), (key, evdev.BTN_TOOL_FINGER, 0))
+    return b"".join(evdev.pack(e) for e in events)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from laptop_helpers import ASOUND_CARDS, ASOUND_PCM, tone
+from laptop_helpers import ASOUND_CARDS, ASOUND_PCM, capabilities, clickpad_stroke, tone, with_clickpad
 
 from station.functest import audio, battery_run, camera, display, evdev, keyboard, layouts, pointer, radios, usb
 from station.functest.result import FunctionResult
@@ -110,14 +110,6 @@ def test_stream_stops_when_its_reader_is_told_to(tmp_path: Path) -> None:
         os.close(writer)
 
 
-def _capabilities(codes: set[int]) -> str:
-    """A sysfs capability bitmap in the kernel's layout (64-bit words, most significant first)."""
-    words = [0] * (max(codes) // 64 + 1)
-    for code in codes:
-        words[code // 64] |= 1 << (code % 64)
-    return " ".join(f"{w:x}" for w in reversed(words))
-
-
 def test_pointing_device_is_the_touchpad_when_there_is_one(tmp_path: Path) -> None:
     shutil.copytree(SYSFS_UP, tmp_path, dirs_exist_ok=True)
     host = Host(root=tmp_path, env={})
@@ -126,8 +118,8 @@ def test_pointing_device_is_the_touchpad_when_there_is_one(tmp_path: Path) -> No
     base = tmp_path / "sys/class/input/event5/device"  # SYNTHETIC: a touchpad's sysfs entry
     (base / "capabilities").mkdir(parents=True)
     (base / "name").write_text("SynPS/2 Synaptics TouchPad\n")
-    (base / "capabilities/key").write_text(_capabilities({evdev.BTN_LEFT, evdev.BTN_TOOL_FINGER}) + "\n")
-    (base / "capabilities/abs").write_text(_capabilities({evdev.ABS_X, evdev.ABS_Y}) + "\n")
+    (base / "capabilities/key").write_text(capabilities({evdev.BTN_LEFT, evdev.BTN_TOOL_FINGER}) + "\n")
+    (base / "capabilities/abs").write_text(capabilities({evdev.ABS_X, evdev.ABS_Y}) + "\n")
     touchpad = pointer.pointing_device(host)
     assert touchpad is not None and touchpad.node == "/dev/input/event5" and touchpad.kind == "touchpad"
     assert pointer.pointing_device(Host(root=tmp_path / "none", env={})) is None
@@ -153,6 +145,26 @@ def test_pointer_fails_without_right_click() -> None:
     test.feed(e for e in evdev.parse(MOUSE.read_bytes()) if e.code != evdev.BTN_RIGHT)
     result = test.result()
     assert result.status == "fail" and "right button never clicked" in (result.reason or "")
+
+
+def test_clickpad_needs_its_switch_and_two_fingers_not_a_right_button(tmp_path: Path) -> None:
+    """A clickpad reports every click as BTN_LEFT (one switch under the pad); its right click is the desktop's,
+    from two fingers. SYNTHETIC sysfs entry and events (no clickpad was captured: the QEMU guest has none)."""
+    with_clickpad(tmp_path)
+    device = pointer.pointing_device(Host(root=tmp_path, env={}))
+    assert device is not None and device.is_clickpad and device.kind == "touchpad"
+    one_finger = pointer.PointerTest(device)
+    one_finger.feed(evdev.parse(clickpad_stroke(two_fingers=False)))
+    result = one_finger.result()
+    assert result.status == "fail" and result.reason == "two fingers never sensed (the clickpad's right click)"
+    assert result.measured["buttons"] == "left" and result.measured["travel_x"] == 1800
+    both = pointer.PointerTest(device)
+    both.feed(evdev.parse(clickpad_stroke(two_fingers=True)))
+    assert both.result().status == "pass" and both.result().measured["two_fingers"] is True
+    not_a_clickpad = pointer.PointerTest(evdev.InputDevice(device.node, device.name, None, None, device.keys,
+                                                           device.rel, device.abs))
+    not_a_clickpad.feed(evdev.parse(clickpad_stroke(two_fingers=True)))
+    assert not_a_clickpad.result().reason == "right button never clicked"  # a touchpad with real buttons
 
 
 def test_display_answers() -> None:

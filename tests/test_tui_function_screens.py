@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 from laptop_helpers import (
     MOUSE,
+    clickpad_stroke,
     input_streams,
     plug_stick,
     tone,
     unplug_stick,
     virtual_laptop,
     with_battery,
+    with_clickpad,
     with_sound,
 )
 from textual.widgets import Static
@@ -91,6 +93,23 @@ async def test_pointer_screen_fails_a_dead_right_button(tmp_path: Path) -> None:
     (result,) = results[0]
     assert result.status == "fail" and result.reason == "right button never clicked"
 
+
+
+@run_async
+async def test_pointer_screen_takes_the_clickpad_over_the_mouse(tmp_path: Path) -> None:
+    """A SYNTHETIC clickpad next to the captured PS/2 mouse: the screen reads the laptop's own pad, whose
+    one switch and two fingers pass it without any right button."""
+    profile = virtual_laptop(tmp_path)
+    input_streams(profile)
+    node = with_clickpad(profile / "root")
+    (profile / "root" / node.lstrip("/")).write_bytes(clickpad_stroke(two_fingers=True))
+    app = app_on(tmp_path, profile)
+    results: Results = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(PointerScreen(), results.append)
+        await wait_for(pilot, lambda: bool(results))
+    (result,) = results[0]
+    assert result.status == "pass" and result.device == node and result.measured["two_fingers"] is True
 
 @run_async
 async def test_pointer_screen_without_a_pointing_device_is_absent_at_once(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ ABS_X, ABS_Y = 0, 1
 ABS_MT_POSITION_X, ABS_MT_POSITION_Y = 0x35, 0x36
 BTN_MOUSE, BTN_LEFT, BTN_RIGHT, BTN_MIDDLE = 0x110, 0x110, 0x111, 0x112
 BTN_TOOL_FINGER, BTN_TOUCH = 0x145, 0x14A
+BTN_TOOL_DOUBLETAP = 0x14D  # two fingers on a touchpad
+INPUT_PROP_BUTTONPAD = 0x02  # one switch under the whole pad (a clickpad): every click is BTN_LEFT
 KEY_A, KEY_Z, KEY_SPACE = 30, 44, 57
 
 
@@ -74,6 +76,13 @@ class InputDevice:
     keys: frozenset[int]
     rel: frozenset[int]
     abs: frozenset[int]
+    props: frozenset[int] = frozenset()  # INPUT_PROP_* (device/properties)
+
+    @property
+    def is_clickpad(self) -> bool:
+        """A touchpad without separate buttons: the desktop makes its right click from two fingers or from
+        where the finger is, the kernel reports one button (libinput, "Clickpad software button behavior")."""
+        return self.is_touchpad and INPUT_PROP_BUTTONPAD in self.props
 
     @property
     def is_keyboard(self) -> bool:
@@ -111,7 +120,8 @@ def devices(host: Host) -> list[InputDevice]:
             phys=host.read_attr(f"{base}/phys") or None, bustype=host.read_attr(f"{base}/id/bustype"),
             keys=bitmap(host.read_attr(f"{base}/capabilities/key")),
             rel=bitmap(host.read_attr(f"{base}/capabilities/rel")),
-            abs=bitmap(host.read_attr(f"{base}/capabilities/abs"))))
+            abs=bitmap(host.read_attr(f"{base}/capabilities/abs")),
+            props=bitmap(host.read_attr(f"{base}/properties"))))
     return sorted(out, key=lambda d: int(d.node.rsplit("event", 1)[1]))
 
 

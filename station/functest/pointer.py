@@ -1,8 +1,10 @@
 """Pointing device test: touchpad, trackpoint or mouse movement on both axes and each button, from evdev.
 
 Relative devices (mouse, trackpoint) count the distance moved; absolute ones (touchpad, tablet) count
-the span of positions touched. Both axes must move and the left and right buttons must click (a
-touchpad's physical or tap-to-click button counts as BTN_LEFT, as the kernel reports it).
+the span of positions touched. Both axes must move and the left and right buttons must click. A clickpad
+(INPUT_PROP_BUTTONPAD) has one switch under the whole pad, which the kernel reports as BTN_LEFT wherever it
+is pressed; the desktop makes the right click from two fingers or from where the finger rests, so on a
+clickpad the switch must click and two fingers must be sensed (BTN_TOOL_DOUBLETAP) instead.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from station.functest.evdev import (
     BTN_LEFT,
     BTN_MIDDLE,
     BTN_RIGHT,
+    BTN_TOOL_DOUBLETAP,
     EV_ABS,
     EV_KEY,
     EV_REL,
@@ -48,6 +51,16 @@ class PointerTest:
     rel: dict[int, int] = field(default_factory=dict)  # axis -> total |movement|
     abs_span: dict[int, tuple[int, int]] = field(default_factory=dict)  # axis -> (min, max)
     clicked: set[int] = field(default_factory=set)
+    two_fingers: bool = False
+
+    @property
+    def required(self) -> dict[int, str]:
+        """The buttons that must click: a clickpad's one switch, else left and right."""
+        return {BTN_LEFT: "left"} if self.clickpad else REQUIRED_BUTTONS
+
+    @property
+    def clickpad(self) -> bool:
+        return self.device is not None and self.device.is_clickpad
 
     def feed(self, events: Iterable[InputEvent]) -> None:
         for event in events:
@@ -59,6 +72,8 @@ class PointerTest:
                 self.abs_span[axis] = (min(low, event.value), max(high, event.value))
             elif event.type == EV_KEY and event.code in BUTTON_NAMES and event.value == 1:
                 self.clicked.add(event.code)
+            elif event.type == EV_KEY and event.code == BTN_TOOL_DOUBLETAP and event.value == 1:
+                self.two_fingers = True
 
     def travel(self, axis: int) -> int:
         """Distance on one axis (REL_X == ABS_X == 0, REL_Y == ABS_Y == 1)."""
@@ -68,7 +83,7 @@ class PointerTest:
     @property
     def complete(self) -> bool:
         return (self.travel(0) >= MIN_TRAVEL and self.travel(1) >= MIN_TRAVEL
-                and set(REQUIRED_BUTTONS) <= self.clicked)
+                and set(self.required) <= self.clicked and (self.two_fingers or not self.clickpad))
 
     def result(self) -> FunctionResult:
         if self.device is None and not (self.rel or self.abs_span or self.clicked):
@@ -76,10 +91,14 @@ class PointerTest:
         measured: dict[str, Measure] = {"kind": self.device.kind if self.device else None, "travel_x": self.travel(0),
                     "travel_y": self.travel(1), "wheel": self.rel.get(REL_WHEEL, 0),
                     "buttons": " ".join(BUTTON_NAMES[b] for b in sorted(self.clicked)) or None}
+        if self.clickpad:
+            measured.update({"clickpad": True, "two_fingers": self.two_fingers})
         node = self.device.node if self.device else None
         if self.complete:
             return FunctionResult("pointer", "pass", None, measured, node)
         problems = [f"no movement on {axis}" for axis, code in (("x", 0), ("y", 1)) if self.travel(code) < MIN_TRAVEL]
-        problems += [f"{name} button never clicked" for code, name in REQUIRED_BUTTONS.items()
+        problems += [f"{name} button never clicked" for code, name in self.required.items()
                      if code not in self.clicked]
+        if self.clickpad and not self.two_fingers:
+            problems.append("two fingers never sensed (the clickpad's right click)")
         return FunctionResult("pointer", "fail", "; ".join(problems), measured, node)

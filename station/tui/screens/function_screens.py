@@ -117,8 +117,12 @@ class PointerScreen(FunctionScreen):
         host = self.station.audit_host
         self.test.device = pointer.pointing_device(host)
         name = self.test.device.name if self.test.device else "-"
-        self.heading(_("Pointer test ({device}): move across and up and down, click left and right").format(
-            device=name))
+        if self.test.clickpad:
+            self.heading(_("Pointer test ({device}): move across and up and down, click, touch with two fingers")
+                         .format(device=name))
+        else:
+            self.heading(_("Pointer test ({device}): move across and up and down, click left and right").format(
+                device=name))
         self.redraw()
         if self.test.device is None:
             self.finish(self.test.result())
@@ -149,9 +153,12 @@ class PointerScreen(FunctionScreen):
             style = "green" if travel >= pointer.MIN_TRAVEL else ""
             out.append(f"{label}  {bar(travel / pointer.MIN_TRAVEL)}  {travel} / {pointer.MIN_TRAVEL}\n", style=style)
         out.append("\n" + _("Buttons:") + " ")
-        for code, name in pointer.BUTTON_NAMES.items():
-            style = "bold black on green" if code in self.test.clicked else "reverse"
-            out.append(f" {_(SIDES[name])} ", style=style)
+        chips = [(_(SIDES[name]), code in self.test.clicked) for code, name in
+                 (self.test.required if self.test.clickpad else pointer.BUTTON_NAMES).items()]
+        if self.test.clickpad:  # its right click is the desktop's, from two fingers
+            chips.append((_("two fingers"), self.test.two_fingers))
+        for label, seen in chips:
+            out.append(f" {label} ", style="bold black on green" if seen else "reverse")
             out.append(" ")
         self.draw(out)
 
