@@ -1,23 +1,41 @@
 """Boot the live image in QEMU (TCG) as a USB stick and talk to its serial console.
 
 The image puts a root shell on ttyS0 (autologin), so the test runs real commands in the guest and
-reads their exit codes; the QEMU monitor gives `screendump` for the tty1 picture.
+reads their exit codes; the QEMU monitor gives `screendump` for the tty1 picture and `sendkey` for
+the PS/2 keyboard (tty1 and the evdev node the laptop bench reads). A laptop mode adds what a laptop
+has and a desktop does not say: SMBIOS chassis type Notebook, and a sound card whose output QEMU
+writes to a WAV file on the host.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import socket
+import struct
 import subprocess
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 OVMF_DIR = Path("/usr/share/OVMF")
 PROMPT = "root@station"
+# the boots STATION_IMAGE_MODES names (comma-separated), from test_image_boot.py and test_image_laptop.py
+DEFAULT_MODES = "bios,uefi-sb,bios-notoram,laptop"
+KNOWN_MODES = ("bios", "uefi-sb", "uefi", "bios-notoram", "laptop")
+
+
+def requested_modes() -> list[str]:
+    """The boots asked for; an unknown name is an error, not a silent skip."""
+    names = [n.strip() for n in os.environ.get("STATION_IMAGE_MODES", DEFAULT_MODES).split(",") if n.strip()]
+    unknown = [n for n in names if n not in KNOWN_MODES]
+    if unknown:
+        raise ValueError(f"STATION_IMAGE_MODES: unknown {unknown}; known: {', '.join(KNOWN_MODES)}")
+    return names
 
 
 @dataclass(frozen=True)
@@ -27,6 +45,9 @@ class ExtraDisk:
     bus: str  # "sata" | "nvme"
     serial: str
     size_mb: int = 256
+    # what the previous owner left on it, repeated over the whole disk (empty: a blank, sparse disk), so an
+    # erase can be checked on the host from the backing file
+    donor_data: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,29 @@ class BootMode:
     # the STATIONDATA partition as the host leaves it on the stick before boot: "fresh" (as built),
     # "full" (filled to under datamount's low-space mark) or "missing" (relabelled, as if reformatted)
     data: str = "fresh"
+    # a virtual laptop: SMBIOS system and chassis (type 10, Notebook) identity, and an Intel HDA sound
+    # card with this codec (QEMU device name) whose output goes to `Guest.wav` on the host
+    laptop: Laptop | None = None
+
+
+@dataclass(frozen=True)
+class Laptop:
+    manufacturer: str = "Station"
+    product: str = "Virtual laptop (QEMU)"
+    serial: str = "STNLAPTOP0001"
+    codec: str = "hda-output"
+
+
+def smbios_chassis(manufacturer: str, serial: str, chassis_type: int = 0x0A) -> bytes:
+    """An SMBIOS 2.3 type 3 (chassis) structure with its strings, for QEMU's `-smbios file=`: QEMU's own
+    `-smbios type=3` has no chassis type field, and a table given as a file replaces the one it builds."""
+    strings = manufacturer.encode() + b"\0" + serial.encode() + b"\0\0"
+    # type, length, handle; manufacturer #1, type, version none, serial #2, asset tag none;
+    # boot-up, power supply and thermal states safe (3), security status none (3); OEM dword; height,
+    # power cords, no contained elements
+    body = struct.pack("<BBHBBBBBBBBBIBBBB", 3, 0x15, 0x0300, 1, chassis_type, 0, 2, 0, 3, 3, 3, 3, 0, 0, 0, 0, 0)
+    assert len(body) == 0x15
+    return body + strings
 
 
 class GuestError(AssertionError):
@@ -65,6 +109,23 @@ class Guest:
     def monitor_path(self) -> Path:
         return self.workdir / "monitor.sock"
 
+    @property
+    def wav(self) -> Path:
+        """What the laptop's speakers played, as QEMU's `wav` audio backend wrote it (laptop modes)."""
+        return self.workdir / "speakers.wav"
+
+    def _laptop_args(self) -> list[str]:
+        laptop = self.mode.laptop
+        if laptop is None:
+            return []
+        chassis = self.workdir / "smbios-chassis.bin"
+        chassis.write_bytes(smbios_chassis(laptop.manufacturer, laptop.serial))
+        return ["-smbios", f"type=1,manufacturer={laptop.manufacturer},product={laptop.product},"
+                           f"serial={laptop.serial}",
+                "-smbios", f"file={chassis}",
+                "-audiodev", f"wav,id=snd0,path={self.wav}",
+                "-device", "ich9-intel-hda,id=hda", "-device", f"{laptop.codec},bus=hda.0,audiodev=snd0"]
+
     def _firmware_args(self) -> list[str]:
         if self.mode.firmware == "bios":
             return []
@@ -79,10 +140,19 @@ class Guest:
             args += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
         return args
 
+    @property
+    def extra_disk(self) -> Path:
+        return self.workdir / "extra.img"
+
     def _extra_disk_args(self) -> list[str]:
-        disk = self.workdir / "extra.img"
+        disk = self.extra_disk
+        size = self.mode.extra.size_mb * 1024 * 1024
         with disk.open("wb") as handle:
-            handle.truncate(self.mode.extra.size_mb * 1024 * 1024)
+            if self.mode.extra.donor_data:
+                chunk = self.mode.extra.donor_data * (1024 * 1024 // len(self.mode.extra.donor_data) + 1)
+                for _mib in range(self.mode.extra.size_mb):
+                    handle.write(chunk[:1024 * 1024])
+            handle.truncate(size)
         drive = ["-drive", f"if=none,id=extra,format=raw,file={disk}"]
         if self.mode.extra.bus == "nvme":
             return [*drive, "-device", f"nvme,drive=extra,serial={self.mode.extra.serial}"]
@@ -101,6 +171,7 @@ class Guest:
             "-drive", f"if=none,id=stick,format=raw,file={self.stick}",
             "-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0",
             *self._extra_disk_args(),
+            *self._laptop_args(),
             "-vga", "std", "-display", "none", "-serial", "stdio", "-no-reboot",
             "-monitor", f"unix:{self.monitor_path},server,nowait",
             "-nic", "none",
@@ -178,6 +249,27 @@ class Guest:
             sock.connect(str(self.monitor_path))
             sock.sendall(command.encode() + b"\n")
             time.sleep(1.0)
+
+    def hmp(self, commands: Iterable[str], gap: float = 0.15) -> int:
+        """Several monitor commands on one connection, `gap` seconds apart; returns how many were sent."""
+        sent = 0
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(self.monitor_path))
+            for command in commands:
+                sock.sendall(command.encode() + b"\n")
+                sent += 1
+                time.sleep(gap)
+                while select.select([sock], [], [], 0)[0] and sock.recv(65536):  # the monitor's echo
+                    pass
+            time.sleep(0.5)  # the last key's release, queued behind its hold time
+        return sent
+
+    def sendkeys(self, keys: Iterable[str], gap: float = 0.15) -> int:
+        """Press each key (QEMU's names: `ret`, `spc`, `a`...) on the PS/2 keyboard, one at a time, `gap`
+        seconds apart: a flood overruns the i8042 and loses key releases (tests/rack/test_rack_laptop.py).
+        QEMU queues each press, its 100 ms hold and its release, so a gap past the hold keeps the queue
+        short. Returns the number sent."""
+        return self.hmp((f"sendkey {key}" for key in keys), gap)
 
     def poweroff(self, timeout: float = 120) -> None:
         """Clean shutdown, so the FAT data partition is unmounted and complete on the stick image."""

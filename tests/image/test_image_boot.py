@@ -13,8 +13,9 @@ no STATIONDATA partition (relabelled) and the UEFI boot runs with Secure Boot en
 partition, which is then emptied (mounted) and remounted from a write-protected device (read-only).
 A third default boot, `bios-notoram`, takes the `k` entry (running from the key, live-boot's fallback when
 RAM is short; ~2.5 min under TCG thanks to the image's 4 MiB read-ahead udev rule, which every boot checks)
-with the partition as built. STATION_IMAGE_MODES=bios,uefi-sb,bios-notoram,uefi (comma-separated) picks
-the boots; `uefi` (Secure Boot off, data partition as built) is not in the default set.
+with the partition as built. STATION_IMAGE_MODES=bios,uefi-sb,bios-notoram,uefi,laptop (comma-separated) picks
+the boots; `uefi` (Secure Boot off, data partition as built) is not in the default set; `laptop` is
+test_image_laptop.py's (the laptop bench driven from the TUI).
 
 Skips (with the reason) when not root, when STATION_SKIP_IMAGE=1, or when the image is not cached and
 the Debian archive cannot be reached. Timing is printed (QEMU start to TUI drawn), never asserted.
@@ -24,24 +25,18 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import shutil
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from image_guest import BootMode, ExtraDisk, Guest, GuestError, fat_partition_offset
+from image_guest import MTOOLS_ENV, BootMode, ExtraDisk, Guest, GuestError, fat_partition_offset, requested_modes
 
 pytestmark = pytest.mark.image
 
-REPO = Path(__file__).resolve().parents[2]
 GUEST_PY = "/opt/station/venv/bin/python"
-BUILD = REPO / "image" / "build.sh"
-HOST_PACKAGES = {"qemu-system-x86_64": "qemu-system-x86", "mtype": "mtools", "mlabel": "mtools"}
 ALL_MODES = {
     "bios": BootMode("bios", "bios", ExtraDisk("sata", "STNSATA0001"), data="missing"),
     "uefi-sb": BootMode("uefi-sb", "uefi-secureboot", ExtraDisk("nvme", "STNNVME0001"), data="full"),
@@ -50,8 +45,7 @@ ALL_MODES = {
     "bios-notoram": BootMode("bios-notoram", "bios", ExtraDisk("sata", "STNSATA0002"), entry_hotkey="k",
                              data="fresh"),
 }
-MODES = [ALL_MODES[name.strip()] for name in
-         os.environ.get("STATION_IMAGE_MODES", "bios,uefi-sb,bios-notoram").split(",") if name.strip()]
+MODES = [ALL_MODES[name] for name in requested_modes() if name in ALL_MODES]
 # what station-data.service must report for each state the host left the partition in
 EXPECTED_DATA_STATE = {"fresh": "mounted", "full": "full", "missing": "missing"}
 SECURE_BOOT_VAR = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
@@ -66,49 +60,6 @@ print(json.dumps({d["name"]: {"serial": (d.get("serial") or {}).get("value") or 
 """
 # the rack screen's title, in French (the image's default) or English
 RACK_TITLE = r"disque\(s\)|drive\(s\)"
-
-
-def _skip_reason() -> str | None:
-    if os.environ.get("STATION_SKIP_IMAGE") == "1":
-        return "STATION_SKIP_IMAGE=1"
-    if os.geteuid() != 0:
-        return "the image build needs root (mmdebstrap chroot)"
-    if subprocess.run(["bash", str(BUILD), "--cached-path"], capture_output=True).returncode == 0:
-        return None
-    try:
-        urllib.request.urlopen("http://deb.debian.org/debian/dists/bookworm/Release", timeout=15).close()
-    except OSError as exc:
-        return f"Debian archive unreachable ({exc}); the image cannot be built"
-    return None
-
-
-def _ensure_host_tools() -> None:
-    missing = [pkg for tool, pkg in HOST_PACKAGES.items() if shutil.which(tool) is None]
-    if not Path("/usr/share/OVMF/OVMF_CODE_4M.fd").exists():
-        missing.append("ovmf")
-    if missing:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=600",
-                        "--no-install-recommends", *missing], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-
-
-@pytest.fixture(scope="session")
-def station_iso(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    _ensure_host_tools()
-    given = os.environ.get("STATION_IMAGE_ISO")
-    if given:  # boot an already built image (e.g. a release candidate) instead of building this tree
-        return Path(given)
-    out = tmp_path_factory.mktemp("image") / "station.iso"
-    started = time.monotonic()
-    proc = subprocess.run(["bash", str(BUILD)], env={**os.environ, "STATION_IMAGE_OUT": str(out)},
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, f"image build failed:\n{proc.stderr[-4000:]}"
-    print(f"\nimage: {out.stat().st_size} bytes, build/cache step {time.monotonic() - started:.0f} s")
-    return out
 
 
 @pytest.fixture(params=MODES, ids=[m.name for m in MODES])
@@ -224,6 +175,6 @@ def test_live_image_boots_as_usb_stick(guest: Guest) -> None:
     offset = fat_partition_offset(vm.stick, "STATIONDATA")
     assert offset is not None, "no STATIONDATA FAT partition in the stick's MBR"
     read = subprocess.run(["mtype", "-i", f"{vm.stick}@@{offset}", "::station/certificates/boot-test.txt"],
-                          capture_output=True, text=True, env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+                          capture_output=True, text=True, env=MTOOLS_ENV)
     assert read.returncode == 0, read.stderr
     assert read.stdout.strip() == nonce
