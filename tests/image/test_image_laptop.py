@@ -66,9 +66,10 @@ AZERTY_KEYS = [
 STEPS = ("audit", "functions", "grade", "erase", "certificates", "verdict", "label")
 STATUSES = ("pending", "done", "skipped", "failed")
 SKIP_REASON = "pas dans qemu"  # typed for a function screen the driver does not know
-# one key every half second: at 0.15 s the TUI's keyboard test lost 42 of the 78 keys under TCG while a second
-# reader of the node got them all (its reader thread waits for a redraw per event and falls behind the kernel's
-# buffer); a technician sweeping a keyboard is no faster, and TCG is tens of times slower than a laptop
+# one key every half second: at 0.15 s the TUI's keyboard test saw only 36 and 46 of the 78 keys under TCG (two
+# runs; the second reader below got all 78 presses and releases): its reader thread waits for a redraw after
+# each event (call_from_thread) and falls behind the kernel's per-reader buffer, which then drops what it holds.
+# A technician sweeping a keyboard is no faster than 2 keys a second, and TCG is tens of times slower than a laptop
 KEY_GAP_S = 0.5
 KEYS_SEEN_BY_CAT = "/tmp/keys.evdev"
 # counts the key presses and releases in an evdev capture (24-byte input_event: time, type, code, value)
@@ -222,6 +223,9 @@ def _function_tests(tui: Tui, keyboard: str, mouse: str) -> dict[str, str]:
             _wait_open(vm, keyboard, "keyboard")
             # a second reader of the same node, as evtest would be: what the kernel delivered, whatever the TUI read
             vm.check(f"(timeout 600 cat {keyboard} > {KEYS_SEEN_BY_CAT} & echo $! > {KEYS_SEEN_BY_CAT}.pid)")
+            # ... holding it open before the first key (under TCG cat takes a while to start: it missed Esc once)
+            vm.check(f"until ls -l /proc/$(pgrep -P $(cat {KEYS_SEEN_BY_CAT}.pid))/fd 2>/dev/null "
+                     f"| grep -q ' {keyboard}$'; do sleep 0.2; done", timeout=60)
             started = time.monotonic()
             tui.press(*AZERTY_KEYS, gap=KEY_GAP_S)
             done["keyboard"] = f"{len(AZERTY_KEYS)} keys in {time.monotonic() - started:.1f} s"
