@@ -99,6 +99,17 @@ def test_write_signs_exact_bytes_and_keeps_evidence(tmp_path: Path, key: keys.St
     assert (out / f"{record['audit_id']}.evidence" / "dmidecode.txt").read_bytes() == dump
 
 
+
+def test_a_second_record_with_the_same_id_is_refused_not_written_over(tmp_path: Path, key: keys.StationKey) -> None:
+    """Audit ids have second resolution: two audits of one machine in the same second must not lose the first."""
+    record, inv = make_record(tmp_path, key)
+    out = tmp_path / "out"
+    files = audit.write(record, inv, out, key, "fr")  # type: ignore[arg-type]
+    first = files.json_path.read_bytes(), files.sig_path.read_bytes(), files.pdf_path.read_bytes()
+    with pytest.raises(audit.AuditError, match="already exists"):
+        audit.write(record, inv, out, key, "en")  # type: ignore[arg-type]
+    assert (files.json_path.read_bytes(), files.sig_path.read_bytes(), files.pdf_path.read_bytes()) == first
+
 def test_pdf_is_one_page_with_id_verdict_and_qr(tmp_path: Path, key: keys.StationKey) -> None:
     record, _ = make_record(tmp_path, key)
     data = audit.to_json_bytes(record)

@@ -213,6 +213,9 @@ def write(record: dict[str, Any], inventory: Inventory, out_dir: Path, key: Stat
         raise AuditError(f"audit {record.get('audit_id')} does not match its schema: {problems[0]}")
     data = to_json_bytes(record)
     ident = record["audit_id"]
+    if (out_dir / f"{ident}.json").exists():  # ids have second resolution: never replace a signed record
+        raise AuditError(f"audit {ident} already exists in {out_dir}: the machine was audited twice within the "
+                         "same second; run it again")
     dmidecode_blob, smart_blobs = evidence_blobs(inventory, ident)
     blobs = ([dmidecode_blob] if dmidecode_blob else []) + list(smart_blobs.values())
     recorded = {(e["file"], e["sha256"]) for e in record["evidence"]}
