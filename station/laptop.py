@@ -45,6 +45,8 @@ class FlowError(RuntimeError):
     """A step asked out of order (e.g. the verdict before the audit)."""
 
 
+ERASE_METHOD = "purge"  # the laptop flow's erase, CLI and TUI alike: the best Purge each drive offers, else Clear
+
 @dataclass
 class Step:
     name: str
@@ -154,7 +156,8 @@ class LaptopFlow:
 
     def erase_plan(self, disks: Sequence[Disk] | None = None, verify: str = "full") -> ErasePlan:
         """Best Purge each drive offers, else Clear by overwrite (plan_purge says why per drive)."""
-        return self._session().plan(list(disks) if disks is not None else self.internal_disks(), "purge", verify)
+        return self._session().plan(list(disks) if disks is not None else self.internal_disks(), ERASE_METHOD,
+                                    verify)
 
     def erase(self, plan: ErasePlan) -> list[Outcome]:
         """Run a plan the technician confirmed; certificates are issued as each job ends."""

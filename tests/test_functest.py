@@ -53,6 +53,49 @@ def test_keyboard_passes_on_every_key_of_both_layouts() -> None:
     assert 86 in layouts.AZERTY_FR.codes and 86 not in layouts.QWERTY_US.codes  # the French < key
 
 
+def dropped_between(events: list[evdev.InputEvent], first: int, last: int) -> list[evdev.InputEvent]:
+    """The real stream as a reader that fell behind gets it (EDITED, not captured): events first..last thrown
+    away by the kernel, which says SYN_DROPPED where they were, and the partial packet up to the next report."""
+    at = events[first].seconds
+    return [*events[:first], evdev.InputEvent(at, evdev.EV_SYN, evdev.SYN_DROPPED, 0), *events[last:]]
+
+
+def test_keyboard_ignores_a_dropped_packet_and_resyncs_from_the_device_state() -> None:
+    events = key_events()
+    a_down = next(i for i, e in enumerate(events) if e.type == evdev.EV_KEY and e.code == KEY_A_AZERTY and e.value == 1)
+    a_up = next(i for i, e in enumerate(events) if i > a_down and e.type == evdev.EV_KEY and e.code == KEY_A_AZERTY)
+    # the drop swallows A's release: up to the next SYN_REPORT after it is the partial packet, also ignored
+    report = next(i for i, e in enumerate(events) if i > a_up and e.type == evdev.EV_SYN and e.code == 0)
+    stream = dropped_between(events, a_up, a_up + 1)
+    test = keyboard.KeyboardTest(layouts.AZERTY_FR)
+    test.feed(stream[:a_up + 1])
+    assert test.dropping and test.drops == 1 and KEY_A_AZERTY in test.down
+    test.feed(stream[a_up + 1:report + 1])
+    assert not test.dropping and test.needs_resync
+    test.resync(frozenset({0x110}))  # the device says no key is down (a mouse button in the same bitmap is not a key)
+    assert not test.needs_resync and KEY_A_AZERTY in test.seen and not test.down
+    test.feed(stream[report + 1:])
+    result = test.result()
+    assert result.status == "pass", result
+    assert result.measured["events_dropped_by_kernel"] == 1
+
+
+def test_keys_lost_wholly_in_a_drop_stay_missing_and_the_drop_is_recorded() -> None:
+    events = key_events()
+    a_down = next(i for i, e in enumerate(events) if e.type == evdev.EV_KEY and e.code == KEY_A_AZERTY and e.value == 1)
+    a_up = next(i for i, e in enumerate(events) if i > a_down and e.type == evdev.EV_KEY and e.code == KEY_A_AZERTY)
+    test = keyboard.KeyboardTest(layouts.AZERTY_FR)
+    test.feed(dropped_between(events, a_down, a_up + 1))
+    test.resync(frozenset())
+    result = test.result()
+    assert result.status == "fail" and result.measured["missing"] == "A", result
+    assert result.measured["events_dropped_by_kernel"] == 1
+
+
+def test_keys_down_reads_no_state_from_a_recorded_capture() -> None:
+    assert evdev.keys_down(Host.recorded(CAPTURES), KEYS.name) is None
+
+
 def test_keyboard_names_the_dead_key() -> None:
     """The real stream with every event of one key removed: that key is reported by its AZERTY label."""
     test = keyboard.KeyboardTest(layouts.AZERTY_FR)

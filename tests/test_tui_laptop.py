@@ -122,6 +122,46 @@ async def test_keyboard_screen_draws_keys_seen(tmp_path: Path) -> None:
 
 
 @run_async
+async def test_keyboard_screen_says_when_the_kernel_dropped_presses(tmp_path: Path) -> None:
+    """The real stream EDITED as a reader that fell behind gets it (the A key's press and release replaced by
+    SYN_DROPPED), through a FIFO held open as a device is: the screen asks for the keys not green again, and
+    the result names A and counts the drop."""
+    import os
+
+    from station.functest import evdev, layouts
+    from tests.test_functest import KEY_A_AZERTY, dropped_between
+
+    events = evdev.parse(KEYS.read_bytes())
+    down = next(i for i, e in enumerate(events) if e.type == evdev.EV_KEY and e.code == KEY_A_AZERTY and e.value == 1)
+    up = next(i for i, e in enumerate(events) if i > down and e.type == evdev.EV_KEY and e.code == KEY_A_AZERTY)
+    profile = virtual_laptop(tmp_path)
+    node = profile / "root/dev/input/event0"
+    node.parent.mkdir(parents=True)
+    os.mkfifo(node)
+    writer = os.open(node, os.O_RDWR | os.O_NONBLOCK)  # a device never reads empty: neither does a FIFO held open
+    app, _source, _session = make_app(tmp_path, [], lang="fr")
+    app.audit_host = Host.recorded(profile)
+    results = []
+    try:
+        async with app.run_test(size=(140, 30)) as pilot:
+            screen = KeyboardScreen(layouts.AZERTY_FR)
+            app.push_screen(screen, results.append)
+            await pilot.pause()
+            os.write(writer, b"".join(evdev.pack(e) for e in dropped_between(events, down, up + 1)))
+            count = screen.query_one("#count", Static)
+            await wait_for(pilot, lambda: "appuyez de nouveau" in str(count.render()))
+            assert "77 touches sur 78" in str(count.render())
+            os.close(writer)
+            writer = -1
+            await wait_for(pilot, lambda: bool(results))
+    finally:
+        if writer >= 0:
+            os.close(writer)
+    assert results[0].status == "fail" and results[0].measured["missing"] == "A", results[0]
+    assert results[0].measured["events_dropped_by_kernel"] == 1
+
+
+@run_async
 async def test_laptop_erase_goes_through_the_plan_screen_and_reaches_the_label(tmp_path: Path) -> None:
     """The rack's drive (a file, as in the demo) is the laptop's: audited, planned, confirmed by typing the
     count, erased, certified, and the label says erased with the certificate's date."""
@@ -149,6 +189,9 @@ async def test_laptop_erase_goes_through_the_plan_screen_and_reaches_the_label(t
         await wait_for(pilot, lambda: flow.steps["grade"].status == "done")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plan is not None)
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        assert app.settings.default_method == "zero" and app.screen.method == "purge"  # type: ignore[attr-defined]
+        assert plan == flow.erase_plan([nvme], verify=app.settings.default_verify)  # the CLI's plan, same drive
         await pilot.press("1", "enter")
         await wait_for(pilot, lambda: flow.steps["certificates"].status != "pending" and not screen.busy)
         assert flow.steps["erase"].status == "done", flow.steps["erase"]

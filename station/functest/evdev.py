@@ -9,6 +9,7 @@ reads `/sys/class/input/eventN/device/capabilities/*` through the `Host`, so it 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import struct
@@ -23,6 +24,9 @@ EVENT_SIZE = EVENT.size
 BITS_PER_WORD = 64
 
 EV_SYN, EV_KEY, EV_REL, EV_ABS = 0, 1, 2, 3
+SYN_REPORT, SYN_DROPPED = 0, 3  # SYN_DROPPED: this reader fell behind and the kernel emptied its buffer
+KEY_MAX = 0x2FF
+EVIOCGKEY = (2 << 30) | ((KEY_MAX // 8 + 1) << 16) | (ord("E") << 8) | 0x18  # _IOR('E', 0x18, key bitmap)
 REL_X, REL_Y, REL_WHEEL = 0, 1, 8
 ABS_X, ABS_Y = 0, 1
 ABS_MT_POSITION_X, ABS_MT_POSITION_Y = 0x35, 0x36
@@ -123,6 +127,22 @@ def devices(host: Host) -> list[InputDevice]:
             abs=bitmap(host.read_attr(f"{base}/capabilities/abs")),
             props=bitmap(host.read_attr(f"{base}/properties"))))
     return sorted(out, key=lambda d: int(d.node.rsplit("event", 1)[1]))
+
+
+def keys_down(host: Host, node: str) -> frozenset[int] | None:
+    """The keys held down now, from the device's own state (EVIOCGKEY): how a reader that was told
+    SYN_DROPPED learns the presses and releases it lost. None for a recorded capture (not a device)."""
+    try:
+        fd = os.open(host.path(node), os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        state = fcntl.ioctl(fd, EVIOCGKEY, bytes(KEY_MAX // 8 + 1))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return frozenset(code for code in range(KEY_MAX + 1) if state[code // 8] >> (code % 8) & 1)
 
 
 STOP_CHECK_S = 0.2

@@ -3,6 +3,10 @@
 The technician runs a finger over the keyboard; the screen draws the layout with the keys seen so far.
 It passes when every key of the layout went down and came back up. A key still down at the end is
 reported as stuck; keys never seen are named, so the record says which key is dead.
+
+A reader that falls behind loses events: the kernel empties its buffer and says SYN_DROPPED. What follows
+up to the next SYN_REPORT is incomplete and ignored; the reader then asks the device which keys are down
+(`resync`), so a release lost in the gap still counts, and the record says how many drops there were.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from station.functest.evdev import EV_KEY, InputDevice, InputEvent
+from station.functest.evdev import EV_KEY, EV_SYN, SYN_DROPPED, SYN_REPORT, InputDevice, InputEvent
 from station.functest.layouts import Layout
 from station.functest.result import FunctionResult, Measure
 
@@ -27,9 +31,20 @@ class KeyboardTest:
     released: set[int] = field(default_factory=set)
     down: set[int] = field(default_factory=set)
     events: int = 0
+    drops: int = 0  # SYN_DROPPED seen: the kernel threw away events this reader had not read yet
+    dropping: bool = False  # between a SYN_DROPPED and the next SYN_REPORT
+    needs_resync: bool = False  # a drop ended: the device's key state should be read (`resync`)
 
     def feed(self, events: Iterable[InputEvent]) -> None:
         for event in events:
+            if event.type == EV_SYN and event.code == SYN_DROPPED:
+                self.drops += 1
+                self.dropping = True
+                continue
+            if self.dropping:
+                if event.type == EV_SYN and event.code == SYN_REPORT:
+                    self.dropping, self.needs_resync = False, True
+                continue
             if event.type != EV_KEY or event.code >= 0x100:  # 0x100+ are buttons (mouse, touchpad)
                 continue
             self.events += 1
@@ -39,6 +54,16 @@ class KeyboardTest:
             elif event.value == _RELEASE:
                 self.released.add(event.code)
                 self.down.discard(event.code)
+
+    def resync(self, down_now: frozenset[int]) -> None:
+        """After a drop: a key we saw go down that is up now was released in the gap; one down now that we
+        never saw go down was pressed in it. Keys pressed and released wholly inside the gap are lost and
+        stay missing, for the technician to press again."""
+        self.needs_resync = False
+        keys = {code for code in down_now if code < 0x100}
+        self.released |= self.down - keys
+        self.pressed |= keys
+        self.down = keys
 
     @property
     def seen(self) -> frozenset[int]:
@@ -61,7 +86,7 @@ class KeyboardTest:
                     "extra_keys_seen": len(self.seen - self.layout.codes),
                     "missing": " ".join(self.layout.label(c) for c in self.missing) or None,
                     "stuck": " ".join(self.layout.label(c) for c in sorted(self.down)) or None,
-                    "key_events": self.events}
+                    "key_events": self.events, "events_dropped_by_kernel": self.drops}
         node = self.device.node if self.device else None
         if self.complete:
             return FunctionResult("keyboard", "pass", None, measured, node)

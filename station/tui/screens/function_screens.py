@@ -20,12 +20,11 @@ from textual.widgets import Input, Static
 from station.functest import audio, battery_run, evdev, pointer, usb
 from station.functest.result import FunctionResult, skipped
 from station.i18n import N_, _
-from station.tui.screens.bench_screens import CountingScreen
+from station.tui.screens.bench_screens import REDRAW_S, CountingScreen
 from station.tui.widgets import KeyBar, KeyHint, MessageLine
 
 IDLE_S = 20.0  # the pointer test ends this long after the last movement or click
 LIMIT_S = 300.0
-REDRAW_S = 0.1  # a touchpad reports about 100 times a second: the screen follows at 10
 MIC_S = 2  # seconds of capture: enough for a word or a clap
 BAR = 30
 SKIP: KeyHint = ("s", N_("skip, saying why"))

@@ -19,7 +19,7 @@ from station.functest import layouts
 from station.functest.grade import Grade
 from station.functest.result import FunctionResult
 from station.i18n import N_, _
-from station.laptop import LaptopFlow
+from station.laptop import ERASE_METHOD, LaptopFlow
 from station.store import config
 from station.tui.face import StationScreen
 from station.tui.screens.bench_screens import CountingScreen, DisplayScreen, GradeScreen, KeyboardScreen
@@ -199,7 +199,7 @@ class LaptopScreen(StationScreen[None]):
                 self.flow.skip("erase", _("no internal drive found"))
             self.redraw()
             return
-        self.app.push_screen(PlanScreen(internal), self._confirmed)
+        self.app.push_screen(PlanScreen(internal, method=ERASE_METHOD), self._confirmed)
 
     def _confirmed(self, plan: object) -> None:
         if self.flow is not None and isinstance(plan, ErasePlan) and plan.runnable:

@@ -52,19 +52,20 @@ class PlanScreen(StationScreen[object]):
     PlanScreen Input { width: 20; }
     """
 
-    def __init__(self, disks: Sequence[Disk], restart: EraseJob | None = None) -> None:
-        """`restart`: plan an interrupted job again (its method and verification are kept)."""
+    def __init__(self, disks: Sequence[Disk], restart: EraseJob | None = None, method: str | None = None) -> None:
+        """`restart`: plan an interrupted job again (its method and verification are kept). `method`: the
+        caller's choice over the settings' default (the laptop flow asks for the best Purge, else Clear)."""
         super().__init__()
         self.disks = list(disks)
         self.restart = restart
         self.plan: ErasePlan | None = None
         settings = self.station.settings
-        self.method = settings.default_method if settings.default_method in METHODS else METHODS[0]
+        chosen = method or settings.default_method
+        self.method = chosen if chosen in METHODS else METHODS[0]
         self.verify = settings.default_verify if settings.default_verify in VERIFY_MODES else VERIFY_MODES[0]
         if restart is not None:
             self.method, self.verify = restart.method, restart.verify
         self.generation = 0
-
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")
