@@ -125,6 +125,21 @@ def with_clickpad(root: Path, node: str = "event5") -> str:
     return f"/dev/input/{node}"
 
 
+def with_pointing_stick(root: Path, node: str = "event6") -> str:
+    """SYNTHETIC: a TrackPoint's sysfs entry under `root`, as the kernel gives one beside a ThinkPad's touchpad
+    (properties: INPUT_PROP_POINTER and INPUT_PROP_POINTING_STICK, "21"), relative axes and three buttons; its
+    event stream is the captured QEMU PS/2 mouse, which reports as a stick does. Returns its /dev/input node."""
+    base = root / "sys/class/input" / node / "device"
+    (base / "capabilities").mkdir(parents=True)
+    (base / "name").write_text("TPPS/2 Elan TrackPoint\n")
+    (base / "properties").write_text("21\n")
+    (base / "capabilities/key").write_text(capabilities({evdev.BTN_LEFT, evdev.BTN_RIGHT, evdev.BTN_MIDDLE}) + "\n")
+    (base / "capabilities/rel").write_text(capabilities({evdev.REL_X, evdev.REL_Y}) + "\n")
+    (root / "dev/input").mkdir(parents=True, exist_ok=True)
+    shutil.copy(MOUSE, root / "dev/input" / node)
+    return f"/dev/input/{node}"
+
+
 def clickpad_stroke(two_fingers: bool) -> bytes:
     """SYNTHETIC events of a clickpad, in the kernel's order: one finger strokes across and down, the pad is
     pressed (BTN_LEFT, its only switch), then, if asked, two fingers rest on it (BTN_TOOL_DOUBLETAP)."""

@@ -14,7 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
-from laptop_helpers import ASOUND_CARDS, ASOUND_PCM, capabilities, clickpad_stroke, tone, with_clickpad
+from laptop_helpers import (
+    ASOUND_CARDS,
+    ASOUND_PCM,
+    capabilities,
+    clickpad_stroke,
+    tone,
+    with_clickpad,
+    with_pointing_stick,
+)
 
 from station.functest import audio, battery_run, camera, display, evdev, keyboard, layouts, pointer, radios, usb
 from station.functest.result import FunctionResult
@@ -156,16 +164,40 @@ def test_stream_stops_when_its_reader_is_told_to(tmp_path: Path) -> None:
 def test_pointing_device_is_the_touchpad_when_there_is_one(tmp_path: Path) -> None:
     shutil.copytree(SYSFS_UP, tmp_path, dirs_exist_ok=True)
     host = Host(root=tmp_path, env={})
-    mouse = pointer.pointing_device(host)
+    mouse = pointer.pointing_devices(host)[0]
     assert mouse is not None and mouse.node == "/dev/input/event3"  # the captured PS/2 mouse, not the keyboard
     base = tmp_path / "sys/class/input/event5/device"  # SYNTHETIC: a touchpad's sysfs entry
     (base / "capabilities").mkdir(parents=True)
     (base / "name").write_text("SynPS/2 Synaptics TouchPad\n")
     (base / "capabilities/key").write_text(capabilities({evdev.BTN_LEFT, evdev.BTN_TOOL_FINGER}) + "\n")
     (base / "capabilities/abs").write_text(capabilities({evdev.ABS_X, evdev.ABS_Y}) + "\n")
-    touchpad = pointer.pointing_device(host)
+    touchpad = pointer.pointing_devices(host)[0]
     assert touchpad is not None and touchpad.node == "/dev/input/event5" and touchpad.kind == "touchpad"
-    assert pointer.pointing_device(Host(root=tmp_path / "none", env={})) is None
+    assert pointer.pointing_devices(Host(root=tmp_path / "none", env={})) == (None, None)
+
+
+def test_a_pointing_stick_beside_the_touchpad_is_tested_as_its_own_function(tmp_path: Path) -> None:
+    """A ThinkPad's clickpad and TrackPoint (SYNTHETIC sysfs entries; the stick's stream is the captured PS/2
+    mouse): the pad is the pointer, the stick is tested apart, and a stick that never clicks right fails."""
+    with_clickpad(tmp_path)
+    node = with_pointing_stick(tmp_path)
+    host = Host(root=tmp_path, env={})
+    touch, stick = pointer.pointing_devices(host)
+    assert touch is not None and touch.is_clickpad
+    assert stick is not None and stick.node == node and stick.is_pointing_stick and not touch.is_pointing_stick
+    test = pointer.PointerTest(stick, "pointing_stick")
+    test.feed(evdev.parse((tmp_path / node.lstrip("/")).read_bytes()))
+    assert test.result().function == "pointing_stick" and test.result().status == "pass", test.result()
+    dead = pointer.PointerTest(stick, "pointing_stick")
+    dead.feed(e for e in evdev.parse(MOUSE.read_bytes()) if e.code != evdev.BTN_RIGHT)
+    assert dead.result().status == "fail" and "right button never clicked" in (dead.result().reason or "")
+    assert pointer.PointerTest(None, "pointing_stick").result().status == "absent"
+
+
+def test_a_pointing_stick_alone_is_the_pointer(tmp_path: Path) -> None:
+    node = with_pointing_stick(tmp_path)
+    touch, stick = pointer.pointing_devices(Host(root=tmp_path, env={}))
+    assert touch is not None and touch.node == node and stick is None  # no second test of the same stick
 
 
 def test_bitmap_words_are_most_significant_first() -> None:
@@ -194,7 +226,7 @@ def test_clickpad_needs_its_switch_and_two_fingers_not_a_right_button(tmp_path: 
     """A clickpad reports every click as BTN_LEFT (one switch under the pad); its right click is the desktop's,
     from two fingers. SYNTHETIC sysfs entry and events (no clickpad was captured: the QEMU guest has none)."""
     with_clickpad(tmp_path)
-    device = pointer.pointing_device(Host(root=tmp_path, env={}))
+    device = pointer.pointing_devices(Host(root=tmp_path, env={}))[0]
     assert device is not None and device.is_clickpad and device.kind == "touchpad"
     one_finger = pointer.PointerTest(device)
     one_finger.feed(evdev.parse(clickpad_stroke(two_fingers=False)))

@@ -22,6 +22,7 @@ from laptop_helpers import (
     virtual_laptop,
     with_battery,
     with_clickpad,
+    with_pointing_stick,
     with_sound,
 )
 from textual.widgets import Static
@@ -64,9 +65,10 @@ async def test_pointer_screen_passes_on_the_captured_mouse(tmp_path: Path) -> No
         screen = PointerScreen()
         app.push_screen(screen, results.append)
         await wait_for(pilot, lambda: bool(results))
-    (result,) = results[0]
+    result, stick = results[0]
     assert result.status == "pass" and result.device == "/dev/input/event3", result
     assert result.measured["buttons"] == "left right" and result.measured["kind"] == "pointer"
+    assert (stick.function, stick.status) == ("pointing_stick", "absent")
     assert screen.keys == 0
 
 
@@ -90,7 +92,7 @@ async def test_pointer_screen_fails_a_dead_right_button(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         app.push_screen(PointerScreen(), results.append)
         await wait_for(pilot, lambda: bool(results))
-    (result,) = results[0]
+    result, _stick = results[0]
     assert result.status == "fail" and result.reason == "right button never clicked"
 
 
@@ -108,8 +110,31 @@ async def test_pointer_screen_takes_the_clickpad_over_the_mouse(tmp_path: Path) 
     async with app.run_test(size=(100, 30)) as pilot:
         app.push_screen(PointerScreen(), results.append)
         await wait_for(pilot, lambda: bool(results))
-    (result,) = results[0]
+    result, _stick = results[0]
     assert result.status == "pass" and result.device == node and result.measured["two_fingers"] is True
+
+
+@run_async
+async def test_pointer_screen_tests_the_pointing_stick_after_the_clickpad(tmp_path: Path) -> None:
+    """A ThinkPad's SYNTHETIC clickpad and TrackPoint (its stream the captured PS/2 mouse, cut before the right
+    click: a dead right button above the pad): the pad passes, then the stick is read and fails."""
+    profile = virtual_laptop(tmp_path)
+    shutil.rmtree(profile / "root/sys/class/input/event3")  # the guest's PS/2 mouse: a laptop's pad and stick only
+    pad = with_clickpad(profile / "root")
+    (profile / "root/dev/input").mkdir(parents=True, exist_ok=True)
+    (profile / "root" / pad.lstrip("/")).write_bytes(clickpad_stroke(two_fingers=True))
+    stick_node = with_pointing_stick(profile / "root")
+    (profile / "root" / stick_node.lstrip("/")).write_bytes(before_right_click())
+    app = app_on(tmp_path, profile)
+    results: Results = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = PointerScreen()
+        app.push_screen(screen, results.append)
+        await wait_for(pilot, lambda: bool(results))
+    touch, stick = results[0]
+    assert (touch.function, touch.status, touch.device) == ("pointer", "pass", pad)
+    assert (stick.function, stick.status, stick.device) == ("pointing_stick", "fail", stick_node), stick
+    assert stick.reason == "right button never clicked"
 
 @run_async
 async def test_pointer_screen_without_a_pointing_device_is_absent_at_once(tmp_path: Path) -> None:
@@ -120,7 +145,7 @@ async def test_pointer_screen_without_a_pointing_device_is_absent_at_once(tmp_pa
     async with app.run_test(size=(100, 30)) as pilot:
         app.push_screen(PointerScreen(), results.append)
         await wait_for(pilot, lambda: bool(results))
-    assert [r.status for r in results[0]] == ["absent"]
+    assert [(r.function, r.status) for r in results[0]] == [("pointer", "absent"), ("pointing_stick", "absent")]
 
 
 @run_async
@@ -152,8 +177,8 @@ async def test_pointer_screen_draws_events_as_they_come_and_skips_with_the_typed
             await wait_for(pilot, lambda: bool(results))
     finally:
         os.close(writer)
-    (result,) = results[0]
-    assert (result.function, result.status, result.reason) == ("pointer", "skipped", "no palm rest")
+    assert [(r.function, r.status, r.reason) for r in results[0]] == [
+        ("pointer", "skipped", "no palm rest"), ("pointing_stick", "skipped", "no palm rest")]
     assert screen.keys == 1 + len("no palm rest") + 1 and screen.ended
 
 

@@ -87,7 +87,8 @@ async def test_laptop_flow_from_the_rack_to_the_label(tmp_path: Path) -> None:
 
     record = json.loads(flow.record_path.read_bytes())  # type: ignore[union-attr]
     results = {r["function"]: r["status"] for r in record["bench"]["results"]}
-    assert results == {"keyboard": "pass", "display": "pass", "pointer": "pass", "audio": "pass",
+    assert results == {"keyboard": "pass", "display": "pass", "pointer": "pass", "pointing_stick": "absent",
+                       "audio": "pass",
                        "microphone": "pass", "usb": "pass", "battery": "pass", "ethernet": "pass",
                        "camera": "absent", "wifi": "absent", "bluetooth": "absent"}
     measured = {r["function"]: r["measured"] for r in record["bench"]["results"]}

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--keyboard", type=float, metavar="SECONDS",
                    help="run the keyboard test on the evdev keyboard for SECONDS (press every key)")
     p.add_argument("--pointer", type=float, metavar="SECONDS",
-                   help="run the pointer test on the touchpad (else trackpoint or mouse) for SECONDS")
+                   help="run the pointer test on the touchpad (else trackpoint or mouse), then on a "
+                        "pointing stick beside the touchpad, for SECONDS each")
     p.add_argument("--audio", action="store_true",
                    help="play a tone on the left then the right speaker; heard or not is --result audio=...")
     p.add_argument("--microphone", type=int, metavar="SECONDS", help="capture SECONDS and measure the level")
@@ -129,15 +130,19 @@ def measured(flow: LaptopFlow, args: argparse.Namespace, claimed: dict[str, Func
 
     host = flow.host
     if args.pointer:
-        test = pointer.PointerTest(pointer.pointing_device(host))
-        if test.device is not None:
-            print(_("Move the pointer across and up and down, click left and right ({seconds:.0f} s)...").format(
-                seconds=args.pointer))
-            for event in evdev.stream(host, test.device.node, args.pointer):
-                test.feed([event])
-                if test.complete:
-                    break
-        flow.record(test.result())
+        touch, stick = pointer.pointing_devices(host)
+        for test, ask in ((pointer.PointerTest(touch), _("Move the pointer across and up and down, click left and "
+                                                          "right ({seconds:.0f} s)...")),
+                          (pointer.PointerTest(stick, "pointing_stick"), _("Push the pointing stick across and up "
+                                                                           "and down, click its left and right "
+                                                                           "buttons ({seconds:.0f} s)..."))):
+            if test.device is not None:
+                print(ask.format(seconds=args.pointer))
+                for event in evdev.stream(host, test.device.node, args.pointer):
+                    test.feed([event])
+                    if test.complete:
+                        break
+            flow.record(test.result())
     if args.audio:
         errors = {}
         playable = any(card.playback for card in audio.cards(host))

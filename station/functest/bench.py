@@ -13,7 +13,8 @@ from typing import Any
 from station.functest.grade import Grade
 from station.functest.result import FunctionResult
 
-CHECKLIST_OF = {"display": "screen", "keyboard": "keyboard", "pointer": "touchpad", "usb": "ports",
+CHECKLIST_OF = {"display": "screen", "keyboard": "keyboard", "pointer": "touchpad", "pointing_stick": "touchpad",
+                "usb": "ports",
                 "camera": "webcam", "audio": "audio", "microphone": "audio", "wifi": "wifi"}
 _STATE = {"pass": "ok", "fail": "failed", "absent": "absent", "skipped": "untested"}
 

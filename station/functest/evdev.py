@@ -34,6 +34,7 @@ BTN_MOUSE, BTN_LEFT, BTN_RIGHT, BTN_MIDDLE = 0x110, 0x110, 0x111, 0x112
 BTN_TOOL_FINGER, BTN_TOUCH = 0x145, 0x14A
 BTN_TOOL_DOUBLETAP = 0x14D  # two fingers on a touchpad
 INPUT_PROP_BUTTONPAD = 0x02  # one switch under the whole pad (a clickpad): every click is BTN_LEFT
+INPUT_PROP_POINTING_STICK = 0x05  # a TrackPoint-style stick; the kernel's own word for it
 KEY_A, KEY_Z, KEY_SPACE = 30, 44, 57
 
 
@@ -96,6 +97,10 @@ class InputDevice:
     @property
     def is_touchpad(self) -> bool:
         return BTN_TOOL_FINGER in self.keys and ({ABS_X, ABS_Y} <= self.abs)
+
+    @property
+    def is_pointing_stick(self) -> bool:
+        return INPUT_PROP_POINTING_STICK in self.props and self.is_pointer
 
     @property
     def is_pointer(self) -> bool:

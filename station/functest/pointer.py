@@ -5,6 +5,9 @@ the span of positions touched. Both axes must move and the left and right button
 (INPUT_PROP_BUTTONPAD) has one switch under the whole pad, which the kernel reports as BTN_LEFT wherever it
 is pressed; the desktop makes the right click from two fingers or from where the finger rests, so on a
 clickpad the switch must click and two fingers must be sensed (BTN_TOOL_DOUBLETAP) instead.
+
+A pointing stick beside the touchpad (ThinkPads, Latitudes) is tested too, as its own function: the three
+physical buttons above such a touchpad are the stick's, so a test of the pad alone never presses them.
 """
 
 from __future__ import annotations
@@ -39,15 +42,21 @@ BUTTON_NAMES = {**REQUIRED_BUTTONS, BTN_MIDDLE: "middle"}
 MIN_TRAVEL = 50  # device units on each axis: a deliberate stroke, not sensor noise
 
 
-def pointing_device(host: Host) -> InputDevice | None:
-    """The touchpad when there is one (the laptop's own), else a trackpoint or a mouse."""
+def pointing_devices(host: Host) -> tuple[InputDevice | None, InputDevice | None]:
+    """(pointer, pointing stick): the touchpad when there is one (the laptop's own), else a pointing stick or
+    a mouse; and the pointing stick beside that touchpad, when there is one."""
     found = [d for d in devices(host) if d.kind in ("touchpad", "pointer")]
-    return next((d for d in found if d.kind == "touchpad"), found[0] if found else None)
+    touchpad = next((d for d in found if d.kind == "touchpad"), None)
+    stick = next((d for d in found if d.is_pointing_stick), None)
+    if touchpad is None:
+        return (stick or (found[0] if found else None)), None
+    return touchpad, stick
 
 
 @dataclass
 class PointerTest:
     device: InputDevice | None = None
+    function: str = "pointer"  # or "pointing_stick", the stick beside a touchpad
     rel: dict[int, int] = field(default_factory=dict)  # axis -> total |movement|
     abs_span: dict[int, tuple[int, int]] = field(default_factory=dict)  # axis -> (min, max)
     clicked: set[int] = field(default_factory=set)
@@ -87,7 +96,9 @@ class PointerTest:
 
     def result(self) -> FunctionResult:
         if self.device is None and not (self.rel or self.abs_span or self.clicked):
-            return FunctionResult("pointer", "absent", "no touchpad, trackpoint or mouse found")
+            if self.function == "pointing_stick":
+                return FunctionResult(self.function, "absent", "no pointing stick beside the touchpad")
+            return FunctionResult(self.function, "absent", "no touchpad, trackpoint or mouse found")
         measured: dict[str, Measure] = {"kind": self.device.kind if self.device else None, "travel_x": self.travel(0),
                     "travel_y": self.travel(1), "wheel": self.rel.get(REL_WHEEL, 0),
                     "buttons": " ".join(BUTTON_NAMES[b] for b in sorted(self.clicked)) or None}
@@ -95,10 +106,10 @@ class PointerTest:
             measured.update({"clickpad": True, "two_fingers": self.two_fingers})
         node = self.device.node if self.device else None
         if self.complete:
-            return FunctionResult("pointer", "pass", None, measured, node)
+            return FunctionResult(self.function, "pass", None, measured, node)
         problems = [f"no movement on {axis}" for axis, code in (("x", 0), ("y", 1)) if self.travel(code) < MIN_TRAVEL]
         problems += [f"{name} button never clicked" for code, name in self.required.items()
                      if code not in self.clicked]
         if self.clickpad and not self.two_fingers:
             problems.append("two fingers never sensed (the clickpad's right click)")
-        return FunctionResult("pointer", "fail", "; ".join(problems), measured, node)
+        return FunctionResult(self.function, "fail", "; ".join(problems), measured, node)

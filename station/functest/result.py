@@ -13,8 +13,8 @@ from typing import Any
 Measure = str | int | float | bool | None
 
 STATUSES = ("pass", "fail", "absent", "skipped")
-FUNCTIONS = ("keyboard", "pointer", "display", "audio", "microphone", "camera", "ethernet", "wifi", "bluetooth",
-             "usb", "battery")
+FUNCTIONS = ("keyboard", "pointer", "pointing_stick", "display", "audio", "microphone", "camera", "ethernet", "wifi",
+             "bluetooth", "usb", "battery")
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,8 @@ def _worst(outcomes: list[str]) -> str:
 
 
 # the part a technician swaps when a function fails; catalog words (station/tui/words.py)
-REPAIR_PART = {"keyboard": "keyboard", "pointer": "touchpad", "display": "screen", "audio": "speakers",
+REPAIR_PART = {"keyboard": "keyboard", "pointer": "touchpad", "pointing_stick": "pointing stick",
+               "display": "screen", "audio": "speakers",
                "microphone": "microphone", "camera": "webcam", "ethernet": "Ethernet port", "wifi": "Wi-Fi card",
                "bluetooth": "Bluetooth module", "usb": "USB port", "battery": "battery",
                "screen": "screen", "case": "case", "hinge": "hinge"}

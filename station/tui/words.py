@@ -14,7 +14,8 @@ VOCABULARY = (
     # reuse verdicts (station.thresholds.OUTCOMES)
     N_("reuse"), N_("reuse-with-warnings"), N_("reuse-after-repair"), N_("harvest-parts"), N_("recycle"),
     # bench functions and the parts a failed one names (station.functest, station.inventory.verdict.REPAIR_PART)
-    N_("display"), N_("pointer"), N_("microphone"), N_("camera"), N_("ethernet"), N_("bluetooth"), N_("usb"),
+    N_("display"), N_("pointer"), N_("pointing_stick"), N_("pointing stick"),
+    N_("microphone"), N_("camera"), N_("ethernet"), N_("bluetooth"), N_("usb"),
     N_("battery"), N_("speakers"), N_("Ethernet port"), N_("Wi-Fi card"), N_("Bluetooth module"), N_("USB port"),
     N_("case"), N_("hinge"), N_("pass"), N_("fail"), N_("skipped"),
     # the laptop flow's steps and their states (station.laptop)

@@ -101,49 +101,68 @@ class FunctionScreen(CountingScreen[tuple[FunctionResult, ...]]):
 
 
 class PointerScreen(FunctionScreen):
-    """Reads the touchpad (else the trackpoint or mouse) off the event loop; ends when both axes moved and
-    both buttons clicked, or after IDLE_S without an event."""
+    """Reads the touchpad (else the trackpoint or mouse), then the pointing stick beside a touchpad, off the
+    event loop; each ends when both axes moved and its buttons clicked, or after IDLE_S without an event."""
 
-    TESTS = ("pointer",)
+    TESTS = ("pointer", "pointing_stick")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("s", "skip", show=False),
                                              Binding("escape", "close_reason", show=False)]
 
     def __init__(self) -> None:
         super().__init__()
         self.test = pointer.PointerTest()
+        self.stick = pointer.PointerTest(function="pointing_stick")
 
     def on_mount(self) -> None:
-        host = self.station.audit_host
-        self.test.device = pointer.pointing_device(host)
-        name = self.test.device.name if self.test.device else "-"
-        if self.test.clickpad:
+        touch, stick = pointer.pointing_devices(self.station.audit_host)
+        self.test.device, self.stick.device = touch, stick
+        self.set_interval(REDRAW_S, self.redraw, name="pointer drawing")
+        self.start()
+
+    def start(self) -> None:
+        test = self.test
+        name = test.device.name if test.device else "-"
+        if test.function == "pointing_stick":
+            self.heading(_("Pointing stick ({device}): push it across and up and down, click its left and right "
+                           "buttons").format(device=name))
+        elif test.clickpad:
             self.heading(_("Pointer test ({device}): move across and up and down, click, touch with two fingers")
                          .format(device=name))
         else:
             self.heading(_("Pointer test ({device}): move across and up and down, click left and right").format(
                 device=name))
         self.redraw()
-        if self.test.device is None:
-            self.finish(self.test.result())
+        if test.device is None:
+            self.tested(test.result())
             return
-        self.set_interval(REDRAW_S, self.redraw, name="pointer drawing")
-        self.run_worker(self._read, thread=True, name="pointer test")
+        self.run_worker(lambda: self._read(test), thread=True, name=f"{test.function} test")
 
-    def _read(self) -> None:
+    def tested(self, result: FunctionResult) -> None:
+        """One device done: the pointing stick follows the touchpad, then the screen ends."""
+        if self.ended:
+            return
+        if self.test is self.stick:
+            self.finish(result)
+            return
+        self.recorded.append(result)
+        self.test = self.stick
+        self.start()
+
+    def _read(self, test: pointer.PointerTest) -> None:
         """Feeds the test; the screen's timer draws it (the drawing only reads counters the feed adds to)."""
-        device = self.test.device
+        device = test.device
         assert device is not None
         try:
             for event in evdev.stream(self.station.audit_host, device.node, LIMIT_S, IDLE_S, stop=lambda: self.ended):
-                self.test.feed([event])
-                if self.test.complete:
+                test.feed([event])
+                if test.complete:
                     break
         except OSError as exc:
-            result = FunctionResult("pointer", "skipped", f"cannot read {device.node}: {exc}", device=device.node)
+            result = FunctionResult(test.function, "skipped", f"cannot read {device.node}: {exc}", device=device.node)
         else:
-            result = self.test.result()
+            result = test.result()
         if not self.ended:
-            self.app.call_from_thread(self.finish, result)
+            self.app.call_from_thread(self.tested, result)
 
     def redraw(self) -> None:
         out = Text()
