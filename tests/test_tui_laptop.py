@@ -123,6 +123,32 @@ async def test_keyboard_screen_draws_keys_seen(tmp_path: Path) -> None:
 
 
 @run_async
+async def test_display_screen_skips_with_the_typed_reason_whose_letters_are_not_answers(tmp_path: Path) -> None:
+    """After one pattern judged, s and a reason holding y, n and s (the screen's own keys) then Enter: the
+    reason is recorded whole, no pattern answered by its letters; an empty reason is refused first."""
+    app, _source, _session = make_app(tmp_path, [], lang="en")
+    results = []
+    reason = "only an external display, says the donor"
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = DisplayScreen()
+        app.push_screen(screen, results.append)
+        await pilot.pause()
+        await pilot.press("y", "s", "enter")
+        await wait_for(pilot, lambda: "needs its reason" in str(screen.query_one("#message", Static).render()))
+        assert not results and screen.test.next_pattern == display_patterns()[1]
+        await pilot.press(*reason, "enter")
+        await wait_for(pilot, lambda: bool(results))
+    assert (results[0].function, results[0].status, results[0].reason) == ("display", "skipped", reason)
+    assert screen.keys == 1 + 1 + 1 + len(reason) + 1
+
+
+def display_patterns() -> tuple[str, ...]:
+    from station.functest import display
+
+    return display.PATTERNS
+
+
+@run_async
 async def test_keyboard_screen_says_when_the_kernel_dropped_presses(tmp_path: Path) -> None:
     """The real stream EDITED as a reader that fell behind gets it (the A key's press and release replaced by
     SYN_DROPPED), through a FIFO held open as a device is: the screen asks for the keys not green again, and

@@ -1,11 +1,14 @@
-"""Small widgets shared by the screens: the key bar (our own footer, translated live) and the message line."""
+"""Small widgets shared by the screens: the key bar (our own footer, translated live), the message line and the
+field that asks why something is skipped."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.message import Message
+from textual.widgets import Input, Static
 
 from station.i18n import _
 
@@ -56,3 +59,43 @@ class TextBlock(Static):
         if text != self.shown:
             self.shown = text
             self.update(Text(text))
+
+
+class ReasonField(Input):
+    """Why a step or a test is skipped: hidden until `ask()`, Enter hands what was typed to the screen as
+    `ReasonField.Given` (an empty reason is the screen's to refuse), `put_away()` hides it again. One field for
+    every screen that skips, so each records its skip the same way."""
+
+    DEFAULT_CSS = """
+    ReasonField { display: none; }
+    ReasonField.asking { display: block; }
+    """
+
+    @dataclass
+    class Given(Message):
+        reason: str  # stripped; empty when only Enter (or spaces) was typed
+        typed: int  # keys typed into the field, which keeps them (Enter itself reaches the screen's on_key)
+
+    def __init__(self) -> None:
+        super().__init__(id="reason", placeholder=_("reason for skipping, then Enter"), disabled=True)
+
+    @property
+    def asking(self) -> bool:
+        return self.has_class("asking")
+
+    def ask(self) -> None:
+        self.add_class("asking")
+        self.disabled = False
+        self.value = ""
+        self.focus()
+
+    def put_away(self) -> None:
+        self.remove_class("asking")
+        self.value = ""
+        self.disabled = True
+        if self.screen.focused is self:
+            self.screen.set_focus(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Given(event.value.strip(), len(event.value)))

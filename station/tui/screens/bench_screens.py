@@ -18,10 +18,10 @@ from textual.widgets import Static
 from station.functest import display, evdev, keyboard
 from station.functest.grade import DEFECTS, GRADES, Grade
 from station.functest.layouts import Layout
-from station.functest.result import FunctionResult
+from station.functest.result import FunctionResult, skipped
 from station.i18n import N_, _
 from station.tui.face import StationScreen
-from station.tui.widgets import KeyBar, KeyHint
+from station.tui.widgets import KeyBar, KeyHint, MessageLine, ReasonField
 
 IDLE_S = 20.0  # the keyboard test ends this long after the last key (every key is in the layout: none can end it)
 LIMIT_S = 300.0
@@ -123,9 +123,12 @@ COLOURS = {"red": "#ff0000", "green": "#00ff00", "blue": "#0000ff", "white": "#f
 class DisplayScreen(CountingScreen[FunctionResult]):
     """One pattern at a time over the whole screen; y: looks right, n: defect seen."""
 
-    HINTS: ClassVar[list[KeyHint]] = [("y", N_("looks right")), ("n", N_("defect seen"))]
+    HINTS: ClassVar[list[KeyHint]] = [("y", N_("looks right")), ("n", N_("defect seen")),
+                                      ("s", N_("skip, saying why"))]
     BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "answer(True)", show=False),
-                                             Binding("n", "answer(False)", show=False)]
+                                             Binding("n", "answer(False)", show=False),
+                                             Binding("s", "skip", show=False),
+                                             Binding("escape", "close_reason", show=False)]
     DEFAULT_CSS = """
     DisplayScreen #fill { height: 1fr; }
     """
@@ -136,6 +139,8 @@ class DisplayScreen(CountingScreen[FunctionResult]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="fill")
+        yield ReasonField()
+        yield MessageLine(id="message")
         yield KeyBar(self.HINTS)
 
     def on_mount(self) -> None:
@@ -167,6 +172,20 @@ class DisplayScreen(CountingScreen[FunctionResult]):
             self.dismiss(self.test.result())
         else:
             self.show_pattern()
+
+    def action_skip(self) -> None:
+        """An external monitor only, a panel that shows nothing at all: the reason goes in the record."""
+        self.query_one(ReasonField).ask()
+
+    def action_close_reason(self) -> None:
+        self.query_one(ReasonField).put_away()
+
+    def on_reason_field_given(self, event: ReasonField.Given) -> None:
+        self.keys += event.typed
+        if not event.reason:
+            self.query_one(MessageLine).say(_("A skipped test needs its reason."))
+            return
+        self.dismiss(skipped("display", event.reason))
 
 
 class GradeScreen(CountingScreen[Grade]):

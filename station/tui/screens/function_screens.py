@@ -15,13 +15,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from station.functest import audio, battery_run, evdev, pointer, usb
 from station.functest.result import FunctionResult, skipped
 from station.i18n import N_, _
 from station.tui.screens.bench_screens import REDRAW_S, CountingScreen
-from station.tui.widgets import KeyBar, KeyHint, MessageLine
+from station.tui.widgets import KeyBar, KeyHint, MessageLine, ReasonField
 
 IDLE_S = 20.0  # the pointer test ends this long after the last movement or click
 LIMIT_S = 300.0
@@ -38,15 +38,13 @@ def bar(done: float, width: int = BAR) -> str:
 
 
 class FunctionScreen(CountingScreen[tuple[FunctionResult, ...]]):
-    """A measured test's screen: `s` opens a field for the reason of a skip; the screen ends once, with
-    what was recorded before and what `finish` adds."""
+    """A measured test's screen: `s` asks the reason of a skip; the screen ends once, with what was recorded
+    before and what `finish` adds."""
 
     TESTS: ClassVar[tuple[str, ...]] = ()  # the functions this screen records
     HINTS: ClassVar[list[KeyHint]] = [SKIP]
     DEFAULT_CSS = """
     FunctionScreen #body { height: 1fr; padding: 1 2; }
-    FunctionScreen Input { display: none; }
-    FunctionScreen Input.asking { display: block; }
     """
 
     def __init__(self) -> None:
@@ -57,7 +55,7 @@ class FunctionScreen(CountingScreen[tuple[FunctionResult, ...]]):
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")
         yield Static(id="body")
-        yield Input(id="reason", placeholder=_("reason for skipping, then Enter"), disabled=True)
+        yield ReasonField()
         yield MessageLine(id="message")
         yield KeyBar(self.HINTS)
 
@@ -74,30 +72,19 @@ class FunctionScreen(CountingScreen[tuple[FunctionResult, ...]]):
         self.dismiss((*self.recorded, *results))
 
     def action_skip(self) -> None:
-        if self.ended:
-            return
-        field = self.query_one(Input)
-        field.add_class("asking")
-        field.disabled = False
-        field.value = ""
-        field.focus()
+        if not self.ended:
+            self.query_one(ReasonField).ask()
 
     def action_close_reason(self) -> None:
-        field = self.query_one(Input)
-        field.remove_class("asking")
-        field.value = ""
-        field.disabled = True
-        self.set_focus(None)
+        self.query_one(ReasonField).put_away()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.keys += len(event.value)  # typed into the field, which keeps them (Enter reaches on_key)
-        reason = event.value.strip()
-        if not reason:
+    def on_reason_field_given(self, event: ReasonField.Given) -> None:
+        self.keys += event.typed
+        if not event.reason:
             self.query_one(MessageLine).say(_("A skipped test needs its reason."))
             return
         done = {r.function for r in self.recorded}
-        self.finish(*(skipped(function, reason) for function in self.TESTS if function not in done))
+        self.finish(*(skipped(function, event.reason) for function in self.TESTS if function not in done))
 
 
 class PointerScreen(FunctionScreen):

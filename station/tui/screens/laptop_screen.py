@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from station.detect.disk import Disk
 from station.erase.plan import ErasePlan
@@ -25,7 +25,7 @@ from station.tui.face import StationScreen
 from station.tui.screens.bench_screens import CountingScreen, DisplayScreen, GradeScreen, KeyboardScreen
 from station.tui.screens.function_screens import AudioScreen, BatteryScreen, PointerScreen, UsbScreen
 from station.tui.screens.plan_screen import PlanScreen
-from station.tui.widgets import KeyBar, KeyHint, MessageLine
+from station.tui.widgets import KeyBar, KeyHint, MessageLine, ReasonField
 
 MARKS = {"done": "✓", "skipped": "–", "failed": "✗", "pending": " "}
 
@@ -39,8 +39,6 @@ class LaptopScreen(StationScreen[None]):
     ]
     DEFAULT_CSS = """
     LaptopScreen #steps { height: 1fr; padding: 1 2; }
-    LaptopScreen Input { display: none; }
-    LaptopScreen Input.asking { display: block; }
     """
 
     def __init__(self, layout: str = "azerty-fr") -> None:
@@ -53,7 +51,7 @@ class LaptopScreen(StationScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="title")
         yield Static(id="steps")
-        yield Input(id="reason", placeholder=_("reason for skipping, then Enter"), disabled=True)
+        yield ReasonField()
         yield MessageLine(id="message")
         yield KeyBar(self.HINTS)
 
@@ -117,7 +115,7 @@ class LaptopScreen(StationScreen[None]):
 
     def action_run(self) -> None:
         flow = self.flow
-        if flow is None or self.busy or self.query_one(Input).has_class("asking"):
+        if flow is None or self.busy or self.query_one(ReasonField).asking:
             return
         step = flow.current
         if step == "audit":
@@ -211,35 +209,24 @@ class LaptopScreen(StationScreen[None]):
     def action_skip(self) -> None:
         if self.flow is None or self.flow.current is None or self.busy:
             return
-        field = self.query_one(Input)
-        field.add_class("asking")
-        field.disabled = False
-        field.value = ""
-        field.focus()
+        self.query_one(ReasonField).ask()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def on_reason_field_given(self, event: ReasonField.Given) -> None:
         if self.flow is not None:
-            self.flow.keys_pressed += len(event.value)  # typed into the field, which keeps them (Enter reaches on_key)
-        reason = event.value.strip()
+            self.flow.keys_pressed += event.typed
         if self.flow is None or self.flow.current is None:
             return
-        if not reason:
+        if not event.reason:
             self.say(_("A skipped step needs its reason."))
             return
-        self.flow.skip(self.flow.current, reason)
-        self._close_reason()
+        self.flow.skip(self.flow.current, event.reason)
+        self.query_one(ReasonField).put_away()
         self.redraw()
 
     def action_back(self) -> None:
-        if self.query_one(Input).has_class("asking"):
-            self._close_reason()
+        field = self.query_one(ReasonField)
+        if field.asking:
+            field.put_away()
             return
         self.dismiss(None)
 
-    def _close_reason(self) -> None:
-        field = self.query_one(Input)
-        field.remove_class("asking")
-        field.value = ""
-        field.disabled = True
-        self.set_focus(None)
