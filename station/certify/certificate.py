@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from station import TOOL_NAME, __version__
+from station.certify import schema_check
 from station.certify.keys import sha256_hex
 from station.detect.disk import Disk, DiskKind
 from station.erase.jobs import EraseJob, JobState
@@ -261,8 +262,16 @@ def _validator(name: str) -> Any:
     return jsonschema.Draft202012Validator(schema(name))
 
 
+@cache
+def _checker(name: str) -> schema_check.Checker:
+    return schema_check.Checker(schema(name))
+
+
 def schema_errors(data: Any, name: str = "certificate") -> list[str]:
-    """Every schema violation, as `path: message`; empty when valid."""
+    """Every schema violation, as `path: message`; empty when valid. The fast check answers for a valid
+    record; jsonschema, a tenth of a second to load, is asked only to say what is wrong."""
+    if _checker(name).valid(data):
+        return []
     validator = _validator(name)
     found = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in found]
