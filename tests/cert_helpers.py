@@ -20,7 +20,7 @@ SSD_FIXTURE = FIXTURES / "sat-samsung-860evo-ssd-healthy-xall.json"
 HDD_FIXTURE = FIXTURES / "sat-wdc-wd140edfz-hdd-healthy.json"
 
 
-def disk_from_smartctl(path: Path, kind: DiskKind, name: str = "sdb", bay: str | None = "2") -> Disk:
+def disk_from_smartctl(path: Path, kind: DiskKind, name: str = "sdb", bay: str | None = None) -> Disk:
     data = json.loads(path.read_text())
     return Disk(
         name=name, devnode=f"/dev/{name}", kind=kind, bus="ata", size_bytes=data["user_capacity"]["bytes"],

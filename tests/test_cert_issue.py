@@ -269,3 +269,22 @@ def test_certificate_issued_before_the_comparison_field_still_reads(datadir: Dat
     del older["verification"]["comparison"]
     jsonschema.validate(older, schema())
     assert certificate.Certificate.from_dict(older).verification.comparison is None
+
+
+def test_only_a_drive_inside_the_machine_names_it_as_its_source(datadir: DataDir) -> None:
+    """On a machine with DMI (the station's PC, or a donated laptop), a drive in a rack bay or on a USB dock is
+    loose media: its certificate names the station and the bay, not the PC, and the lot counts no machine for it."""
+    from cert_helpers import disk_from_smartctl
+
+    from station.certify import lot
+    from station.detect.disk import DiskKind
+
+    internal = disk_from_smartctl(SSD_FIXTURE, DiskKind.SSD)
+    in_bay = disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD, name="sdc", bay="Baie 4")
+    on_usb = replace(disk_from_smartctl(HDD_FIXTURE, DiskKind.HDD, name="sdd"), bus="usb")
+    sources = [issue(erased_job(f"20250101T10000{i}Z-000{i}", disk), datadir, settings(), host(), {}, "en")
+               .certificate.media.source for i, disk in enumerate((internal, in_bay, on_usb), 1)]
+    assert [(s.kind, s.host, s.bay) for s in sources] == [("host", host(), None), ("rack", None, "Baie 4"),
+                                                          ("rack", None, None)]
+    members, _skipped = lot.collect(datadir, settings().lot, keys.load_or_create(datadir).public)
+    assert lot.counts_of([m.certificate for m in members]).machines == 1

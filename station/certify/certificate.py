@@ -55,7 +55,7 @@ class Person:
 
 @dataclass(frozen=True)
 class MediaSource:
-    kind: str  # "host": erased inside the donated computer; "rack": erased on a station bay
+    kind: str  # "host": erased inside the donated computer; "rack": loose media (a station bay, a USB dock)
     host: HostIdentity | None
     station_name: str | None
     bay: str | None
@@ -352,8 +352,15 @@ def person_of(name: str, title: str, settings: Settings) -> Person:
                   settings.contact or None)
 
 
+def inside_host(disk: Disk) -> bool:
+    """Whether a drive is part of the computer the station runs on. One in a rack bay or on USB (a dock, a caddy)
+    is loose media: naming the station's PC as its "media source" would tie every drive of a rack to that PC
+    (the lot report counted one machine for a rack of loose drives; the registry joined them to its audit)."""
+    return disk.bay is None and disk.bus != "usb"
+
+
 def media_of(disk: Disk | None, host: HostIdentity | None, settings: Settings) -> Media:
-    if host is not None:
+    if host is not None and (disk is None or inside_host(disk)):
         source = MediaSource("host", host, settings.station_name or None, disk.bay if disk else None)
     else:
         source = MediaSource("rack", None, settings.station_name or None, disk.bay if disk else None)
