@@ -55,17 +55,22 @@ def body(screen: FunctionScreen) -> str:
     return " ".join(" ".join(str(w.render()).split()) for w in found)
 
 
+async def handed_back(app: StationApp, screen: FunctionScreen) -> tuple[FunctionResult, ...]:
+    """Push `screen` under Pilot and wait for the results it hands back when it ends by itself."""
+    results: Results = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(screen, results.append)
+        await wait_for(pilot, lambda: bool(results))
+    return results[0]
+
 @run_async
 async def test_pointer_screen_passes_on_the_captured_mouse(tmp_path: Path) -> None:
     profile = virtual_laptop(tmp_path)
     input_streams(profile)
     app = app_on(tmp_path, profile)
-    results: Results = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = PointerScreen()
-        app.push_screen(screen, results.append)
-        await wait_for(pilot, lambda: bool(results))
-    result, stick = results[0]
+    screen = PointerScreen()
+    handed = await handed_back(app, screen)
+    result, stick = handed
     assert result.status == "pass" and result.device == "/dev/input/event3", result
     assert result.measured["buttons"] == "left right" and result.measured["kind"] == "pointer"
     assert (stick.function, stick.status) == ("pointing_stick", "absent")
@@ -88,11 +93,8 @@ async def test_pointer_screen_fails_a_dead_right_button(tmp_path: Path) -> None:
     input_streams(profile)
     (profile / "root/dev/input/event3").write_bytes(before_right_click())
     app = app_on(tmp_path, profile)
-    results: Results = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        app.push_screen(PointerScreen(), results.append)
-        await wait_for(pilot, lambda: bool(results))
-    result, _stick = results[0]
+    handed = await handed_back(app, PointerScreen())
+    result, _stick = handed
     assert result.status == "fail" and result.reason == "right button never clicked"
 
 
@@ -106,11 +108,8 @@ async def test_pointer_screen_takes_the_clickpad_over_the_mouse(tmp_path: Path) 
     node = with_clickpad(profile / "root")
     (profile / "root" / node.lstrip("/")).write_bytes(clickpad_stroke(two_fingers=True))
     app = app_on(tmp_path, profile)
-    results: Results = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        app.push_screen(PointerScreen(), results.append)
-        await wait_for(pilot, lambda: bool(results))
-    result, _stick = results[0]
+    handed = await handed_back(app, PointerScreen())
+    result, _stick = handed
     assert result.status == "pass" and result.device == node and result.measured["two_fingers"] is True
 
 
@@ -126,12 +125,9 @@ async def test_pointer_screen_tests_the_pointing_stick_after_the_clickpad(tmp_pa
     stick_node = with_pointing_stick(profile / "root")
     (profile / "root" / stick_node.lstrip("/")).write_bytes(before_right_click())
     app = app_on(tmp_path, profile)
-    results: Results = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = PointerScreen()
-        app.push_screen(screen, results.append)
-        await wait_for(pilot, lambda: bool(results))
-    touch, stick = results[0]
+    screen = PointerScreen()
+    handed = await handed_back(app, screen)
+    touch, stick = handed
     assert (touch.function, touch.status, touch.device) == ("pointer", "pass", pad)
     assert (stick.function, stick.status, stick.device) == ("pointing_stick", "fail", stick_node), stick
     assert stick.reason == "right button never clicked"
@@ -141,11 +137,8 @@ async def test_pointer_screen_without_a_pointing_device_is_absent_at_once(tmp_pa
     profile = virtual_laptop(tmp_path)
     shutil.rmtree(profile / "root/sys/class/input/event3")  # the guest's only pointer taken out of the tree
     app = app_on(tmp_path, profile)
-    results: Results = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        app.push_screen(PointerScreen(), results.append)
-        await wait_for(pilot, lambda: bool(results))
-    assert [(r.function, r.status) for r in results[0]] == [("pointer", "absent"), ("pointing_stick", "absent")]
+    handed = await handed_back(app, PointerScreen())
+    assert [(r.function, r.status) for r in handed] == [("pointer", "absent"), ("pointing_stick", "absent")]
 
 
 @run_async
@@ -236,11 +229,8 @@ async def test_audio_screen_does_not_ask_about_a_tone_that_failed_to_play(tmp_pa
 @run_async
 async def test_audio_screen_without_a_sound_card_is_absent_at_once(tmp_path: Path) -> None:
     app = app_on(tmp_path, virtual_laptop(tmp_path))  # the QEMU guest's kernel has no sound modules
-    results: Results = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        app.push_screen(AudioScreen(), results.append)
-        await wait_for(pilot, lambda: bool(results))
-    assert [(r.function, r.status) for r in results[0]] == [("audio", "absent"), ("microphone", "absent")]
+    handed = await handed_back(app, AudioScreen())
+    assert [(r.function, r.status) for r in handed] == [("audio", "absent"), ("microphone", "absent")]
 
 
 @run_async
@@ -372,11 +362,8 @@ async def test_battery_screen_ended_early_is_judged_on_what_was_measured(tmp_pat
 @run_async
 async def test_battery_screen_without_a_battery_is_absent_and_skip_needs_a_reason(tmp_path: Path) -> None:
     app = app_on(tmp_path, virtual_laptop(tmp_path))  # the QEMU guest has no battery
-    results: Results = []
-    async with app.run_test(size=(100, 30)) as pilot:
-        app.push_screen(BatteryScreen(120, lambda: 0.0, every=0.05), results.append)
-        await wait_for(pilot, lambda: bool(results))
-    assert [(r.function, r.status) for r in results[0]] == [("battery", "absent")]
+    handed = await handed_back(app, BatteryScreen(120, lambda: 0.0, every=0.05))
+    assert [(r.function, r.status) for r in handed] == [("battery", "absent")]
 
     profile = virtual_laptop(tmp_path / "second")
     with_battery(profile, status="Charging")

@@ -40,6 +40,30 @@ class CountingScreen(StationScreen[ResultT]):
         self.keys += 1
 
 
+class SkippingScreen(CountingScreen[ResultT]):
+    """A test screen that `s` skips with a typed reason (its ReasonField); `skip_with` records the skip."""
+
+    def can_skip(self) -> bool:
+        return True
+
+    def skip_with(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def action_skip(self) -> None:
+        if self.can_skip():
+            self.query_one(ReasonField).ask()
+
+    def action_close_reason(self) -> None:
+        self.query_one(ReasonField).put_away()
+
+    def on_reason_field_given(self, event: ReasonField.Given) -> None:
+        self.keys += event.typed
+        if not event.reason:
+            self.query_one(MessageLine).say(_("A skipped test needs its reason."))
+            return
+        self.skip_with(event.reason)
+
+
 def layout_text(test: keyboard.KeyboardTest) -> Text:
     """The layout's rows, each key green once pressed and released, red while held down."""
     out = Text()
@@ -120,7 +144,7 @@ class KeyboardScreen(CountingScreen[FunctionResult]):
 COLOURS = {"red": "#ff0000", "green": "#00ff00", "blue": "#0000ff", "white": "#ffffff", "black": "#000000"}
 
 
-class DisplayScreen(CountingScreen[FunctionResult]):
+class DisplayScreen(SkippingScreen[FunctionResult]):
     """One pattern at a time over the whole screen; y: looks right, n: defect seen."""
 
     HINTS: ClassVar[list[KeyHint]] = [("y", N_("looks right")), ("n", N_("defect seen")),
@@ -173,19 +197,9 @@ class DisplayScreen(CountingScreen[FunctionResult]):
         else:
             self.show_pattern()
 
-    def action_skip(self) -> None:
+    def skip_with(self, reason: str) -> None:
         """An external monitor only, a panel that shows nothing at all: the reason goes in the record."""
-        self.query_one(ReasonField).ask()
-
-    def action_close_reason(self) -> None:
-        self.query_one(ReasonField).put_away()
-
-    def on_reason_field_given(self, event: ReasonField.Given) -> None:
-        self.keys += event.typed
-        if not event.reason:
-            self.query_one(MessageLine).say(_("A skipped test needs its reason."))
-            return
-        self.dismiss(skipped("display", event.reason))
+        self.dismiss(skipped("display", reason))
 
 
 class GradeScreen(CountingScreen[Grade]):

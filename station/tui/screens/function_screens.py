@@ -20,7 +20,7 @@ from textual.widgets import Static
 from station.functest import audio, battery_run, evdev, pointer, usb
 from station.functest.result import FunctionResult, skipped
 from station.i18n import N_, _
-from station.tui.screens.bench_screens import REDRAW_S, CountingScreen
+from station.tui.screens.bench_screens import REDRAW_S, SkippingScreen
 from station.tui.widgets import KeyBar, KeyHint, MessageLine, ReasonField
 
 IDLE_S = 20.0  # the pointer test ends this long after the last movement or click
@@ -37,7 +37,7 @@ def bar(done: float, width: int = BAR) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class FunctionScreen(CountingScreen[tuple[FunctionResult, ...]]):
+class FunctionScreen(SkippingScreen[tuple[FunctionResult, ...]]):
     """A measured test's screen: `s` asks the reason of a skip; the screen ends once, with what was recorded
     before and what `finish` adds."""
 
@@ -71,20 +71,12 @@ class FunctionScreen(CountingScreen[tuple[FunctionResult, ...]]):
         self.ended = True
         self.dismiss((*self.recorded, *results))
 
-    def action_skip(self) -> None:
-        if not self.ended:
-            self.query_one(ReasonField).ask()
+    def can_skip(self) -> bool:
+        return not self.ended
 
-    def action_close_reason(self) -> None:
-        self.query_one(ReasonField).put_away()
-
-    def on_reason_field_given(self, event: ReasonField.Given) -> None:
-        self.keys += event.typed
-        if not event.reason:
-            self.query_one(MessageLine).say(_("A skipped test needs its reason."))
-            return
+    def skip_with(self, reason: str) -> None:
         done = {r.function for r in self.recorded}
-        self.finish(*(skipped(function, event.reason) for function in self.TESTS if function not in done))
+        self.finish(*(skipped(function, reason) for function in self.TESTS if function not in done))
 
 
 class PointerScreen(FunctionScreen):
