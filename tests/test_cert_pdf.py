@@ -176,6 +176,22 @@ def test_pdf_says_a_random_pass_was_compared_by_digests(datadir: DataDir, lang: 
     assert words in " ".join(_text(issued.pdf_path).split())
 
 
+@needs_poppler
+def test_method_details_are_in_the_documents_language_and_english_in_the_record(datadir: DataDir) -> None:
+    """NIST's "method details" field stays English in the signed record; the French PDF says it in French."""
+    purge = replace(erased_job("20250101T150000Z-0005", method="nvme-crypto-erase", passes=()),
+                    technique="cryptographic-erase", nist_category="purge")
+    words = {"overwrite": ("host overwrite of every addressable block, 1 pass(es): zero",
+                           "réécriture par l'hôte de chaque bloc adressable, 1 passe(s) : zero"),
+             "purge": ("drive-internal command: cryptographic-erase (nvme-crypto-erase)",
+                       "commande interne du disque : cryptographic-erase (nvme-crypto-erase)")}
+    for job, (english, french) in zip((erased_job(), purge), words.values(), strict=True):
+        issued = issue(job, datadir, settings(), None, {}, "fr")
+        assert issued.certificate.sanitization.method_details == english
+        text = " ".join(_text(issued.pdf_path).split())
+        assert french in text and english not in text
+
+
 @pytest.mark.parametrize("domain", ["documents", "audit"])
 def test_every_document_word_is_in_its_catalog(domain: str) -> None:
     """The PDFs' words come from gettext catalogs (no second table of French strings): `documents` for certificates

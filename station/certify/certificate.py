@@ -341,10 +341,15 @@ def result_of(job: EraseJob, hidden: HiddenArea) -> tuple[str, list[Note]]:
 
 
 def _method_details(job: EraseJob) -> str:
-    if job.method in HOST_OVERWRITE_METHODS:
-        passes = ", ".join(job.passes) or job.method
-        return f"host overwrite of every addressable block, {len(job.passes)} pass(es): {passes}"
-    return f"drive-internal command: {job.technique} ({job.method})"
+    from station.certify import pdf  # its words (the PDF says them in the document's language)
+
+    return pdf.method_details(job.method, job.passes, job.technique, "en")
+
+
+def _destruction_details(technique: str) -> str:
+    from station.certify import pdf
+
+    return pdf.method_details("destroy", (), technique, "en")
 
 
 def person_of(name: str, title: str, settings: Settings) -> Person:
@@ -440,7 +445,7 @@ def build_destruction(disk: Disk, settings: Settings, host_identity: HostIdentit
                           settings.validator_title if settings.validator else settings.operator_title, settings)
     sanitization = Sanitization(
         nist_category="destroy", technique=technique, method="destroy", passes=(), passes_done=0,
-        method_details=f"physical destruction ({technique}), attested by the operator",
+        method_details=_destruction_details(technique),
         tool=Tool(TOOL_NAME, __version__), started_at=now, ended_at=now, bytes_total=disk.size_bytes,
         errors=(), performed_by=operator, post_sanitization_destination="recycling",
         post_sanitization_classification=None, notes=(Note.of("cert.operator-note", text=note),) if note else ())

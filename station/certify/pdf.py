@@ -124,6 +124,9 @@ LABELS: dict[str, str] = {
     "category": N_("NIST category"),
     "technique": N_("Technique (IEEE 2883)"),
     "method": N_("Method"),
+    "method.overwrite": N_("host overwrite of every addressable block, {count} pass(es): {passes}"),
+    "method.drive-command": N_("drive-internal command: {technique} ({method})"),
+    "method.destroy": N_("physical destruction ({technique}), attested by the operator"),
     "tool": N_("Tool and version"),
     "started": N_("Started"),
     "ended": N_("Ended"),
@@ -180,6 +183,18 @@ def tr(lang: str, name: str, **values: str) -> str:
     """A document's word in the document's language (not the screen's: a French station may print in English)."""
     text = i18n.translations(lang, i18n.DOCUMENTS).gettext(LABELS[name])
     return text.format(**values) if values else text
+
+
+def method_details(method: str, passes: Sequence[str], technique: str, lang: str) -> str:
+    """NIST's "method details" in `lang`: English in the record (certificate.build), the document's language on
+    the PDF, both from the same fields."""
+    from station.certify.certificate import HOST_OVERWRITE_METHODS
+
+    if method in HOST_OVERWRITE_METHODS:
+        return tr(lang, "method.overwrite", count=str(len(passes)), passes=", ".join(passes) or method)
+    if method == "destroy":
+        return tr(lang, "method.destroy", technique=technique)
+    return tr(lang, "method.drive-command", technique=technique, method=method)
 
 
 def human_size(size: int) -> str:
@@ -360,7 +375,8 @@ def _page(cert: Certificate, json_sha256: str, lang: str, page_url: str,
     w.section(t("sec.sanitization"))
     w.row(t("category"), s.nist_category.capitalize(), bold=True)
     w.row(t("technique"), s.technique)
-    w.row(t("method"), f"{s.method} - {s.method_details} ({s.passes_done}/{len(s.passes)})")
+    w.row(t("method"), f"{s.method} - {method_details(s.method, s.passes, s.technique, lang)} "
+                       f"({s.passes_done}/{len(s.passes)})")
     w.row(t("tool"), f"{s.tool.name} {s.tool.version}")
     w.row(t("started"), human_time(s.started_at, lang))
     w.row(t("ended"), human_time(s.ended_at, lang))
