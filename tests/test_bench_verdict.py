@@ -159,3 +159,26 @@ def test_record_written_before_the_bench_still_validates_and_verifies() -> None:
     assert audit.verify(json_path, (OLD_RECORD / "station.pub.pem").read_bytes())
     page = pdf.render_audit(record, json_path.read_bytes(), "en")
     assert "Bench tests" not in " ".join(PdfReader(io.BytesIO(page)).pages[0].extract_text().split())
+
+
+def test_what_the_station_measured_is_said_in_the_records_language(tmp_path: Path, key: keys.StationKey) -> None:
+    """The captured mouse without its right click: the record keeps the English reason and its note code, the
+    French PDF says it in French; a typed skip reason is printed as typed."""
+    mouse = pointer.PointerTest()
+    mouse.feed(e for e in evdev.parse((CAPTURES / "qemu-ps2-mouse-moves-clicks.evdev").read_bytes())
+               if e.code != evdev.BTN_RIGHT)
+    typed = FunctionResult("camera", "skipped", "cache de la webcam collé")
+    the_bench = bench(mouse.result(), typed)
+    inv = fresh(tmp_path)
+    checklist = ALL_OK.with_bench(the_bench)
+    record = audit.build(inv, decide(inv, checklist, bench=the_bench), checklist,  # type: ignore[arg-type]
+                         responsible=audit.Responsible("Atelier", None, None), station_name="poste-1",
+                         key_fingerprint=key.fingerprint, created=WHEN, lang="fr", bench=the_bench)
+    results = {r["function"]: r for r in record["bench"]["results"]}
+    assert results["pointer"]["reason"] == "right button never clicked"
+    assert results["pointer"]["notes"] == [{"code": "fn.pointer.right-never-clicked", "params": {}}]
+    assert "notes" not in results["camera"] and Bench.from_dict(record["bench"]) == the_bench
+    files = audit.write(record, inv, tmp_path / "out", key, "fr")  # type: ignore[arg-type]
+    text = " ".join(PdfReader(files.pdf_path).pages[0].extract_text().split())
+    assert "bouton droit jamais cliqué" in text and "right button never clicked" not in text
+    assert "cache de la webcam collé" in text

@@ -48,7 +48,9 @@ def emitted_rules() -> dict[str, set[str]]:
             ids = [pattern.format(value) for value in VARIABLE_PARTS[parts[0]]]
         else:
             raise AssertionError(f"verdict.py line {node.lineno}: rule id must be a literal or f-string")
-        params = {k.arg for k in node.keywords if k.arg} | ({"part"} if node.func.id == "repair" else set())
+        # `notes` is the finding's reason as codes (Finding.notes), not a word of its sentence
+        params = {k.arg for k in node.keywords if k.arg and k.arg != "notes"} | (
+            {"part"} if node.func.id == "repair" else set())
         for rule_id in ids:
             found.setdefault(rule_id, set()).update(params)
     return found

@@ -688,7 +688,8 @@ def render_audit(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") ->
     findings = record["verdict"]["findings"]
     shown = 16
     for finding in findings[:shown]:
-        sentence = describe(finding["id"], finding.get("params") or {}, lang, fallback=finding.get("message"))
+        sentence = describe(finding["id"], finding.get("params") or {}, lang, fallback=finding.get("message"),
+                            reason=[notes.as_note(n) for n in finding.get("notes") or ()])
         line(f"- [{finding['id']}] {sentence}", 8, False, 10)
     if len(findings) > shown:
         line(f"(+{len(findings) - shown} {labels['more']})", 8, False, 10)
@@ -706,7 +707,9 @@ def render_audit(record: dict[str, Any], json_bytes: bytes, lang: str = "fr") ->
         for result in bench["results"]:
             state = labels.get(result["status"], result["status"])
             measured = ", ".join(f"{k}={v}" for k, v in (result.get("measured") or {}).items() if v is not None)
-            line(f"{word(result['function'])}: {state}  {result.get('reason') or measured}"[:120], 8, False, 10)
+            said = "; ".join(notes.render(notes.as_note(n), lang) for n in result.get("notes") or ()) \
+                or result.get("reason")
+            line(f"{word(result['function'])}: {state}  {said or measured}"[:120], 8, False, 10)
         grade = bench.get("grade")
         if grade:
             defects = ", ".join(word(d) for d in grade["defects"])

@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from station.functest.result import FunctionResult
+from station.functest.result import FunctionResult, noted
 from station.functest.wav import WavError, measure
 from station.hw import Host
+from station.notes import Note
 
 CHANNELS = ("left", "right")
 MIN_PEAK_DBFS = -40.0
@@ -58,17 +59,18 @@ def playback_result(host: Host, heard: dict[str, bool], errors: dict[str, str]) 
     """The speakers' verdict from the tones played (`errors`: channel -> ALSA error) and the answers."""
     playable = [c for c in cards(host) if c.playback]
     if not playable:
-        return FunctionResult("audio", "absent", "no ALSA playback device in /proc/asound")
+        return noted("audio", "absent", Note.of("fn.audio.none"))
     measured: dict[str, str | int | float | bool | None] = {"card": playable[0].name, "tone_hz": TONE_HZ}
     measured.update({f"heard_{c}": heard.get(c) for c in CHANNELS})
-    failed = [f"{c}: {errors[c]}" for c in CHANNELS if errors.get(c)]
-    failed += [f"{c} speaker silent" for c in CHANNELS if heard.get(c) is False]
+    device = f"card{playable[0].index}"
+    failed = [Note.of(f"fn.audio.{c}-error", error=errors[c]) for c in CHANNELS if errors.get(c)]
+    failed += [Note.of(f"fn.audio.{c}-silent") for c in CHANNELS if heard.get(c) is False]
     if failed:
-        return FunctionResult("audio", "fail", "; ".join(failed), measured, f"card{playable[0].index}")
+        return noted("audio", "fail", *failed, measured=measured, device=device)
     unanswered = [c for c in CHANNELS if c not in heard]
     if unanswered:
-        return FunctionResult("audio", "skipped", f"not judged: {', '.join(unanswered)}", measured,
-                              f"card{playable[0].index}")
+        code = "fn.audio.not-judged" if len(unanswered) == len(CHANNELS) else f"fn.audio.{unanswered[0]}-not-judged"
+        return noted("audio", "skipped", Note.of(code), measured=measured, device=device)
     return FunctionResult("audio", "pass", None, measured, f"card{playable[0].index}")
 
 
@@ -87,7 +89,7 @@ def microphone(host: Host, seconds: int = 2, device: str = "default", out: str =
     """Capture `seconds` of mono audio and measure its level."""
     recorders = [c for c in cards(host) if c.capture]
     if not recorders:
-        return FunctionResult("microphone", "absent", "no ALSA capture device in /proc/asound")
+        return noted("microphone", "absent", Note.of("fn.microphone.none"))
     target = host.path(out)
     if host.is_live:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -95,18 +97,20 @@ def microphone(host: Host, seconds: int = 2, device: str = "default", out: str =
                     "-t", "wav", out], timeout=seconds + 15)
     card = f"card{recorders[0].index}"
     if not run.ok:
-        why = "arecord not installed" if run.returncode == 127 else (run.stderr.strip() or f"exit {run.returncode}")
-        return FunctionResult("microphone", "fail" if run.returncode != 127 else "skipped",
-                              f"capture failed: {why}", {"card": recorders[0].name}, card)
+        why = (Note.of("fn.microphone.no-arecord") if run.returncode == 127 else
+               Note.of("fn.microphone.capture-failed", error=run.stderr.strip() or f"exit {run.returncode}"))
+        return noted("microphone", "fail" if run.returncode != 127 else "skipped", why,
+                     measured={"card": recorders[0].name}, device=card)
     try:
         level = measure(Path(target))
     except (OSError, WavError) as exc:
-        return FunctionResult("microphone", "fail", f"capture unreadable: {exc}", {}, card)
+        return noted("microphone", "fail", Note.of("fn.microphone.unreadable", error=str(exc)), device=card)
     measured: dict[str, str | int | float | bool | None] = {
         "card": recorders[0].name, "seconds": round(level.seconds, 2),
         "rms_dbfs": None if math.isinf(level.rms_dbfs) else level.rms_dbfs,
         "peak_dbfs": None if math.isinf(level.peak_dbfs) else level.peak_dbfs, "min_peak_dbfs": MIN_PEAK_DBFS}
     if level.peak_dbfs < MIN_PEAK_DBFS:
-        shown = "digital silence" if math.isinf(level.peak_dbfs) else f"peak {level.peak_dbfs} dBFS"
-        return FunctionResult("microphone", "fail", f"{shown}, below {MIN_PEAK_DBFS} dBFS", measured, card)
+        why = (Note.of("fn.microphone.silence", minimum=str(MIN_PEAK_DBFS)) if math.isinf(level.peak_dbfs) else
+               Note.of("fn.microphone.quiet", peak=str(level.peak_dbfs), minimum=str(MIN_PEAK_DBFS)))
+        return noted("microphone", "fail", why, measured=measured, device=card)
     return FunctionResult("microphone", "pass", None, measured, card)

@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from station.functest.result import FunctionResult
+from station.functest.result import FunctionResult, noted
 from station.hw import Host
 from station.inventory import battery
+from station.notes import Note
 
 MIN_RUNTIME_MINUTES = 60
 RUN_SECONDS = 120.0  # long enough for most fuel gauges to update twice
@@ -36,7 +37,7 @@ def sample(host: Host, name: str, clock: Callable[[], float] = time.monotonic) -
 def judge(name: str, samples: list[Sample], min_runtime_minutes: float = MIN_RUNTIME_MINUTES) -> FunctionResult:
     """The result from samples taken over the run (first and last are compared)."""
     if len(samples) < 2:
-        return FunctionResult("battery", "skipped", "fewer than two samples taken", device=name)
+        return noted("battery", "skipped", Note.of("fn.battery.few-samples"), device=name)
     first, last = samples[0], samples[-1]
     elapsed = last.seconds - first.seconds
     measured: dict[str, str | int | float | bool | None] = {
@@ -44,14 +45,14 @@ def judge(name: str, samples: list[Sample], min_runtime_minutes: float = MIN_RUN
         "status": last.status}
     if any(s.status != "Discharging" for s in samples):
         seen = ", ".join(sorted({s.status or "unknown" for s in samples}))
-        return FunctionResult("battery", "skipped", f"not discharging during the run (status {seen}): "
-                              "pull the charger", measured, name)
+        return noted("battery", "skipped", Note.of("fn.battery.not-discharging", seen=seen), measured=measured,
+                     device=name)
     if first.now_wh is None or last.now_wh is None:
-        return FunctionResult("battery", "skipped", "the battery reports no energy/charge level", measured, name)
+        return noted("battery", "skipped", Note.of("fn.battery.no-level"), measured=measured, device=name)
     drawn = first.now_wh - last.now_wh
     if elapsed <= 0 or drawn <= 0:
-        return FunctionResult("battery", "skipped", f"no drop measured over {elapsed:.0f} s "
-                              "(the fuel gauge did not update): run longer", measured, name)
+        return noted("battery", "skipped", Note.of("fn.battery.no-drop", seconds=f"{elapsed:.0f}"),
+                     measured=measured, device=name)
     watts = drawn / elapsed * 3600
     runtime = last.now_wh / watts * 60
     measured.update({"drawn_wh": round(drawn, 3), "watts": round(watts, 2), "runtime_min": round(runtime),
@@ -59,8 +60,9 @@ def judge(name: str, samples: list[Sample], min_runtime_minutes: float = MIN_RUN
     if last.full_wh:
         measured["runtime_full_min"] = round(last.full_wh / watts * 60)
     if runtime < min_runtime_minutes:
-        return FunctionResult("battery", "fail", f"{runtime:.0f} min left at {watts:.1f} W, "
-                              f"below {min_runtime_minutes} min", measured, name)
+        return noted("battery", "fail", Note.of("fn.battery.short-runtime", minutes=f"{runtime:.0f}",
+                                                 watts=f"{watts:.1f}", minimum=str(min_runtime_minutes)),
+                     measured=measured, device=name)
     return FunctionResult("battery", "pass", None, measured, name)
 
 
@@ -70,7 +72,7 @@ def laptop_battery(host: Host) -> str | None:
 
 
 def absent() -> FunctionResult:
-    return FunctionResult("battery", "absent", "no battery in /sys/class/power_supply")
+    return noted("battery", "absent", Note.of("fn.battery.none"))
 
 
 @dataclass
@@ -108,8 +110,8 @@ class DischargeRun:
         """The judgement of what was sampled so far (the technician may end the run early)."""
         if not self.samples:
             status = self.latest.status if self.latest else None
-            return FunctionResult("battery", "skipped", f"never on battery (status {status or 'unknown'}): "
-                                  "the charger was not pulled", {"status": status}, self.name)
+            return noted("battery", "skipped", Note.of("fn.battery.never-on-battery", status=status or "unknown"),
+                         measured={"status": status}, device=self.name)
         return judge(self.name, self.samples)
 
 

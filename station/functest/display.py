@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from station.functest.result import FunctionResult
+from station.functest.result import FunctionResult, noted
+from station.notes import Note
 
 PATTERNS = ("red", "green", "blue", "white", "black", "gradient")
 
@@ -37,7 +38,8 @@ class DisplayTest:
         bad = [p for p in PATTERNS if self.answers.get(p) is False]
         if bad:
             detail = "; ".join(f"{p}: {self.notes[p]}" if p in self.notes else p for p in bad)
-            return FunctionResult("display", "fail", f"defect seen on {detail}", measured)
+            return noted("display", "fail", Note.of("fn.display.defect", patterns=detail), measured=measured)
         if self.next_pattern is not None:
-            return FunctionResult("display", "skipped", f"pattern {self.next_pattern} not judged", measured)
+            return noted("display", "skipped", Note.of("fn.display.not-judged", pattern=self.next_pattern),
+                         measured=measured)
         return FunctionResult("display", "pass", None, measured)

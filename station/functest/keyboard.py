@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from station.functest.evdev import EV_KEY, EV_SYN, SYN_DROPPED, SYN_REPORT, InputDevice, InputEvent
 from station.functest.layouts import Layout
-from station.functest.result import FunctionResult, Measure
+from station.functest.result import FunctionResult, Measure, noted
+from station.notes import Note
 
 _PRESS, _RELEASE = 1, 0
 
@@ -80,7 +81,7 @@ class KeyboardTest:
 
     def result(self) -> FunctionResult:
         if self.device is None and not self.events:
-            return FunctionResult("keyboard", "absent", "no evdev keyboard found")
+            return noted("keyboard", "absent", Note.of("fn.keyboard.none"))
         measured: dict[str, Measure] = {"layout": self.layout.name, "keys_in_layout": len(self.layout.codes),
                     "keys_seen": len(self.seen & self.layout.codes),
                     "extra_keys_seen": len(self.seen - self.layout.codes),
@@ -92,7 +93,8 @@ class KeyboardTest:
             return FunctionResult("keyboard", "pass", None, measured, node)
         problems = []
         if self.missing:
-            problems.append(f"{len(self.missing)} key(s) never pressed: {measured['missing']}")
+            problems.append(Note.of("fn.keyboard.never-pressed", count=len(self.missing),
+                                    keys=str(measured["missing"])))
         if self.down:
-            problems.append(f"key(s) still down: {measured['stuck']}")
-        return FunctionResult("keyboard", "fail", "; ".join(problems), measured, node)
+            problems.append(Note.of("fn.keyboard.still-down", keys=str(measured["stuck"])))
+        return noted("keyboard", "fail", *problems, measured=measured, device=node)

@@ -34,8 +34,9 @@ from station.functest.evdev import (
     InputEvent,
     devices,
 )
-from station.functest.result import FunctionResult, Measure
+from station.functest.result import FunctionResult, Measure, noted
 from station.hw import Host
+from station.notes import Note
 
 REQUIRED_BUTTONS = {BTN_LEFT: "left", BTN_RIGHT: "right"}
 BUTTON_NAMES = {**REQUIRED_BUTTONS, BTN_MIDDLE: "middle"}
@@ -96,9 +97,8 @@ class PointerTest:
 
     def result(self) -> FunctionResult:
         if self.device is None and not (self.rel or self.abs_span or self.clicked):
-            if self.function == "pointing_stick":
-                return FunctionResult(self.function, "absent", "no pointing stick beside the touchpad")
-            return FunctionResult(self.function, "absent", "no touchpad, trackpoint or mouse found")
+            missing = "fn.pointing-stick.none" if self.function == "pointing_stick" else "fn.pointer.none"
+            return noted(self.function, "absent", Note.of(missing))
         measured: dict[str, Measure] = {"kind": self.device.kind if self.device else None, "travel_x": self.travel(0),
                     "travel_y": self.travel(1), "wheel": self.rel.get(REL_WHEEL, 0),
                     "buttons": " ".join(BUTTON_NAMES[b] for b in sorted(self.clicked)) or None}
@@ -107,9 +107,10 @@ class PointerTest:
         node = self.device.node if self.device else None
         if self.complete:
             return FunctionResult(self.function, "pass", None, measured, node)
-        problems = [f"no movement on {axis}" for axis, code in (("x", 0), ("y", 1)) if self.travel(code) < MIN_TRAVEL]
-        problems += [f"{name} button never clicked" for code, name in self.required.items()
+        problems = [Note.of("fn.pointer.no-movement", axis=axis) for axis, code in (("x", 0), ("y", 1))
+                    if self.travel(code) < MIN_TRAVEL]
+        problems += [Note.of(f"fn.pointer.{name}-never-clicked") for code, name in self.required.items()
                      if code not in self.clicked]
         if self.clickpad and not self.two_fingers:
-            problems.append("two fingers never sensed (the clickpad's right click)")
-        return FunctionResult(self.function, "fail", "; ".join(problems), measured, node)
+            problems.append(Note.of("fn.pointer.no-two-fingers"))
+        return noted(self.function, "fail", *problems, measured=measured, device=node)

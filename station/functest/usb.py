@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from station.functest.result import FunctionResult
+from station.functest.result import FunctionResult, noted
 from station.hw import Host
+from station.notes import Note
 
 DEVICES = "/sys/bus/usb/devices"
 POLL_S = 0.5  # a plugged stick enumerates in well under a second
@@ -84,8 +85,9 @@ class UsbPortsTest:
             "ports": " ".join(f"{p}@{d.speed_mbps or '?'}Mb/s" for p, d in sorted(self.proven.items())) or None,
             "present_at_start": len(self.baseline)}
         if not self.proven:
-            return FunctionResult("usb", "fail" if self.expected else "skipped",
-                                  "no device was plugged into any port", measured)
+            return noted("usb", "fail" if self.expected else "skipped", Note.of("fn.usb.none-plugged"),
+                         measured=measured)
         if self.expected and len(self.proven) < self.expected:
-            return FunctionResult("usb", "fail", f"{len(self.proven)} of {self.expected} ports proven", measured)
+            return noted("usb", "fail", Note.of("fn.usb.some-proven", proven=len(self.proven), expected=self.expected),
+                         measured=measured)
         return FunctionResult("usb", "pass", None, measured)

@@ -17,6 +17,7 @@ from station.inventory.machine_serial import machine_serial
 from station.inventory.thresholds import CHECK_STATES, CHECKLIST_ITEMS, OUTCOMES, Thresholds
 from station.inventory.thresholds import default as default_thresholds
 from station.inventory.verdict_text import Param, describe
+from station.notes import Note
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,19 @@ class Finding:
     threshold: Param
     message: str
     params: dict[str, Param] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()  # a bench finding's reason as the function test stated it (FunctionResult.notes)
 
     def text(self, lang: str | None = None) -> str:
         """The sentence in `lang` (None: the current UI language)."""
-        return describe(self.id, self.params, lang, fallback=self.message)
+        return describe(self.id, self.params, lang, fallback=self.message, reason=self.notes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "outcome": self.outcome, "subject": self.subject, "value": self.value,
-                "threshold": self.threshold, "params": dict(self.params), "message": self.message}
+        data: dict[str, Any] = {"id": self.id, "outcome": self.outcome, "subject": self.subject,
+                                "value": self.value, "threshold": self.threshold, "params": dict(self.params),
+                                "message": self.message}
+        if self.notes:  # left out otherwise, as records made before notes have it
+            data["notes"] = [n.to_dict() for n in self.notes]
+        return data
 
 
 @dataclass(frozen=True)
@@ -119,10 +125,11 @@ def decide(inventory: Inventory, checklist: Checklist, thresholds: Thresholds | 
     found: list[Finding] = []
     warn = "reuse-with-warnings"
 
-    def add(rule_id: str, outcome: str, subject: str, value: Param, threshold: Param, **params: Param) -> None:
+    def add(rule_id: str, outcome: str, subject: str, value: Param, threshold: Param, notes: tuple[Note, ...] = (),
+            **params: Param) -> None:
         """`params` fill the rule's sentence (verdict_text); the English one is kept as `message`."""
         found.append(Finding(rule_id, outcome, subject, value, threshold,
-                             describe(rule_id, params, "en"), dict(params)))
+                             describe(rule_id, params, "en"), dict(params), notes))
 
     info = inventory.dmi
     year = info.year.year
@@ -221,20 +228,20 @@ def _bench_rules(bench: Bench, laptop: bool, limits: Thresholds,
     repairs: list[str] = []
 
     def repair(rule_id: str, outcome: str, subject: str, value: Param, threshold: Param, part_key: str,
-               **params: Param) -> None:
+               notes: tuple[Note, ...] = (), **params: Param) -> None:
         part = REPAIR_PART.get(part_key, part_key)
         if outcome == "reuse-after-repair" and part not in repairs:
             repairs.append(part)
-        add(rule_id, outcome, subject, value, threshold, part=part, **params)
+        add(rule_id, outcome, subject, value, threshold, notes, part=part, **params)
 
     for result in bench.results:
         subject = f"bench:{result.function}"
         if result.status == "fail":
             repair(f"bench.{result.function}.fail", rules.failed_outcome.get(result.function, warn), subject,
-                   "fail", "pass", result.function, reason=result.reason)
+                   "fail", "pass", result.function, notes=result.notes, reason=result.reason)
         elif result.status == "skipped":
-            add(f"bench.{result.function}.skipped", warn, subject, "skipped", "pass", function=result.function,
-                reason=result.reason)
+            add(f"bench.{result.function}.skipped", warn, subject, "skipped", "pass", notes=result.notes,
+                function=result.function, reason=result.reason)
         elif result.status == "absent" and laptop and result.function in rules.absent_outcome:
             repair(f"bench.{result.function}.absent", rules.absent_outcome[result.function], subject, "absent",
                    "present", result.function)

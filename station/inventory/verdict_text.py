@@ -9,13 +9,14 @@ the gettext catalogs: English is the source language (the templates below), Fren
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from station import i18n
+from station import i18n, notes
 from station.functest.grade import DEFECTS, GRADES
 from station.functest.result import FUNCTIONS
 from station.i18n import N_
 from station.inventory.thresholds import CHECKLIST_ITEMS
+from station.notes import Note
 
 Param = str | int | float | bool | None
 
@@ -72,12 +73,15 @@ def placeholders(template: str) -> set[str]:
 
 
 def describe(rule_id: str, params: Mapping[str, Param], lang: str | None = None,
-             fallback: str | None = None) -> str:
-    """The finding as a sentence in `lang` (None: the current UI language).
+             fallback: str | None = None, reason: Sequence[Note | str] = ()) -> str:
+    """The finding as a sentence in `lang` (None: the current UI language). `reason`: the notes behind a bench
+    finding's `reason` param (its English words), said in `lang` instead.
 
     An id this version does not know (a record from a newer station) or params that do not fill the
     template (an older record) give `fallback`, else the id and its values: never an exception."""
     gettext = i18n._ if lang is None else i18n.translations(lang).gettext
+    if reason and "reason" in params:
+        params = {**params, "reason": "; ".join(notes.render(n, lang or i18n.language()) for n in reason)}
     template = TEMPLATES.get(rule_id)
     if template is None or not placeholders(template) <= set(params):
         if fallback:
