@@ -161,6 +161,20 @@ TEMPLATES: dict[str, str] = {
     "fn.battery.never-on-battery": N_("never on battery (status {status}): the charger was not pulled"),
     "fn.usb.none-plugged": N_("no device was plugged into any port"),
     "fn.usb.some-proven": N_("{proven} of {expected} ports proven"),
+    "fn.camera.none": N_("no V4L2 capture device in /sys/class/video4linux"),
+    "fn.camera.no-driver": N_("camera present ({part}) but no V4L2 capture device: its driver is missing here; "
+                              "not tested"),
+    "fn.camera.no-v4l2-ctl": N_("v4l2-ctl not installed (package v4l-utils)"),
+    "fn.camera.no-frame": N_("no frame captured: {error}"),
+    "fn.ethernet.none": N_("no wired network adapter"),
+    "fn.ethernet.link-unknown": N_("wired port down and could not be set up: link unknown"),
+    "fn.ethernet.no-link": N_("no link on any wired port (is a cable plugged in?)"),
+    "fn.radio.none": N_("no {function} adapter"),
+    "fn.radio.hard-blocked": N_("hard-blocked (radio switch or firmware kill)"),
+    "fn.radio.no-interface": N_("adapter present ({part}) but no {function} interface: its driver or firmware is "
+                                "missing here, or the card was removed; not tested"),
+    "fn.radio.switch-only": N_("rfkill switch present but no {function} interface: its driver or firmware is "
+                               "missing here, or the card was removed; not tested"),
 }
 
 Param = str | int

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from station.functest.result import FunctionResult
+from station.functest.result import FunctionResult, noted
 from station.functest.unserved import USB_VIDEO, usb_parts
 from station.hw import Host
+from station.notes import Note
 
 FRAME = "/run/station/functest/frame.raw"
 
@@ -30,10 +31,9 @@ def camera(host: Host, out: str = FRAME) -> FunctionResult:
     if not nodes:
         parts = usb_parts(host, USB_VIDEO)
         if parts:  # a UVC camera the system has no driver for: present, not tested
-            return FunctionResult("camera", "skipped", f"camera present ({parts[0].describe()}) but no V4L2 capture "
-                                  "device: its driver is missing here; not tested",
-                                  {"hardware": "; ".join(p.describe() for p in parts)}, parts[0].address)
-        return FunctionResult("camera", "absent", "no V4L2 capture device in /sys/class/video4linux")
+            return noted("camera", "skipped", Note.of("fn.camera.no-driver", part=parts[0].describe()),
+                         measured={"hardware": "; ".join(p.describe() for p in parts)}, device=parts[0].address)
+        return noted("camera", "absent", Note.of("fn.camera.none"))
     node, name = nodes[0]
     target = host.path(out)
     if host.is_live:
@@ -42,10 +42,10 @@ def camera(host: Host, out: str = FRAME) -> FunctionResult:
     run = host.run(["v4l2-ctl", "-d", node, "--stream-mmap", "--stream-count=1", f"--stream-to={out}"],
                    timeout=20)
     if run.returncode == 127:
-        return FunctionResult("camera", "skipped", "v4l2-ctl not installed (package v4l-utils)", {"name": name}, node)
+        return noted("camera", "skipped", Note.of("fn.camera.no-v4l2-ctl"), measured={"name": name}, device=node)
     size = Path(target).stat().st_size if Path(target).exists() else 0
     measured: dict[str, str | int | float | bool | None] = {"name": name, "frame_bytes": size}
     if not run.ok or size == 0:
         why = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else f"exit {run.returncode}, no frame"
-        return FunctionResult("camera", "fail", f"no frame captured: {why}", measured, node)
+        return noted("camera", "fail", Note.of("fn.camera.no-frame", error=why), measured=measured, device=node)
     return FunctionResult("camera", "pass", None, measured, node)

@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from station.functest.result import FunctionResult
+from station.functest.result import FunctionResult, noted
 from station.functest.unserved import PCI_WIRELESS, USB_BLUETOOTH, Part, pci_parts, usb_parts
 from station.hw import Host
+from station.notes import Note
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def ethernet(host: Host, settle_s: float = 3.0, sleep: Callable[[float], None] =
     ports = [n for n in host.listdir("/sys/class/net")
              if _physical(host, n) and not _wireless(host, n) and host.read_attr(f"/sys/class/net/{n}/type") == "1"]
     if not ports:
-        return FunctionResult("ethernet", "absent", "no wired network adapter")
+        return noted("ethernet", "absent", Note.of("fn.ethernet.none"))
     for name in ports:
         if _carrier(host, name) is None and host.run(["ip", "link", "set", "dev", name, "up"], timeout=10).ok:
             waited = 0.0
@@ -70,28 +71,27 @@ def ethernet(host: Host, settle_s: float = 3.0, sleep: Callable[[float], None] =
         measured["speed_mbps"] = int(speed) if speed and speed.lstrip("-").isdigit() and int(speed) > 0 else None
         return FunctionResult("ethernet", "pass", None, measured, linked[0])
     if all(c is None for c in carriers.values()):
-        return FunctionResult("ethernet", "skipped", "wired port down and could not be set up: link unknown",
-                              measured, ports[0])
-    return FunctionResult("ethernet", "fail", "no link on any wired port (is a cable plugged in?)", measured, ports[0])
+        return noted("ethernet", "skipped", Note.of("fn.ethernet.link-unknown"), measured=measured, device=ports[0])
+    return noted("ethernet", "fail", Note.of("fn.ethernet.no-link"), measured=measured, device=ports[0])
 
 
 def _radio(function: str, kind: str, adapters: list[str], parts: list[Part], host: Host) -> FunctionResult:
     """`parts`: the adapters the buses report, found even when no driver made an interface of them."""
     switches = [r for r in rfkills(host) if r.type == kind]
     if not adapters and not switches and not parts:
-        return FunctionResult(function, "absent", f"no {function} adapter")
+        return noted(function, "absent", Note.of("fn.radio.none", function=function))
     measured: dict[str, str | int | float | bool | None] = {
         "adapters": " ".join(adapters) or None, "rfkill": " ".join(r.name for r in switches) or None,
         "hard_blocked": any(r.hard for r in switches), "soft_blocked": any(r.soft for r in switches),
         "hardware": "; ".join(p.describe() for p in parts) or None}
     device = adapters[0] if adapters else switches[0].name if switches else parts[0].address
     if any(r.hard for r in switches):
-        return FunctionResult(function, "fail", "hard-blocked (radio switch or firmware kill)", measured, device)
+        return noted(function, "fail", Note.of("fn.radio.hard-blocked"), measured=measured, device=device)
     if not adapters:
         # the part may be fine: this system may lack its driver or firmware, so the machine is not failed for it
-        seen = f"adapter present ({parts[0].describe()})" if parts else "rfkill switch present"
-        return FunctionResult(function, "skipped", f"{seen} but no {function} interface: its driver or firmware "
-                              "is missing here, or the card was removed; not tested", measured, device)
+        why = (Note.of("fn.radio.no-interface", part=parts[0].describe(), function=function) if parts else
+               Note.of("fn.radio.switch-only", function=function))
+        return noted(function, "skipped", why, measured=measured, device=device)
     return FunctionResult(function, "pass", None, measured, device)
 
 
