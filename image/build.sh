@@ -92,8 +92,10 @@ PACKAGES=(
   dosfstools ca-certificates iproute2 procps less
   # the laptop bench (station/functest): ALSA tone and capture, V4L2 frame, radios, raw input events
   alsa-utils v4l-utils rfkill iw evtest
+  # the firmware the laptops' Wi-Fi and Bluetooth cards load (Debian's non-free-firmware component)
+  firmware-iwlwifi firmware-realtek firmware-atheros
 )
-BASE_KEY=$(printf '%s\n' base-v1 "${PACKAGES[*]}" "$MIRROR" "$SECURITY_MIRROR" "$(date -u +%G-%V)" \
+BASE_KEY=$(printf '%s\n' base-v2-non-free-firmware "${PACKAGES[*]}" "$MIRROR" "$SECURITY_MIRROR" "$(date -u +%G-%V)" \
   | sha256sum | cut -c1-16)
 BASE="$CACHE/base-$BASE_KEY.tar"
 mkdir -p "$CACHE"
@@ -104,9 +106,9 @@ else
   mmdebstrap --variant=minbase --quiet --format=tar \
     --include="$(IFS=,; echo "${PACKAGES[*]}")" \
     bookworm "$BASE.tmp" \
-    "deb $MIRROR bookworm main" \
-    "deb $MIRROR bookworm-updates main" \
-    "deb $SECURITY_MIRROR bookworm-security main" >&2
+    "deb $MIRROR bookworm main non-free-firmware" \
+    "deb $MIRROR bookworm-updates main non-free-firmware" \
+    "deb $SECURITY_MIRROR bookworm-security main non-free-firmware" >&2
   mv "$BASE.tmp" "$BASE"
   find "$CACHE" -maxdepth 1 -name 'base-*.tar' ! -name "base-$BASE_KEY.tar" -mtime +14 -delete
 fi
