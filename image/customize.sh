@@ -53,6 +53,10 @@ for dir in "$R"/lib/modules/*/kernel; do
   find "$dir/drivers/media/usb" -mindepth 1 -maxdepth 1 ! -name uvc -exec rm -rf {} +
   find "$dir/drivers/media/rc" -mindepth 1 -maxdepth 1 ! -name rc-core.ko -exec rm -rf {} +  # cec (vivid) needs it
 done
+# firmware of Qualcomm chips no x86 laptop carries (access points, routers, phone and ARM SoCs): ~40 MB
+rm -rf "$R"/lib/firmware/ath11k/IPQ* "$R"/lib/firmware/ath11k/QCN* "$R"/lib/firmware/ath11k/WCN6750 \
+  "$R"/lib/firmware/ath10k/QCA4019 "$R"/lib/firmware/ath10k/QCA98* "$R"/lib/firmware/ath10k/QCA99* \
+  "$R"/lib/firmware/ath10k/WCN3990
 for kver in $(ls "$R/lib/modules"); do in_root depmod "$kver"; done
 # the initrd again, now with the read-ahead udev rule (image/rootfs/etc/initramfs-tools/hooks/station-readahead)
 # and without the removed modules; fail the build if the rule did not make it in
