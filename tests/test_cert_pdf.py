@@ -203,10 +203,11 @@ def test_every_document_word_is_in_its_catalog(domain: str) -> None:
     from test_tui_i18n import po_entries
 
     from station import i18n, notes
+    from station.certify import method_words
     from station.inventory import record
 
-    english = {*pdf.LABELS.values(), *notes.TEMPLATES.values()} if domain == "documents" else \
-        {*pdf.AUDIT_LABELS.values(), record.DECLARATION}
+    documents = {*pdf.LABELS.values(), *method_words.WORDS.values(), *notes.TEMPLATES.values()}
+    english = documents if domain == "documents" else {*pdf.AUDIT_LABELS.values(), record.DECLARATION}
     for lang in ("fr", "en"):
         entries = po_entries(i18n.LOCALE_DIR / lang / f"LC_MESSAGES/{domain}.po")
         assert set(entries) == english, sorted(set(entries) ^ english)

@@ -22,6 +22,7 @@ from typing import Any
 from station import TOOL_NAME, __version__
 from station.certify import schema_check
 from station.certify.keys import sha256_hex
+from station.certify.method_words import HOST_OVERWRITE_METHODS, method_details
 from station.detect.disk import Disk, DiskKind
 from station.erase.jobs import EraseJob, JobState
 from station.hw import now_iso
@@ -33,7 +34,6 @@ from station.store.datadir import DataDir
 # /2: notes and result_reason are coded (station.notes) so each reader reads them in their language; /1 records
 # (plain English strings) still validate, verify and render
 FORMAT = "station-certificate/2"
-HOST_OVERWRITE_METHODS = frozenset({"zero", "random", "random+zero", "one", "ones"})
 DESTROY_TECHNIQUES = ("shred", "disintegrate", "pulverize", "drill", "melt", "incinerate")
 HIDDEN_AREA_STATUSES = ("not-checked", "none", "removed", "present-not-erased")
 FAILED_RESULTS = {JobState.FAILED: "failed", JobState.CANCELLED: "cancelled",
@@ -341,15 +341,11 @@ def result_of(job: EraseJob, hidden: HiddenArea) -> tuple[str, list[Note]]:
 
 
 def _method_details(job: EraseJob) -> str:
-    from station.certify import pdf  # its words (the PDF says them in the document's language)
-
-    return pdf.method_details(job.method, job.passes, job.technique, "en")
+    return method_details(job.method, job.passes, job.technique, "en")
 
 
 def _destruction_details(technique: str) -> str:
-    from station.certify import pdf
-
-    return pdf.method_details("destroy", (), technique, "en")
+    return method_details("destroy", (), technique, "en")
 
 
 def person_of(name: str, title: str, settings: Settings) -> Person:

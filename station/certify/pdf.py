@@ -34,6 +34,7 @@ from reportlab.pdfgen import canvas
 
 from station import i18n, notes
 from station.certify.keys import sha256_hex
+from station.certify.method_words import method_details
 from station.i18n import N_
 from station.inventory.verdict_text import describe
 
@@ -124,9 +125,6 @@ LABELS: dict[str, str] = {
     "category": N_("NIST category"),
     "technique": N_("Technique (IEEE 2883)"),
     "method": N_("Method"),
-    "method.overwrite": N_("host overwrite of every addressable block, {count} pass(es): {passes}"),
-    "method.drive-command": N_("drive-internal command: {technique} ({method})"),
-    "method.destroy": N_("physical destruction ({technique}), attested by the operator"),
     "tool": N_("Tool and version"),
     "started": N_("Started"),
     "ended": N_("Ended"),
@@ -183,18 +181,6 @@ def tr(lang: str, name: str, **values: str) -> str:
     """A document's word in the document's language (not the screen's: a French station may print in English)."""
     text = i18n.translations(lang, i18n.DOCUMENTS).gettext(LABELS[name])
     return text.format(**values) if values else text
-
-
-def method_details(method: str, passes: Sequence[str], technique: str, lang: str) -> str:
-    """NIST's "method details" in `lang`: English in the record (certificate.build), the document's language on
-    the PDF, both from the same fields."""
-    from station.certify.certificate import HOST_OVERWRITE_METHODS
-
-    if method in HOST_OVERWRITE_METHODS:
-        return tr(lang, "method.overwrite", count=str(len(passes)), passes=", ".join(passes) or method)
-    if method == "destroy":
-        return tr(lang, "method.destroy", technique=technique)
-    return tr(lang, "method.drive-command", technique=technique, method=method)
 
 
 def human_size(size: int) -> str:
