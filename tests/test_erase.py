@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from engine_helpers import BadSectors, LyingDrive, Vanishing, opener
 
 from station.erase import pattern
-from station.erase.blockio import throttled_opener
+from station.erase.blockio import HUGE_PAGE, PAGE, Buffer, throttled_opener
 from station.erase.engine import EraseRunner, Progress, VerifySpec, passes_for, sample_ranges
 from station.erase.jobs import EraseJob, JobState, Journal, Phase, new_job_id
 from station.notes import Note
@@ -247,3 +247,27 @@ def test_random_pass_compares_digests_and_falls_back_to_the_stream_past_the_memo
                       chunk=4 * MIB).run()
     assert job.state is JobState.FAILED and job.verification is not None
     assert job.verification.comparison == "pattern" and job.verification.mismatch_offsets[0] == bad
+
+
+def test_stream_buffers_sit_on_a_huge_page_boundary_and_get_one() -> None:
+    """The engine's 2 MiB and larger buffers are private, 2 MiB-aligned and madvised, so the kernel backs them with
+    transparent huge pages (the bench's verify and zero-pass gains come from that); small ones stay plain pages."""
+    small = Buffer(64 << 10)
+    assert small.address % PAGE == 0 and len(small.view) == (64 << 10) + PAGE
+    buf = Buffer(2 << 20)
+    assert buf.address % HUGE_PAGE == 0 and len(buf.view) == (2 << 20) + PAGE
+    buf.view[:] = b"\x5a" * len(buf.view)
+    assert buf.equals(buf, len(buf.view))
+    mode = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not mode.exists() or "[never]" in mode.read_text():
+        pytest.skip("transparent huge pages are off on this kernel: alignment checked, the page itself cannot be")
+    smaps = Path("/proc/self/smaps").read_text().split("\n")
+    for i, line in enumerate(smaps):
+        bounds = line.split(" ", 1)[0]
+        if "-" in bounds and not line.startswith(("Size", "Rss")):
+            low, high = (int(x, 16) for x in bounds.split("-"))
+            if low <= buf.address < high:
+                huge_kb = next(int(f.split()[1]) for f in smaps[i + 1:] if f.startswith("AnonHugePages:"))
+                assert huge_kb >= 2048, "the kernel gave the aligned buffer no huge page"
+                return
+    raise AssertionError("buffer not found in /proc/self/smaps")

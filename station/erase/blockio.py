@@ -25,6 +25,7 @@ BLKGETSIZE64 = 0x80081272
 BLKSSZGET = 0x1268
 BLKPBSZGET = 0x127B
 PAGE = mmap.PAGESIZE
+HUGE_PAGE = 2 << 20
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.memcmp.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
@@ -41,15 +42,25 @@ class TargetBusyError(Exception):
 class Buffer:
     """A page-aligned buffer (O_DIRECT needs alignment) with its address for memcmp.
 
-    `slack` extra bytes let AES-CTR's update_into write a full chunk into it.
+    `slack` extra bytes let AES-CTR's update_into write a full chunk into it. From 2 MiB up the buffer is private,
+    starts on a 2 MiB boundary and asks for a transparent huge page: the kernel then pins one page per O_DIRECT
+    request instead of 512, and the loop or the DMA reads it with one TLB entry. Measured with
+    bench/erase_throughput.py, two interleaved A/B pairs: verify(random) on 4 and 8 targets 0.74-0.83x -> 1.09-1.23x
+    of parallel dd, zero pass 1 target 1.11-1.45x -> 1.30-1.52x, random pass 4 targets 0.46-0.50x -> 0.59-0.62x.
     """
 
     def __init__(self, size: int, slack: int = PAGE):
         self.size = size
-        self.mem = mmap.mmap(-1, size + slack)
-        self._ref = ctypes.c_char.from_buffer(self.mem)
+        wanted = size + slack
+        huge = wanted >= HUGE_PAGE and hasattr(mmap, "MADV_HUGEPAGE")
+        self.mem = mmap.mmap(-1, wanted + HUGE_PAGE if huge else wanted, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        base = ctypes.addressof(ctypes.c_char.from_buffer(self.mem))
+        start = -base % HUGE_PAGE if huge else 0
+        if huge:
+            self.mem.madvise(mmap.MADV_HUGEPAGE, start, wanted - wanted % HUGE_PAGE)
+        self._ref = ctypes.c_char.from_buffer(self.mem, start)
         self.address = ctypes.addressof(self._ref)
-        self.view = memoryview(self.mem)
+        self.view = memoryview(self.mem)[start:start + wanted]
 
     def equals(self, other: Buffer, length: int) -> bool:
         """memcmp through ctypes: runs at memory speed and releases the GIL."""
