@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from station.erase.engine import EraseRunner, Progress, passes_for
 from station.erase.jobs import EraseJob, Phase, new_job_id
+from station.erase.shared_stream import StreamGroup
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -169,8 +170,9 @@ def ours(devs: list[str], method: str, nbytes: int) -> tuple[Sample, Sample]:
             waited.add(p.target)
             barrier.wait(timeout=600)  # a target that failed before verifying breaks it instead of hanging
 
+    group = StreamGroup() if len(devs) > 1 else None  # as station.erase.plan.execute starts drives together
     runners = [EraseRunner(EraseJob(new_job_id(), d, method, "full", passes_for(method), "clear", "overwrite"),
-                           on_progress=progress) for d in devs]
+                           on_progress=progress, group=group) for d in devs]
     threads = [threading.Thread(target=r.run) for r in runners]
     start = Snap.now()
     for t in threads:

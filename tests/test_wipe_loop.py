@@ -16,6 +16,7 @@ from station.detect.protect import Reason, protections_for_path
 from station.erase.blockio import Opener
 from station.erase.engine import DIGEST, EraseRunner, passes_for
 from station.erase.jobs import EraseJob, JobState, new_job_id
+from station.erase.shared_stream import StreamGroup
 from station.hw import Host
 
 pytestmark = [pytest.mark.root,
@@ -120,9 +121,9 @@ def two_loops(disk_dir: Path) -> Iterator[list[str]]:
             subprocess.run(["losetup", "-d", dev], capture_output=True, check=False)
 
 
-def erase(dev: str, verify: str, open_with: Opener | None = None) -> EraseJob:
+def erase(dev: str, verify: str, open_with: Opener | None = None, group: StreamGroup | None = None) -> EraseJob:
     job = EraseJob(new_job_id(), dev, "random", verify, passes_for("random"), "clear", "overwrite")
-    runner = EraseRunner(job) if open_with is None else EraseRunner(job, opener=open_with)
+    runner = EraseRunner(job, group=group) if open_with is None else EraseRunner(job, opener=open_with, group=group)
     return runner.run()
 
 
@@ -157,16 +158,21 @@ def test_zeros_read_back_fail_verification_of_a_random_pass(two_loops: list[str]
 
 
 @pytest.mark.parametrize("verify", ["full", "sample:1"])
-def test_another_drives_data_fails_verification(two_loops: list[str], verify: str) -> None:
-    """Drive B was erased with its own random pass; drive A's read-back of BAD returns B's (equally random) bytes."""
+@pytest.mark.parametrize("together", [False, True], ids=["own-streams", "shared-stream"])
+def test_another_drives_data_fails_verification(two_loops: list[str], verify: str, together: bool) -> None:
+    """Drive B was erased with its own random pass, or with A in one group sharing a keystream (each drive with its
+    own rotation of it); drive A's read-back of BAD returns B's (equally random) bytes."""
     a, b = two_loops
-    assert erase(b, "full").erased
-    assert_caught(erase(a, verify, opener(OtherDriveOnRead, b, *BAD)))  # type: ignore[arg-type]
+    group = StreamGroup() if together else None
+    assert erase(b, "full", group=group).erased
+    job = erase(a, verify, opener(OtherDriveOnRead, b, *BAD), group=group)  # type: ignore[arg-type]
+    assert_caught(job)
+    assert group is None or (group.streams[0].served == 8 and group.streams[0].generated == 4)
 
 
-def test_drives_started_together_get_their_own_streams(two_loops: list[str], disk_dir: Path) -> None:
-    """Why another drive's data cannot pass: no two jobs share a keystream, so no two drives hold the same bytes.
-    (A keystream shared across targets would need a per-drive tweak before digests could tell drives apart.)"""
+def test_drives_erased_apart_get_their_own_streams(two_loops: list[str], disk_dir: Path) -> None:
+    """Runners started without a group (station.erase.plan.execute gives one to drives started together) draw their
+    own keystreams, so no two drives hold the same bytes."""
     a, b = two_loops
     jobs = [EraseJob(new_job_id(), dev, "random", "full", passes_for("random"), "clear", "overwrite") for dev in (a, b)]
     runners = [EraseRunner(job) for job in jobs]

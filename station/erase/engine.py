@@ -5,7 +5,8 @@ generates the next random chunk while the current one is written (and, for a ran
 verified in full, takes each piece's XXH3-128 digest), and verification runs two workers that each
 read and compare their own chunk (memcmp with zeros, or the digest of a random piece with the one
 taken when it was written; GIL released), so a read is always in flight while the other worker
-compares. A job is ERASED only when every pass covered every byte, nothing
+compares. Drives started together take their random pieces from one shared stream, each piece generated
+once (station.erase.shared_stream). A job is ERASED only when every pass covered every byte, nothing
 failed, and verification passed; anything else ends FAILED, CANCELLED or (found after a crash)
 INTERRUPTED, with the reason and the byte ranges.
 """
@@ -30,6 +31,7 @@ from station.detect.protect import ProtectedDeviceError, check_writable
 from station.erase import hidden_area, pattern
 from station.erase.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
 from station.erase.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id
+from station.erase.shared_stream import Layout, SharedPieces, StreamGroup
 from station.hw import Host, now_iso
 from station.notes import Note
 from station.notice import Notice
@@ -194,6 +196,12 @@ class WrittenDigests:
             self._table[16 * index:16 * index + 16] = xxhash.xxh3_128(data[start:start + self.piece]).digest()
             self._taken[index] = 1
 
+    def put(self, offset: int, digest: bytes) -> None:
+        """The digest of the one piece written at `offset`, taken once for every drive of a shared stream."""
+        index = offset // self.piece
+        self._table[16 * index:16 * index + 16] = digest
+        self._taken[index] = 1
+
     def matches(self, offset: int, data: memoryview) -> bool:
         """Is `data`, read back at `offset` (one whole piece), what was written there?"""
         index = offset // self.piece
@@ -253,8 +261,10 @@ class EraseRunner:
 
     def __init__(self, job: EraseJob, host: Host | None = None, journal: Journal | None = None,
                  opener: Opener = open_target, on_progress: ProgressCallback | None = None,
-                 chunk: int = CHUNK, seed: bytes | None = None, verify_chunk: int = VERIFY_CHUNK):
+                 chunk: int = CHUNK, seed: bytes | None = None, verify_chunk: int = VERIFY_CHUNK,
+                 group: StreamGroup | None = None):
         self.job = job
+        self.group = group
         self.host = host or Host()
         self.journal = journal
         self.opener = opener
@@ -271,6 +281,7 @@ class EraseRunner:
         self._work_done = 0
         self._lock = threading.Lock()  # verification workers share the job's counters, errors and progress
         self._digests: WrittenDigests | None = None  # of the final pass, when it is random and verified in full
+        self._final: pattern.Pattern | None = None  # what the final pass wrote, for the verification
 
     # control, from any thread
     def cancel(self, reason: Note | str | None = None) -> None:
@@ -289,7 +300,7 @@ class EraseRunner:
         job.started, job.ended, job.failure, job.failure_note = now_iso(), None, None, None
         job.pid, job.boot_id = os.getpid(), current_boot_id()
         job.passes_done, job.errors, job.verification = 0, [], None
-        self._digests = None
+        self._digests, self._final = None, None
         target: BlockTarget | None = None
         lock = DriveLock(job.target, job.job_id)
         try:
@@ -329,14 +340,23 @@ class EraseRunner:
 
     def _execute(self, target: BlockTarget) -> None:
         """Overwrite passes, flush, verify, conclude; run() closes the target whatever happens."""
+        piece = min(self.chunk, STREAM_CHUNK)
         for index, name in enumerate(self.job.passes):
             pat = pattern.make(name, self.seed, index, self.chunk)
+            layout = None
+            if self.group is not None and isinstance(pat, pattern.RandomPattern) \
+                    and piece == self.group.piece == self.verify_chunk:
+                layout = self.group.layout(self.job.job_id, index, target.size, pat)
             final = index == len(self.job.passes) - 1
-            piece = min(self.chunk, STREAM_CHUNK)
             if final and not pat.static and self.verify.mode == "full" and piece % self.verify_chunk == 0 \
                     and 16 * -(-target.size // self.verify_chunk) <= DIGEST_TABLE_MAX:
                 self._digests = WrittenDigests(target.size, self.verify_chunk)
-            self._write_pass(target, index, pat)
+            if layout is not None:
+                self._write_shared_pass(target, index, layout)
+                pat = layout.pattern
+            else:
+                self._write_pass(target, index, pat)
+            self._final = pat
             self.job.passes_done = index + 1
             self._save(force=True)
         self.job.phase = Phase.FLUSHING
@@ -386,6 +406,34 @@ class EraseRunner:
                 self._advance(length, target.size)
         finally:
             fetch.close()
+
+    def _write_shared_pass(self, target: BlockTarget, index: int, layout: Layout) -> None:
+        """A pass whose pieces come from the group's stream (station.erase.shared_stream), then the drive's own
+        stream past the last whole piece."""
+        job = self.job
+        job.phase, job.bytes_done = Phase.WRITING, 0
+        self._emit(0, target.size)
+        digests = self._digests if index == len(job.passes) - 1 else None
+        fetch = SharedPieces(layout)
+        try:
+            for offset, length, buf, piece, digest in fetch:
+                self._check_stop()
+                self._write_chunk(target, buf, offset, length)
+                if digests is not None:
+                    digests.put(offset, digest)
+                fetch.release(piece)
+                self._advance(length, target.size)
+        finally:
+            fetch.close()
+        start = layout.count * layout.stream.piece
+        if start < target.size:
+            buf = Buffer(target.size - start)
+            layout.own.fill(buf, start, target.size - start)
+            if digests is not None:
+                digests.take(start, buf.view[:target.size - start])
+            self._check_stop()
+            self._write_chunk(target, buf, start, target.size - start)
+            self._advance(target.size - start, target.size)
 
     def _pool(self, size: int) -> list[Buffer]:
         return [Buffer(size) for _ in range(3)]
@@ -454,7 +502,7 @@ class EraseRunner:
         job.phase, job.bytes_done = Phase.VERIFYING, 0
         final_name = job.passes[-1]
         size = self.verify_chunk
-        final = pattern.make(final_name, self.seed, len(job.passes) - 1, size)
+        final = self._final or pattern.make(final_name, self.seed, len(job.passes) - 1, size)
         if self.verify.mode == "full":
             work = list(chunks(0, target.size, size))
         else:

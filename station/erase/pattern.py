@@ -2,8 +2,10 @@
 
 The random stream is seekable (the counter is the byte offset / 16), so a sampled verification, or
 the search for the bad blocks of a piece whose digest differs, regenerates the expected bytes at any
-offset from the per-pass key instead of keeping them in memory. Each job draws its own seed: no two
-drives hold the same stream, which is what lets a read-back of another drive's data fail.
+offset from the per-pass key instead of keeping them in memory. Each job draws its own seed; drives
+started together share their group's stream instead, each in its own rotation (station.erase.shared_stream),
+so either way no two drives hold the same bytes at one offset, which is what lets a read-back of another
+drive's data fail.
 """
 
 from __future__ import annotations
@@ -47,12 +49,16 @@ class RandomPattern(Pattern):
         self._zeros = bytes(chunk)
 
     def fill(self, buf: Buffer, offset: int, length: int) -> None:
+        self.fill_view(buf.view, offset, length)
+
+    def fill_view(self, view: memoryview, offset: int, length: int) -> None:
+        """The stream's bytes [offset, offset+length) into view[:length]; the 15 bytes after it are scratch."""
         if offset % 16:
             raise ValueError("random stream offsets must be 16-byte aligned")
         counter = (offset // 16).to_bytes(16, "big")
         encryptor = Cipher(algorithms.AES(self.key), modes.CTR(counter)).encryptor()
         source = memoryview(self._zeros)[:length] if length <= len(self._zeros) else bytes(length)
-        encryptor.update_into(source, buf.view[: length + 15])
+        encryptor.update_into(source, view[: length + 15])
 
 
 def pass_key(job_seed: bytes, pass_index: int) -> bytes:

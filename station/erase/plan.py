@@ -26,6 +26,7 @@ from station.erase.purge import choose as purge_plan
 from station.erase.purge.capabilities import PurgeCapabilities
 from station.erase.purge.choose import TechniqueChoice
 from station.erase.purge.runner import SanitizeRunner
+from station.erase.shared_stream import StreamGroup
 from station.hw import Host
 from station.i18n import N_, _, ngettext
 from station.notes import Note
@@ -290,14 +291,17 @@ def execute(plan: ErasePlan, journal: Journal, host: Host | None = None, opener:
     runnable = plan.runnable
     prepared = list(jobs) if jobs is not None else [job_for(a) for a in runnable]
     choices = {a.target: a for a in runnable}
+    # drives started together share each random pass's keystream (station.erase.shared_stream)
+    group = StreamGroup() if sum("random" in job.passes for job in prepared) > 1 else None
     for job in prepared:
         action = choices.get(job.target)
         runner: EraseRunner
         if action is not None and action.choice is not None:
             runner = SanitizeRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress,
-                                    choice=action.choice, caps=action.caps)
+                                    choice=action.choice, caps=action.caps, group=group)
         else:
-            runner = EraseRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress)
+            runner = EraseRunner(job, host=host, journal=journal, opener=opener, on_progress=on_progress,
+                                 group=group)
         journal.save(job)
         execution.runners[job.target] = runner
 

@@ -1,0 +1,190 @@
+"""Drives erased together share one keystream per random pass, each piece generated once, yet every drive holds
+its own layout of it: another drive's data, stale data or zeros still fail verification (on plain files here;
+on loop devices in test_wipe_loop)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from engine_helpers import LyingDrive, OtherDriveOnRead, ZerosOnRead, opener
+
+from station.erase import pattern
+from station.erase.blockio import Opener, open_target
+from station.erase.engine import EraseRunner, passes_for
+from station.erase.jobs import EraseJob, JobState, Journal, new_job_id
+from station.erase.plan import ErasePlan, execute, file_disk, plan_overwrite
+from station.erase.shared_stream import PIECE, SharedStream, StreamGroup
+from station.hw import Host
+
+MIB = 1 << 20
+BAD = (256 * 1024, 256 * 1024 + 3 * 4096)
+
+
+def aes_at(key: bytes, offset: int, size: int) -> bytes:
+    """AES-256-CTR keystream bytes [offset, offset+size), computed here, apart from the engine's code."""
+    counter = (offset // 16).to_bytes(16, "big")
+    return Cipher(algorithms.AES(key), modes.CTR(counter)).encryptor().update(bytes(size))
+
+
+def make_job(path: Path, verify: str = "full", method: str = "random") -> EraseJob:
+    return EraseJob(new_job_id(), str(path), method, verify, passes_for(method), "clear", "overwrite")
+
+
+def drives(disk_dir: Path, *sizes: int) -> list[Path]:
+    paths = []
+    for i, size in enumerate(sizes):
+        path = disk_dir / f"drive{i}.img"
+        path.write_bytes(os.urandom(size))
+        paths.append(path)
+    return paths
+
+
+def erase_in_turn(group: StreamGroup, jobs: list[EraseJob], open_with: list[Opener] | None = None,
+                  seeds: list[bytes] | None = None) -> list[EraseRunner]:
+    """One after the other, so the test does not depend on thread timing (the pieces wait in the group's memory,
+    which has room for every drive that joined: all join first, as drives started together do)."""
+    for job in jobs:
+        group.layout(job.job_id, 0, os.stat(job.target).st_size, pattern.RandomPattern(bytes(32), PIECE))
+    runners = [EraseRunner(job, group=group, opener=(open_with or [open_target] * len(jobs))[i],
+                           seed=(seeds or [os.urandom(32)] * len(jobs))[i]) for i, job in enumerate(jobs)]
+    for runner in runners:
+        runner.run()
+    return runners
+
+
+def test_each_piece_is_generated_once_and_each_drive_holds_its_rotation_of_the_stream(disk_dir: Path) -> None:
+    sizes = (16 * MIB, 16 * MIB, 14 * MIB + 3 * 512)  # the last one: 7 whole pieces, then its own stream
+    paths = drives(disk_dir, *sizes)
+    group = StreamGroup()
+    seeds = [os.urandom(32) for _ in paths]
+    runners = erase_in_turn(group, [make_job(p) for p in paths], seeds=seeds)
+    assert all(r.job.erased for r in runners), [r.job.failure for r in runners]
+    stream = group.streams[0]
+    assert stream.generated == 8 and stream.served == 8 + 8 + 7
+    key = pattern.pass_key(group.seed, 0)
+    contents = [p.read_bytes() for p in paths]
+    for runner, data, seed in zip(runners, contents, seeds, strict=True):
+        count, size = len(data) // PIECE, len(data)
+        layout = group.layout(runner.job.job_id, 0, size, pattern.RandomPattern(pattern.pass_key(seed, 0), PIECE))
+        assert layout is not None and layout.count == count
+        for k in range(count):
+            shared = (k + layout.rotation) % count
+            assert data[k * PIECE:(k + 1) * PIECE] == aes_at(key, shared * PIECE, PIECE), (runner.job.target, k)
+        assert data[count * PIECE:] == aes_at(pattern.pass_key(seed, 0), count * PIECE, size - count * PIECE)
+    for a, b in itertools.combinations(contents, 2):
+        for k in range(min(len(a), len(b)) // PIECE):
+            assert a[k * PIECE:(k + 1) * PIECE] != b[k * PIECE:(k + 1) * PIECE], "two drives hold one piece at k"
+
+
+def test_rotations_never_put_one_piece_at_one_offset_on_two_drives() -> None:
+    """Mixed sizes (the wrap-around is where a careless rotation repeats a piece), many drives, several seeds. A drive
+    too small to get a rotation of its own in a crowded group keeps its own stream (no layout), never a shared one."""
+    own = pattern.RandomPattern(bytes(32), PIECE)
+    for seed in range(20):
+        group = StreamGroup(seed=seed.to_bytes(32, "big"))
+        counts = [16, 16, 17, 20, 20, 31, 64, 64, 100, 3, 3, 3, 3, 2, 2]
+        layouts = [group.layout(f"d{i}", 0, n * PIECE + 512, own) for i, n in enumerate(counts)]
+        assert all(layout is not None for layout in layouts[:9])
+        assert any(layout is None for layout in layouts[9:])  # 3 pieces allow 3 rotations at most, 2 pieces 2
+        placed = [layout for layout in layouts if layout is not None]
+        for a, b in itertools.combinations(placed, 2):
+            for k in range(min(a.count, b.count)):
+                assert (k + a.rotation) % a.count != (k + b.rotation) % b.count, (seed, a.count, b.count, k)
+
+
+def test_a_drive_of_less_than_two_pieces_keeps_its_own_stream(disk_dir: Path) -> None:
+    group = StreamGroup()
+    assert group.layout("small", 0, PIECE + 4096, pattern.RandomPattern(bytes(32), PIECE)) is None
+    path = drives(disk_dir, PIECE + 4096)[0]
+    seed = os.urandom(32)
+    [runner] = erase_in_turn(group, [make_job(path)], seeds=[seed])
+    assert runner.job.erased and 0 not in group.streams
+    assert path.read_bytes() == aes_at(pattern.pass_key(seed, 0), 0, PIECE + 4096)
+
+
+def test_a_drive_far_behind_generates_its_evicted_pieces_again_the_same() -> None:
+    stream = SharedStream(os.urandom(32))
+    stream.drives = 1  # room for 4 pieces
+    first = []
+    for index in range(6):
+        buf, digest = stream.acquire(index)
+        first.append((bytes(buf.view[:PIECE]), digest))
+        stream.release(index)
+    assert stream.generated == 6
+    buf, digest = stream.acquire(0)  # evicted to make room for pieces 4 and 5
+    assert stream.generated == 7 and (bytes(buf.view[:PIECE]), digest) == first[0]
+    held = stream.acquire(5)  # still there
+    assert stream.generated == 7 and held[1] == first[5][1]
+
+
+def test_a_piece_held_by_a_drive_is_never_handed_out_for_another() -> None:
+    stream = SharedStream(os.urandom(32))
+    stream.drives = 1
+    held = [stream.acquire(index) for index in range(6)]  # none released: every buffer is in use
+    assert len({id(buf) for buf, _ in held}) == 6
+    assert [digest for _, digest in held] == [stream.acquire(i)[1] for i in range(6)]
+
+
+def test_drives_waiting_for_the_same_piece_get_one_generation(disk_dir: Path) -> None:
+    stream = SharedStream(os.urandom(32))
+    stream.drives = 8
+    got: list[bytes] = []
+    threads = [threading.Thread(target=lambda: got.append(stream.acquire(3)[1])) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert stream.generated == 1 and len(set(got)) == 1 and len(got) == 8
+
+
+@pytest.mark.parametrize("verify", ["full", "sample:1"])
+@pytest.mark.parametrize("fault", ["other-drive", "stale", "zeros"])
+def test_a_drive_of_the_group_that_returns_wrong_data_fails(disk_dir: Path, verify: str, fault: str) -> None:
+    """The other drive is erased first in the same group: what it holds at BAD is the shared stream, rotated its way."""
+    other, lying = drives(disk_dir, 8 * MIB, 8 * MIB)
+    wrapper = {"other-drive": opener(OtherDriveOnRead, str(other), *BAD), "stale": opener(LyingDrive, *BAD),
+               "zeros": opener(ZerosOnRead, *BAD)}[fault]
+    first, second = erase_in_turn(StreamGroup(), [make_job(other), make_job(lying, verify)],
+                                  open_with=[open_target, wrapper])  # type: ignore[list-item]
+    assert first.job.erased and first.group is second.group
+    job = second.job
+    assert job.state is JobState.FAILED and not job.erased, job.failure
+    assert job.verification is not None and not job.verification.passed
+    assert job.verification.mismatch_offsets == list(range(BAD[0], BAD[1], 4096))  # a file: 4 KiB blocks
+
+
+def test_cancelled_drive_hands_its_pieces_back(disk_dir: Path) -> None:
+    """A drive that leaves mid-pass holds no piece of the group's memory."""
+    path = drives(disk_dir, 16 * MIB)[0]
+    group = StreamGroup()
+    runner = EraseRunner(make_job(path), group=group)
+
+    def stop_after_two(progress: object) -> None:
+        if runner.job.bytes_done >= 2 * PIECE:
+            runner.cancel()
+
+    runner.on_progress = stop_after_two  # type: ignore[assignment]
+    job = runner.run()
+    assert job.state is JobState.CANCELLED and not job.erased
+    stream = group.streams[0]
+    assert all(entry.refs == 0 for entry in stream._pieces.values())
+
+
+def test_a_plan_of_several_random_wipes_shares_one_group(disk_dir: Path) -> None:
+    paths = drives(disk_dir, 8 * MIB, 8 * MIB, 8 * MIB)
+    host = Host()
+    plan: ErasePlan = plan_overwrite(host, [file_disk(str(p)) for p in paths], method="random", verify="full")
+    execution = execute(plan, Journal(disk_dir / "jobs"), host=host)
+    jobs = execution.wait()
+    assert all(job.erased for job in jobs), [job.failure for job in jobs]
+    groups = {id(runner.group) for runner in execution.runners.values()}
+    assert len(groups) == 1 and None not in {runner.group for runner in execution.runners.values()}
+    stream = next(iter(execution.runners.values())).group.streams[0]  # type: ignore[union-attr]
+    assert stream.served == 12 and stream.generated < 12
+    firsts = {p.read_bytes()[:PIECE] for p in paths}
+    assert len(firsts) == 3
