@@ -167,7 +167,7 @@ def test_another_drives_data_fails_verification(two_loops: list[str], verify: st
     assert erase(b, "full", group=group).erased
     job = erase(a, verify, opener(OtherDriveOnRead, b, *BAD), group=group)  # type: ignore[arg-type]
     assert_caught(job)
-    assert group is None or (group.streams[0].served == 8 and group.streams[0].generated == 4)
+    assert group is None or group.streams[0].served == 8  # both drives wrote the group's stream
 
 
 def test_drives_erased_apart_get_their_own_streams(two_loops: list[str], disk_dir: Path) -> None:

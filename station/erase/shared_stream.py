@@ -51,12 +51,29 @@ class SharedStream:
         self.served = 0  # pieces handed to drives
         self._pieces: dict[int, _Piece] = {}
         self._allocated = 0
+        self._next: dict[object, int] = {}  # each writing drive's next piece (drives take them in order)
         self._lock = threading.Lock()
 
-    def acquire(self, index: int) -> tuple[Buffer, bytes]:
+    def follow(self, drive: object) -> None:
+        """`drive` starts writing from piece 0: the pieces it will still want are kept before others."""
+        with self._lock:
+            self._next[drive] = 0
+
+    def leave(self, drive: object) -> None:
+        """The last drive to leave frees the memory (a plan's execution outlives its jobs in the TUI)."""
+        with self._lock:
+            self._next.pop(drive, None)
+            if not self._next:
+                for index in [i for i, entry in self._pieces.items() if entry.refs == 0 and entry.ready.is_set()]:
+                    del self._pieces[index]
+                self._allocated = len(self._pieces)
+
+    def acquire(self, index: int, drive: object = None) -> tuple[Buffer, bytes]:
         """Piece `index` and its digest, generated here if no drive did; hand it back with release(index)."""
         with self._lock:
             self.served += 1
+            if drive in self._next:
+                self._next[drive] = index + 1
             entry = self._pieces.get(index)
             mine = entry is None
             if entry is None:
@@ -89,14 +106,17 @@ class SharedStream:
                 entry.refs -= 1
 
     def _buffer(self) -> Buffer:
-        """A buffer for a new piece: a fresh one up to the group's allowance, else the oldest piece no drive
-        holds (the drives still wanting it, if any, generate it again)."""
+        """A buffer for a new piece: a fresh one up to the group's allowance, else a piece every writing drive has
+        passed, else the idle piece furthest ahead, so a drive that fell behind keeps finding its next pieces here
+        and catches up (evicting the nearest ones would leave it generating every piece alone, slower still)."""
         if self._allocated < PIECES_PER_DRIVE * max(1, self.drives):
             self._allocated += 1
             return Buffer(self.piece)
         idle = [index for index, entry in self._pieces.items() if entry.refs == 0 and entry.ready.is_set()]
         if idle:
-            return self._pieces.pop(min(idle)).buf
+            passed = min(self._next.values(), default=0)
+            done = [index for index in idle if index < passed]
+            return self._pieces.pop(min(done) if done else max(idle)).buf
         self._allocated += 1  # every piece is being written: one more buffer rather than a drive waiting
         return Buffer(self.piece)
 
@@ -207,6 +227,7 @@ class SharedPieces:
         self._held: set[int] = set()
         self._held_lock = threading.Lock()
         self._stop = threading.Event()
+        layout.stream.follow(self)
         self._thread = threading.Thread(target=self._run, daemon=True, name="station-shared-stream")
         self._thread.start()
 
@@ -216,7 +237,7 @@ class SharedPieces:
                 self._room.acquire()
                 if self._stop.is_set():
                     return
-                buf, digest = self.layout.stream.acquire(index)
+                buf, digest = self.layout.stream.acquire(index, self)
                 with self._held_lock:
                     self._held.add(index)
                 self._out.put((self.layout.offset_of(index), self.layout.stream.piece, buf, index, digest))
@@ -249,3 +270,4 @@ class SharedPieces:
             held, self._held = self._held, set()
         for index in held:
             self.layout.stream.release(index)
+        self.layout.stream.leave(self)
