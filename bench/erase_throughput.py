@@ -183,7 +183,14 @@ def ours(devs: list[str], method: str, nbytes: int) -> tuple[Sample, Sample]:
     for r in runners:
         if not r.job.erased:
             raise SystemExit(f"engine failed on {r.job.target}: {r.job.failure}")
+    if group is not None and group.streams:
+        stream = group.streams[0]
+        SHARING.setdefault(len(devs), []).append(stream.generated / max(1, stream.served))
     return sample(start, marks["verify"], nbytes, background), sample(marks["verify"], end, nbytes, background)
+
+
+# targets -> pieces generated per piece written by the shared stream, one figure per run (1/targets at best)
+SHARING: dict[int, list[float]] = {}
 
 
 def small_wipe(dev: str, data_dir: Path, pycache: Path) -> float:
@@ -319,6 +326,9 @@ def print_summary(results: dict[tuple[str, int], list[Sample]], counts: list[int
     tiny = statistics.median(tiny_times)
     print(f"  {'whole-process 1 MiB random wipe (s, median)':<44}{tiny:7.2f}   target <= 0.5   "
           f"{'met' if tiny <= 0.5 else 'NOT met'}  (worst {max(tiny_times):.2f}; bytecode cached, as in the image)")
+    for n, shares in sorted(SHARING.items()):
+        print(f"  shared stream, {n} targets: {statistics.median(shares):.2f} pieces generated per piece written "
+              f"(best {1 / n:.2f}; range {min(shares):.2f}-{max(shares):.2f})")
     if not have_nwipe:
         print("  nwipe not installed (apt-get install nwipe): ratio against nwipe not measured")
 
