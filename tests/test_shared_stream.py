@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from engine_helpers import LyingDrive, OtherDriveOnRead, ZerosOnRead, opener
+from engine_helpers import LyingDrive, OtherDriveOnRead, Vanishing, ZerosOnRead, opener
 
 from station.erase import pattern
 from station.erase.blockio import Opener, open_target
@@ -209,3 +209,20 @@ def test_a_plan_of_several_random_wipes_shares_one_group(disk_dir: Path) -> None
     assert stream.served == 12  # every piece of all three came from it (how many were generated is timing)
     firsts = {p.read_bytes()[:PIECE] for p in paths}
     assert len(firsts) == 3
+
+
+def test_a_drive_pulled_mid_pass_leaves_the_group_and_the_others_finish(disk_dir: Path) -> None:
+    """Started together in threads, as a plan starts them: the pulled drive fails as lost, the other is erased and
+    proven, and nothing of the group's memory stays held."""
+    kept, pulled = drives(disk_dir, 16 * MIB, 16 * MIB)
+    group = StreamGroup()
+    runners = [EraseRunner(make_job(kept), group=group),
+               EraseRunner(make_job(pulled), group=group, opener=opener(Vanishing, 3 * PIECE))]  # type: ignore[arg-type]
+    threads = [threading.Thread(target=runner.run) for runner in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert runners[0].job.erased, runners[0].job.failure
+    assert runners[1].job.state is JobState.FAILED and "No such device" in (runners[1].job.failure or "")
+    assert group.streams[0]._pieces == {}
