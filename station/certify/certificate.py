@@ -340,14 +340,6 @@ def result_of(job: EraseJob, hidden: HiddenArea) -> tuple[str, list[Note]]:
     return result, reasons or [Note.of("cert.not-erased", result=result)]
 
 
-def _method_details(job: EraseJob) -> str:
-    return method_details(job.method, job.passes, job.technique, "en")
-
-
-def _destruction_details(technique: str) -> str:
-    return method_details("destroy", (), technique, "en")
-
-
 def person_of(name: str, title: str, settings: Settings) -> Person:
     return Person(name or None, title or None, settings.organisation or None, settings.location or None,
                   settings.contact or None)
@@ -400,7 +392,8 @@ def build(job: EraseJob, settings: Settings, host_identity: HostIdentity | None,
         comparison=(ver.comparison or None) if ver else None)
     sanitization = Sanitization(
         nist_category=category, technique=job.technique, method=job.method, passes=tuple(job.passes),
-        passes_done=job.passes_done, method_details=_method_details(job), tool=Tool(TOOL_NAME, __version__),
+        passes_done=job.passes_done, method_details=method_details(job.method, job.passes, job.technique, "en"),
+        tool=Tool(TOOL_NAME, __version__),
         started_at=job.started, ended_at=job.ended, bytes_total=job.bytes_total,
         errors=tuple(ErrorRange(e.op, e.offset, e.length, e.errno, e.message) for e in job.errors),
         performed_by=operator, post_sanitization_destination=settings.destination or None,
@@ -441,7 +434,7 @@ def build_destruction(disk: Disk, settings: Settings, host_identity: HostIdentit
                           settings.validator_title if settings.validator else settings.operator_title, settings)
     sanitization = Sanitization(
         nist_category="destroy", technique=technique, method="destroy", passes=(), passes_done=0,
-        method_details=_destruction_details(technique),
+        method_details=method_details("destroy", (), technique, "en"),
         tool=Tool(TOOL_NAME, __version__), started_at=now, ended_at=now, bytes_total=disk.size_bytes,
         errors=(), performed_by=operator, post_sanitization_destination="recycling",
         post_sanitization_classification=None, notes=(Note.of("cert.operator-note", text=note),) if note else ())

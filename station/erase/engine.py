@@ -192,12 +192,10 @@ class WrittenDigests:
     def take(self, offset: int, data: memoryview) -> None:
         """Digest the pieces of `data` (written at `offset`, a multiple of the piece size)."""
         for start in range(0, len(data), self.piece):
-            index = (offset + start) // self.piece
-            self._table[16 * index:16 * index + 16] = xxhash.xxh3_128(data[start:start + self.piece]).digest()
-            self._taken[index] = 1
+            self.put(offset + start, xxhash.xxh3_128(data[start:start + self.piece]).digest())
 
     def put(self, offset: int, digest: bytes) -> None:
-        """The digest of the one piece written at `offset`, taken once for every drive of a shared stream."""
+        """The digest of the one piece written at `offset` (a shared stream's is taken once for all its drives)."""
         index = offset // self.piece
         self._table[16 * index:16 * index + 16] = digest
         self._taken[index] = 1
