@@ -279,8 +279,9 @@ class Rack:
 
     def wait_for_serials(self, serials: list[str], timeout: float = 120) -> None:
         """Until udev has a /dev/disk/by-id link naming each serial. On a starved host (RCU stalls in
-        the guest) a virtio-scsi hot-plug event was seen to get lost: every 15 s, ask the SCSI hosts
-        to rescan, as an operator would."""
+        the guest) a hot-plug event was seen to get lost, virtio-scsi's and (once in CI, the second of two
+        NVMe drives plugged together) a PCIe port's: every 15 s, ask the SCSI hosts and the PCI buses to
+        rescan, as an operator would."""
         started = time.monotonic()
         rescanned = started
         while True:
@@ -292,7 +293,8 @@ class Rack:
             if now > started + timeout:
                 raise TimeoutError(f"guest never saw {missing}; by-id: {links.split()}")
             if now > rescanned + 15:
-                self.sh("for h in /sys/class/scsi_host/*/scan; do echo '- - -' > $h; done; udevadm settle -t 10")
+                self.sh("for h in /sys/class/scsi_host/*/scan; do echo '- - -' > $h; done; "
+                        "echo 1 > /sys/bus/pci/rescan; udevadm settle -t 10")
                 rescanned = now
             time.sleep(0.3)
 
