@@ -170,11 +170,12 @@ def ours(devs: list[str], method: str, nbytes: int) -> tuple[Sample, Sample]:
             waited.add(p.target)
             barrier.wait(timeout=600)  # a target that failed before verifying breaks it instead of hanging
 
-    group = StreamGroup() if len(devs) > 1 else None  # as station.erase.plan.execute starts drives together
+    start = Snap.now()
+    # as station.erase.plan.execute starts drives together (the group's memory is allocated in the measured time)
+    group = StreamGroup(members=len(devs)) if len(devs) > 1 else None
     runners = [EraseRunner(EraseJob(new_job_id(), d, method, "full", passes_for(method), "clear", "overwrite"),
                            on_progress=progress, group=group) for d in devs]
     threads = [threading.Thread(target=r.run) for r in runners]
-    start = Snap.now()
     for t in threads:
         t.start()
     for t in threads:

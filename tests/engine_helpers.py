@@ -25,6 +25,12 @@ class BadSectors(Wrapped):
             raise OSError(errno.EIO, "Input/output error")
         return super().write_at(data, offset)
 
+    def write_many(self, data: list[memoryview], offset: int) -> int:
+        """A request of several buffers fails whole when any of it touches the bad sectors, as a drive's does."""
+        if self.op == "write" and overlaps(offset, sum(len(view) for view in data), self.start, self.end):
+            raise OSError(errno.EIO, "Input/output error")
+        return self.inner.write_many(data, offset)
+
     def read_at(self, data: memoryview, offset: int) -> int:
         if self.op == "read" and overlaps(offset, len(data), self.start, self.end):
             raise OSError(errno.EIO, "Input/output error")
@@ -115,3 +121,22 @@ class OtherDriveOnRead(Wrapped):
             if got != hi - lo:
                 raise OSError(errno.EIO, "short read from the other drive")
         return n
+
+
+class Requests(Wrapped):
+    """Records the size of every write request, and takes at most `most` bytes of each (the kernel may write
+    less than asked): several buffers still go to the real target in one request."""
+
+    def __init__(self, inner: BlockTarget, most: int | None = None):
+        super().__init__(inner)
+        self.most, self.sizes = most, []
+
+    def write_many(self, data: list[memoryview], offset: int) -> int:
+        room, views = self.most, []
+        for view in data:
+            if room is not None and room <= 0:
+                break
+            views.append(view if room is None else view[:room])
+            room = None if room is None else room - len(views[-1])
+        self.sizes.append(sum(len(view) for view in views))
+        return self.inner.write_many(views, offset)

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from engine_helpers import LyingDrive, OtherDriveOnRead, Vanishing, ZerosOnRead, opener
+from engine_helpers import BadSectors, LyingDrive, OtherDriveOnRead, Requests, Vanishing, ZerosOnRead, opener
 
 from station.erase import pattern
 from station.erase.blockio import Opener, open_target
-from station.erase.engine import EraseRunner, passes_for
+from station.erase.engine import WRITE_BATCH, EraseRunner, passes_for
 from station.erase.jobs import EraseJob, JobState, Journal, new_job_id
 from station.erase.plan import ErasePlan, execute, file_disk, plan_overwrite
-from station.erase.shared_stream import PIECE, PIECES_PER_DRIVE, SharedStream, StreamGroup
+from station.erase.shared_stream import PIECE, PIECES_PER_DRIVE, SharedStream, StreamGroup, ready_buffers
 from station.hw import Host
 
 MIB = 1 << 20
@@ -49,7 +49,7 @@ def erase_in_turn(group: StreamGroup, jobs: list[EraseJob], open_with: list[Open
     """One after the other, so the test does not depend on thread timing (the pieces wait in the group's memory,
     which has room for every drive that joined: all join first, as drives started together do)."""
     for job in jobs:
-        group.layout(job.job_id, 0, os.stat(job.target).st_size, pattern.RandomPattern(bytes(32), PIECE))
+        group.layout(job.job_id, 0, os.stat(job.target).st_size, pattern.RandomPattern(bytes(32)))
     if 0 in group.streams:
         group.streams[0].follow("test")  # keeps the memory between drives (freed when the last drive leaves)
     runners = [EraseRunner(job, group=group, opener=(open_with or [open_target] * len(jobs))[i],
@@ -72,7 +72,7 @@ def test_each_piece_is_generated_once_and_each_drive_holds_its_rotation_of_the_s
     contents = [p.read_bytes() for p in paths]
     for runner, data, seed in zip(runners, contents, seeds, strict=True):
         count, size = len(data) // PIECE, len(data)
-        layout = group.layout(runner.job.job_id, 0, size, pattern.RandomPattern(pattern.pass_key(seed, 0), PIECE))
+        layout = group.layout(runner.job.job_id, 0, size, pattern.RandomPattern(pattern.pass_key(seed, 0)))
         assert layout is not None and layout.count == count
         for k in range(count):
             shared = (k + layout.rotation) % count
@@ -83,10 +83,62 @@ def test_each_piece_is_generated_once_and_each_drive_holds_its_rotation_of_the_s
             assert a[k * PIECE:(k + 1) * PIECE] != b[k * PIECE:(k + 1) * PIECE], "two drives hold one piece at k"
 
 
+def rotated_stream(group: StreamGroup, runner: EraseRunner, size: int) -> bytes:
+    """What a drive of the group must hold after its pass, computed here from AES (whole pieces only)."""
+    layout = group.layout(runner.job.job_id, 0, size, pattern.RandomPattern(bytes(32)))
+    assert layout is not None
+    key = pattern.pass_key(group.seed, 0)
+    return b"".join(aes_at(key, (k + layout.rotation) % layout.count * PIECE, PIECE) for k in range(layout.count))
+
+
+@pytest.mark.parametrize("most", [None, 3 * MIB + 4096])
+def test_contiguous_pieces_go_out_in_one_request_and_a_short_write_loses_nothing(disk_dir: Path,
+                                                                                  most: int | None) -> None:
+    """WRITE_BATCH pieces per request (the wrap-around of the rotation ends a request early); a request the
+    kernel takes only in part is carried on from the byte it stopped at."""
+    paths = drives(disk_dir, 16 * MIB, 16 * MIB)
+    targets: list[Requests] = []
+
+    def recording(path: str) -> Requests:
+        targets.append(Requests(open_target(path), most))
+        return targets[-1]
+
+    group = StreamGroup()
+    runners = erase_in_turn(group, [make_job(p) for p in paths], open_with=[recording, recording])
+    assert all(r.job.erased for r in runners), [r.job.failure for r in runners]
+    for runner, path, target in zip(runners, paths, targets, strict=True):
+        assert path.read_bytes() == rotated_stream(group, runner, 16 * MIB)
+        assert sum(target.sizes) >= 16 * MIB
+        if most is None:
+            assert WRITE_BATCH > 1 and max(target.sizes) == WRITE_BATCH * PIECE
+            assert len(target.sizes) <= 16 * MIB // PIECE // WRITE_BATCH + 1
+        else:
+            assert max(target.sizes) == most
+
+
+def test_bad_sectors_inside_a_request_of_several_pieces_are_narrowed_and_the_rest_written(disk_dir: Path) -> None:
+    kept, bad = drives(disk_dir, 16 * MIB, 16 * MIB)
+    start = PIECE + 5 * 4096  # in the second piece of a request
+    original = {bytes(bad.read_bytes()[i:i + 4096]) for i in range(0, 16 * MIB, 4096)}
+    group = StreamGroup()
+    first, second = erase_in_turn(group, [make_job(kept), make_job(bad)],
+                                  open_with=[open_target, opener(BadSectors, start, start + 2 * 4096)])  # type: ignore[list-item]
+    assert first.job.erased and second.job.state is JobState.FAILED and not second.job.erased
+    [err] = second.job.errors
+    assert err.op == "write" and err.offset <= start
+    assert start + 2 * 4096 <= err.offset + err.length <= start + 64 * 1024
+    data = bad.read_bytes()
+    survivors = [i for i in range(0, 16 * MIB, 4096) if data[i:i + 4096] in original]
+    assert all(err.offset <= i < err.offset + err.length for i in survivors)
+    expected = rotated_stream(group, second, 16 * MIB)
+    end = err.offset + err.length
+    assert data[:err.offset] == expected[:err.offset] and data[end:] == expected[end:]
+
+
 def test_rotations_never_put_one_piece_at_one_offset_on_two_drives() -> None:
     """Mixed sizes (the wrap-around is where a careless rotation repeats a piece), many drives, several seeds. A drive
     too small to get a rotation of its own in a crowded group keeps its own stream (no layout), never a shared one."""
-    own = pattern.RandomPattern(bytes(32), PIECE)
+    own = pattern.RandomPattern(bytes(32))
     for seed in range(20):
         group = StreamGroup(seed=seed.to_bytes(32, "big"))
         counts = [16, 16, 17, 20, 20, 31, 64, 64, 100, 3, 3, 3, 3, 2, 2]
@@ -101,7 +153,7 @@ def test_rotations_never_put_one_piece_at_one_offset_on_two_drives() -> None:
 
 def test_a_drive_of_less_than_two_pieces_keeps_its_own_stream(disk_dir: Path) -> None:
     group = StreamGroup()
-    assert group.layout("small", 0, PIECE + 4096, pattern.RandomPattern(bytes(32), PIECE)) is None
+    assert group.layout("small", 0, PIECE + 4096, pattern.RandomPattern(bytes(32))) is None
     path = drives(disk_dir, PIECE + 4096)[0]
     seed = os.urandom(32)
     [runner] = erase_in_turn(group, [make_job(path)], seeds=[seed])
@@ -111,7 +163,7 @@ def test_a_drive_of_less_than_two_pieces_keeps_its_own_stream(disk_dir: Path) ->
 
 def test_pieces_every_drive_has_passed_are_recycled_and_come_back_the_same() -> None:
     stream = SharedStream(os.urandom(32))
-    stream.drives = 1  # room for PIECES_PER_DRIVE pieces
+    stream.reserve(ready_buffers(PIECES_PER_DRIVE))  # one drive's room
     stream.follow("only")
     first = []
     for index in range(PIECES_PER_DRIVE + 2):
@@ -127,7 +179,7 @@ def test_pieces_every_drive_has_passed_are_recycled_and_come_back_the_same() -> 
 def test_a_drive_fallen_behind_keeps_finding_its_next_pieces() -> None:
     """When memory is full, the pieces a lagging drive needs next stay; the leader's newest ones are recycled."""
     stream = SharedStream(os.urandom(32))
-    stream.drives = 2
+    stream.reserve(ready_buffers(2 * PIECES_PER_DRIVE))
     room = 2 * PIECES_PER_DRIVE
     stream.follow("slow")
     stream.follow("fast")
@@ -145,7 +197,7 @@ def test_a_drive_fallen_behind_keeps_finding_its_next_pieces() -> None:
 
 def test_a_piece_held_by_a_drive_is_never_handed_out_for_another() -> None:
     stream = SharedStream(os.urandom(32))
-    stream.drives = 1
+    stream.reserve(ready_buffers(1))
     held = [stream.acquire(index) for index in range(6)]  # none released: every buffer is in use
     assert len({id(buf) for buf, _ in held}) == 6
     assert [digest for _, digest in held] == [stream.acquire(i)[1] for i in range(6)]
@@ -153,7 +205,6 @@ def test_a_piece_held_by_a_drive_is_never_handed_out_for_another() -> None:
 
 def test_drives_waiting_for_the_same_piece_get_one_generation(disk_dir: Path) -> None:
     stream = SharedStream(os.urandom(32))
-    stream.drives = 8
     got: list[bytes] = []
     threads = [threading.Thread(target=lambda: got.append(stream.acquire(3)[1])) for _ in range(8)]
     for thread in threads:

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import xxhash
 
@@ -44,6 +45,9 @@ VERIFY_WORKERS = 2
 # The random stream is handed from the generating thread to the writer in the same cache-sized pieces
 # (measured: 2 MiB 0.96x dd's zero write, 8 MiB 0.80x).
 STREAM_CHUNK = 2 << 20
+# contiguous pieces written in one request (8 MiB, as the zero pass writes): one system call and one wake-up of
+# the writer per 8 MiB rather than per 2 MiB, the pieces still generated and digested 2 MiB at a time
+WRITE_BATCH = 4
 # Full verification of a random pass compares the XXH3-128 digest of each piece read back with the digest
 # of that piece taken as it was written, instead of regenerating the AES stream and comparing it
 # (AES ~0.17 s of CPU per GB, plus memcmp 0.04; XXH3 0.03, GIL released). Measured on 512 MiB RAM-backed
@@ -57,6 +61,9 @@ WRITE_RETRIES = 2
 MAX_ERROR_RANGES = 64
 JOURNAL_EVERY_S = 5.0
 MIB = 1 << 20
+# a piece of a random pass on its way to the drive: (offset on the drive, length, buffer, its XXH3-128 digest
+# when its source took one, the token that hands it back to its source)
+Piece = tuple[int, int, Buffer, bytes | None, Any]
 
 
 @dataclass(frozen=True)
@@ -209,11 +216,12 @@ class WrittenDigests:
 
 
 class Prefetcher:
-    """Runs `fill(buffer, offset, length)` ahead of the consumer on a small pool of buffers, in order."""
+    """Runs `fill(buffer, offset, length)` ahead of the consumer on a small pool of buffers, in order: yields
+    pieces whose token is their buffer."""
 
     _DONE = object()
 
-    def __init__(self, work: Iterable[tuple[int, int]], fill: Callable[[Buffer, int, int], object],
+    def __init__(self, work: Iterable[tuple[int, int]], fill: Callable[[Buffer, int, int], None],
                  buffers: list[Buffer]):
         self._free: queue.Queue[Buffer | None] = queue.Queue()
         for buf in buffers:
@@ -230,19 +238,20 @@ class Prefetcher:
                 buf = self._free.get()
                 if buf is None or self._stop.is_set():
                     return
-                try:
-                    result: object = self._fill(buf, offset, length)
-                except OSError as exc:
-                    result = exc
-                self._out.put((offset, length, buf, result))
+                self._fill(buf, offset, length)
+                self._out.put((offset, length, buf, None, buf))
+        except BaseException as exc:  # handed to the writer, which raises it in its job's thread
+            self._out.put(exc)
         finally:
             self._out.put(self._DONE)
 
-    def __iter__(self) -> Iterator[tuple[int, int, Buffer, object]]:
+    def __iter__(self) -> Iterator[Piece]:
         while True:
             item = self._out.get()
             if item is self._DONE:
                 return
+            if isinstance(item, BaseException):
+                raise item
             yield item  # type: ignore[misc]
 
     def release(self, buf: Buffer) -> None:
@@ -334,13 +343,15 @@ class EraseRunner:
             if target is not None:
                 target.close()
             lock.release()
+            if self.group is not None:
+                self.group.finished(job.job_id)
         return job
 
     def _execute(self, target: BlockTarget) -> None:
         """Overwrite passes, flush, verify, conclude; run() closes the target whatever happens."""
         piece = min(self.chunk, STREAM_CHUNK)
         for index, name in enumerate(self.job.passes):
-            pat = pattern.make(name, self.seed, index, self.chunk)
+            pat = pattern.make(name, self.seed, index)
             layout = None
             if self.group is not None and isinstance(pat, pattern.RandomPattern) \
                     and piece == self.group.piece == self.verify_chunk:
@@ -397,11 +408,9 @@ class EraseRunner:
 
         fetch = Prefetcher(chunks(0, target.size, size), fill, self._pool(size))
         try:
-            for offset, length, buf, _ in fetch:
-                self._check_stop()
-                self._write_chunk(target, buf, offset, length)
-                fetch.release(buf)
-                self._advance(length, target.size)
+            # one piece per request: a drive alone waits for its producer, and waiting for a whole batch left it
+            # idle longer (1 target, 8 A/B runs: 0.74x dd against 0.84x)
+            self._write_pieces(target, fetch, fetch.release, None, batch=1)
         finally:
             fetch.close()
 
@@ -412,29 +421,66 @@ class EraseRunner:
         job.phase, job.bytes_done = Phase.WRITING, 0
         self._emit(0, target.size)
         digests = self._digests if index == len(job.passes) - 1 else None
-        fetch = SharedPieces(layout)
+        fetch = SharedPieces(layout, ahead=2 * WRITE_BATCH)  # a request being written, the next one fetched
         try:
-            for offset, length, buf, piece, digest in fetch:
-                self._check_stop()
-                self._write_chunk(target, buf, offset, length)
-                if digests is not None:
-                    digests.put(offset, digest)
-                fetch.release(piece)
-                self._advance(length, target.size)
+            self._write_pieces(target, fetch, fetch.release, digests)
         finally:
             fetch.close()
         start = layout.count * layout.stream.piece
         if start < target.size:
             buf = Buffer(target.size - start)
             layout.own.fill(buf, start, target.size - start)
-            if digests is not None:
-                digests.take(start, buf.view[:target.size - start])
+            tail = xxhash.xxh3_128(buf.view[:target.size - start]).digest()
+            self._write_pieces(target, [(start, target.size - start, buf, tail, None)], lambda _: None, digests)
+
+    def _write_pieces(self, target: BlockTarget, pieces: Iterable[Piece], release: Callable[[Any], None],
+                      digests: WrittenDigests | None, batch: int = WRITE_BATCH) -> None:
+        """Write pieces as they come, up to `batch` contiguous ones per request, each handed back by
+        `release(token)` once written and its digest (if it comes with one) recorded for the verification."""
+        ready: list[Piece] = []
+
+        def write() -> None:
             self._check_stop()
-            self._write_chunk(target, buf, start, target.size - start)
-            self._advance(target.size - start, target.size)
+            self._write_batch(target, [(buf, offset, length) for offset, length, buf, _, _ in ready])
+            for offset, length, _, digest, token in ready:
+                if digests is not None and digest is not None:
+                    digests.put(offset, digest)
+                release(token)
+                self._advance(length, target.size)
+            ready.clear()
+
+        for piece in pieces:
+            if ready and (len(ready) == batch or piece[0] != ready[-1][0] + ready[-1][1]):
+                write()
+            ready.append(piece)
+        if ready:
+            write()
 
     def _pool(self, size: int) -> list[Buffer]:
         return [Buffer(size) for _ in range(3)]
+
+    def _write_batch(self, target: BlockTarget, pieces: list[tuple[Buffer, int, int]]) -> None:
+        """Contiguous pieces in one request; on any error, piece by piece with retries and narrowing."""
+        views = [buf.view[:length] for buf, _, length in pieces]
+        start, total = pieces[0][1], sum(len(view) for view in views)
+        done = 0
+        try:
+            while done < total:
+                n = target.write_many(views, start + done)
+                if n <= 0:
+                    raise OSError(errno.ENOSPC, "device accepted no more data")
+                done += n
+                while views and n >= len(views[0]):
+                    n -= len(views.pop(0))
+                if n:
+                    views[0] = views[0][n:]
+            return
+        except OSError as exc:
+            if device_lost(exc, target):
+                raise DeviceLostError(f"{exc.strerror or exc} at byte {start + done}") from exc
+        for buf, offset, length in pieces:
+            if offset + length > start + done:
+                self._write_chunk(target, buf, offset, length)
 
     def _write_chunk(self, target: BlockTarget, buf: Buffer, offset: int, length: int) -> None:
         """Write with retries; on persistent failure narrow the bad range down and record it."""
@@ -500,7 +546,7 @@ class EraseRunner:
         job.phase, job.bytes_done = Phase.VERIFYING, 0
         final_name = job.passes[-1]
         size = self.verify_chunk
-        final = self._final or pattern.make(final_name, self.seed, len(job.passes) - 1, size)
+        final = self._final or pattern.make(final_name, self.seed, len(job.passes) - 1)
         if self.verify.mode == "full":
             work = list(chunks(0, target.size, size))
         else:

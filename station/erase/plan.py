@@ -292,7 +292,8 @@ def execute(plan: ErasePlan, journal: Journal, host: Host | None = None, opener:
     prepared = list(jobs) if jobs is not None else [job_for(a) for a in runnable]
     choices = {a.target: a for a in runnable}
     # drives started together share each random pass's keystream (station.erase.shared_stream)
-    group = StreamGroup() if sum("random" in job.passes for job in prepared) > 1 else None
+    sharing = sum("random" in job.passes for job in prepared)
+    group = StreamGroup(members=sharing) if sharing > 1 else None
     for job in prepared:
         action = choices.get(job.target)
         runner: EraseRunner

@@ -36,7 +36,7 @@ class SanitizeRunner(EraseRunner):
     def _execute(self, target: BlockTarget) -> None:
         job = self.job
         for index, name in enumerate(job.passes):
-            self._write_pass(target, index, pattern.make(name, self.seed, index, self.chunk))
+            self._write_pass(target, index, pattern.make(name, self.seed, index))
             job.passes_done = index + 1
             self._save(force=True)
         target.flush()
