@@ -26,7 +26,7 @@ BAD = (256 * 1024, 256 * 1024 + 3 * 4096)
 
 
 def aes_at(key: bytes, offset: int, size: int) -> bytes:
-    """AES-256-CTR keystream bytes [offset, offset+size), computed here, apart from the engine's code."""
+    """AES-128-CTR keystream bytes [offset, offset+size), computed here, apart from the engine's code."""
     counter = (offset // 16).to_bytes(16, "big")
     return Cipher(algorithms.AES(key), modes.CTR(counter)).encryptor().update(bytes(size))
 
@@ -49,7 +49,7 @@ def erase_in_turn(group: StreamGroup, jobs: list[EraseJob], open_with: list[Open
     """One after the other, so the test does not depend on thread timing (the pieces wait in the group's memory,
     which has room for every drive that joined: all join first, as drives started together do)."""
     for job in jobs:
-        group.layout(job.job_id, 0, os.stat(job.target).st_size, pattern.RandomPattern(bytes(32)))
+        group.layout(job.job_id, 0, os.stat(job.target).st_size, pattern.RandomPattern(bytes(16)))
     if 0 in group.streams:
         group.streams[0].follow("test")  # keeps the memory between drives (freed when the last drive leaves)
     runners = [EraseRunner(job, group=group, opener=(open_with or [open_target] * len(jobs))[i],
@@ -85,7 +85,7 @@ def test_each_piece_is_generated_once_and_each_drive_holds_its_rotation_of_the_s
 
 def rotated_stream(group: StreamGroup, runner: EraseRunner, size: int) -> bytes:
     """What a drive of the group must hold after its pass, computed here from AES (whole pieces only)."""
-    layout = group.layout(runner.job.job_id, 0, size, pattern.RandomPattern(bytes(32)))
+    layout = group.layout(runner.job.job_id, 0, size, pattern.RandomPattern(bytes(16)))
     assert layout is not None
     key = pattern.pass_key(group.seed, 0)
     return b"".join(aes_at(key, (k + layout.rotation) % layout.count * PIECE, PIECE) for k in range(layout.count))
@@ -138,7 +138,7 @@ def test_bad_sectors_inside_a_request_of_several_pieces_are_narrowed_and_the_res
 def test_rotations_never_put_one_piece_at_one_offset_on_two_drives() -> None:
     """Mixed sizes (the wrap-around is where a careless rotation repeats a piece), many drives, several seeds. A drive
     too small to get a rotation of its own in a crowded group keeps its own stream (no layout), never a shared one."""
-    own = pattern.RandomPattern(bytes(32))
+    own = pattern.RandomPattern(bytes(16))
     for seed in range(20):
         group = StreamGroup(seed=seed.to_bytes(32, "big"))
         counts = [16, 16, 17, 20, 20, 31, 64, 64, 100, 3, 3, 3, 3, 2, 2]
@@ -153,7 +153,7 @@ def test_rotations_never_put_one_piece_at_one_offset_on_two_drives() -> None:
 
 def test_a_drive_of_less_than_two_pieces_keeps_its_own_stream(disk_dir: Path) -> None:
     group = StreamGroup()
-    assert group.layout("small", 0, PIECE + 4096, pattern.RandomPattern(bytes(32))) is None
+    assert group.layout("small", 0, PIECE + 4096, pattern.RandomPattern(bytes(16))) is None
     path = drives(disk_dir, PIECE + 4096)[0]
     seed = os.urandom(32)
     [runner] = erase_in_turn(group, [make_job(path)], seeds=[seed])
@@ -162,7 +162,7 @@ def test_a_drive_of_less_than_two_pieces_keeps_its_own_stream(disk_dir: Path) ->
 
 
 def test_pieces_every_drive_has_passed_are_recycled_and_come_back_the_same() -> None:
-    stream = SharedStream(os.urandom(32))
+    stream = SharedStream(os.urandom(16))
     stream.reserve(ready_buffers(PIECES_PER_DRIVE))  # one drive's room
     stream.follow("only")
     first = []
@@ -178,7 +178,7 @@ def test_pieces_every_drive_has_passed_are_recycled_and_come_back_the_same() -> 
 
 def test_a_drive_fallen_behind_keeps_finding_its_next_pieces() -> None:
     """When memory is full, the pieces a lagging drive needs next stay; the leader's newest ones are recycled."""
-    stream = SharedStream(os.urandom(32))
+    stream = SharedStream(os.urandom(16))
     stream.reserve(ready_buffers(2 * PIECES_PER_DRIVE))
     room = 2 * PIECES_PER_DRIVE
     stream.follow("slow")
@@ -196,7 +196,7 @@ def test_a_drive_fallen_behind_keeps_finding_its_next_pieces() -> None:
 
 
 def test_a_piece_held_by_a_drive_is_never_handed_out_for_another() -> None:
-    stream = SharedStream(os.urandom(32))
+    stream = SharedStream(os.urandom(16))
     stream.reserve(ready_buffers(1))
     held = [stream.acquire(index) for index in range(6)]  # none released: every buffer is in use
     assert len({id(buf) for buf, _ in held}) == 6
@@ -204,7 +204,7 @@ def test_a_piece_held_by_a_drive_is_never_handed_out_for_another() -> None:
 
 
 def test_drives_waiting_for_the_same_piece_get_one_generation(disk_dir: Path) -> None:
-    stream = SharedStream(os.urandom(32))
+    stream = SharedStream(os.urandom(16))
     got: list[bytes] = []
     threads = [threading.Thread(target=lambda: got.append(stream.acquire(3)[1])) for _ in range(8)]
     for thread in threads:

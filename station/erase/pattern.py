@@ -1,4 +1,4 @@
-"""What an overwrite pass writes: zeros, or a seekable AES-256-CTR keystream.
+"""What an overwrite pass writes: zeros, or a seekable AES-128-CTR keystream.
 
 The random stream is seekable (the counter is the byte offset / 16), so a sampled verification, or
 the search for the bad blocks of a piece whose digest differs, regenerates the expected bytes at any
@@ -6,6 +6,12 @@ offset from the per-pass key instead of keeping them in memory. Each job draws i
 started together share their group's stream instead, each in its own rotation (station.erase.shared_stream),
 so either way no two drives hold the same bytes at one offset, which is what lets a read-back of another
 drive's data fail.
+
+AES-128 rather than AES-256: the stream has only to be unpredictable to the drive's firmware (so that nothing
+but writing every byte can make it read back right), which a 128-bit key gives with a wide margin, and it costs
+10 rounds instead of 14: 11.3 GB/s instead of 8.2 on one core of this project's machine, and one drive's random
+pass is bound by its generator (1 target, 8 interleaved A/B runs: 0.82x -> 0.90x of dd's zero write, engine CPU
+0.16-0.18 -> 0.13-0.16 s/GB).
 """
 
 from __future__ import annotations
@@ -64,8 +70,8 @@ class RandomPattern(Pattern):
     name = "random"
 
     def __init__(self, key: bytes):
-        if len(key) != 32:
-            raise ValueError("AES-256 key must be 32 bytes")
+        if len(key) != 16:
+            raise ValueError("the stream's AES-128 key must be 16 bytes")
         self.key = key
 
     def fill(self, buf: Buffer, offset: int, length: int) -> None:
@@ -82,7 +88,7 @@ class RandomPattern(Pattern):
 
 def pass_key(job_seed: bytes, pass_index: int) -> bytes:
     """A distinct key per random pass, derived from the job's seed."""
-    return hashlib.sha256(job_seed + pass_index.to_bytes(4, "big")).digest()
+    return hashlib.sha256(job_seed + pass_index.to_bytes(4, "big")).digest()[:16]
 
 
 def make(name: str, job_seed: bytes, pass_index: int) -> Pattern:
