@@ -172,7 +172,8 @@ def ours(devs: list[str], method: str, nbytes: int) -> tuple[Sample, Sample]:
 
     start = Snap.now()
     # as station.erase.plan.execute starts drives together (the group's memory is allocated in the measured time)
-    group = StreamGroup(members=len(devs)) if len(devs) > 1 else None
+    sharing = len(devs) if "random" in passes_for(method) else 0
+    group = StreamGroup(members=sharing) if sharing > 1 else None
     runners = [EraseRunner(EraseJob(new_job_id(), d, method, "full", passes_for(method), "clear", "overwrite"),
                            on_progress=progress, group=group) for d in devs]
     threads = [threading.Thread(target=r.run) for r in runners]
