@@ -31,6 +31,7 @@ from station.detect.drivelock import DriveBusyError, DriveLock
 from station.detect.protect import ProtectedDeviceError, check_writable
 from station.erase import hidden_area, pattern
 from station.erase.blockio import BlockTarget, Buffer, Opener, TargetBusyError, device_lost, open_target
+from station.erase.buffer_pool import POOL
 from station.erase.jobs import EraseJob, IORange, JobState, Journal, Phase, Verification, current_boot_id
 from station.erase.shared_stream import Layout, SharedPieces, StreamGroup
 from station.hw import Host, now_iso
@@ -223,6 +224,7 @@ class Prefetcher:
 
     def __init__(self, work: Iterable[tuple[int, int]], fill: Callable[[Buffer, int, int], None],
                  buffers: list[Buffer]):
+        self._buffers = buffers
         self._free: queue.Queue[Buffer | None] = queue.Queue()
         for buf in buffers:
             self._free.put(buf)
@@ -258,9 +260,13 @@ class Prefetcher:
         self._free.put(buf)
 
     def close(self) -> None:
+        """Stop the producer; once it has ended, its buffers go back to the pool (a producer still running after
+        a minute keeps them: nothing else may write into a buffer it fills)."""
         self._stop.set()
         self._free.put(None)  # wakes a producer waiting for a free buffer
         self._thread.join(timeout=60)
+        if not self._thread.is_alive():
+            POOL.give(self._buffers)
 
 
 class EraseRunner:
@@ -390,13 +396,15 @@ class EraseRunner:
         job.phase, job.bytes_done = Phase.WRITING, 0
         self._emit(0, target.size)
         if pat.static:
-            work = chunks(0, target.size, self.chunk)
-            buf = Buffer(self.chunk)
-            pat.fill(buf, 0, self.chunk)
-            for offset, length in work:
-                self._check_stop()
-                self._write_chunk(target, buf, offset, length)
-                self._advance(length, target.size)
+            [buf] = POOL.take(self.chunk)
+            try:
+                pat.fill(buf, 0, self.chunk)
+                for offset, length in chunks(0, target.size, self.chunk):
+                    self._check_stop()
+                    self._write_chunk(target, buf, offset, length)
+                    self._advance(length, target.size)
+            finally:
+                POOL.give([buf])
             return
         size = min(self.chunk, STREAM_CHUNK)
         digests = self._digests if index == len(self.job.passes) - 1 else None
@@ -406,7 +414,7 @@ class EraseRunner:
             if digests is not None:
                 digests.take(offset, buf.view[:length])  # still in cache: the digest costs ~0.03 s per GB
 
-        fetch = Prefetcher(chunks(0, target.size, size), fill, self._pool(size))
+        fetch = Prefetcher(chunks(0, target.size, size), fill, POOL.take(size, 3))
         try:
             # one piece per request: a drive alone waits for its producer, and waiting for a whole batch left it
             # idle longer (1 target, 8 A/B runs: 0.74x dd against 0.84x)
@@ -455,9 +463,6 @@ class EraseRunner:
             ready.append(piece)
         if ready:
             write()
-
-    def _pool(self, size: int) -> list[Buffer]:
-        return [Buffer(size) for _ in range(3)]
 
     def _write_batch(self, target: BlockTarget, pieces: list[tuple[Buffer, int, int]]) -> None:
         """Contiguous pieces in one request; on any error, piece by piece with retries and narrowing."""
@@ -561,7 +566,7 @@ class EraseRunner:
         self._emit(0, total)
         zero: Buffer | None = None
         if final.static:
-            zero = Buffer(size)
+            [zero] = POOL.take(size)
             final.fill(zero, 0, size)
         mismatched = [0]
 
@@ -596,7 +601,11 @@ class EraseRunner:
                 result.regions += 1
                 self._advance(length, total)
 
-        self._in_parallel(work, check, size)
+        try:
+            self._in_parallel(work, check, size)
+        finally:
+            if zero is not None:
+                POOL.give([zero])
         result.passed = (mismatched[0] == 0 and not job.errors and result.bytes_verified == total)
         if mismatched[0]:
             job.notes.append(Note.of("erase.verify-mismatch", blocks=mismatched[0], block_size=target.block_size))
@@ -610,7 +619,7 @@ class EraseRunner:
         failure: list[BaseException] = []
 
         def worker() -> None:
-            got, expected = Buffer(size), Buffer(size)
+            got, expected = POOL.take(size, 2)
             try:
                 while not failure:
                     self._check_stop()
@@ -622,6 +631,8 @@ class EraseRunner:
             except BaseException as exc:  # handed to the job's thread, which decides what it means
                 with self._lock:
                     failure.append(exc)
+            finally:
+                POOL.give([got, expected])
 
         threads = [threading.Thread(target=worker, daemon=True, name=f"station-verify-{i}")
                    for i in range(min(VERIFY_WORKERS, max(1, len(work))))]

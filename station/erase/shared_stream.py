@@ -24,6 +24,7 @@ import xxhash
 
 from station.erase import pattern
 from station.erase.blockio import Buffer
+from station.erase.buffer_pool import POOL
 
 PIECE = 2 << 20
 # pieces of memory per drive of the group (16 MiB): the one it writes, the one fetched ahead, and room for the
@@ -69,9 +70,9 @@ class SharedStream:
         with self._lock:
             self._next.pop(drive, None)
             if not self._next:
-                for index in [i for i, entry in self._pieces.items() if entry.refs == 0 and entry.ready.is_set()]:
-                    del self._pieces[index]
-                self._free.clear()
+                idle = [i for i, entry in self._pieces.items() if entry.refs == 0 and entry.ready.is_set()]
+                POOL.give([self._pieces.pop(index).buf for index in idle] + self._free)
+                self._free = []
 
     def acquire(self, index: int, drive: object = None) -> tuple[Buffer, bytes]:
         """Piece `index` and its digest, generated here if no drive did; hand it back with release(index)."""
@@ -122,7 +123,7 @@ class SharedStream:
             done = [index for index in idle if index < passed]
             return self._pieces.pop(min(done) if done else max(idle)).buf
         # every piece is being written: one more buffer rather than a drive waiting
-        return Buffer(self.piece)
+        return POOL.take(self.piece)[0]
 
 
 class RotatedPattern(pattern.Pattern):
@@ -169,14 +170,11 @@ class Layout:
 
 
 def ready_buffers(count: int, size: int = PIECE) -> list[Buffer]:
-    """Buffers allocated and faulted in now. Faulting fresh huge pages in while the other drives of a plan write
+    """Buffers with their memory in place now. Faulting fresh huge pages in while the other drives of a plan write
     stalls them all: 4 targets of 512 MiB, each drive allocating its pieces as it joined, began writing 7 to 67 ms
     apart and drifted so far apart that 0.30-0.61 pieces were generated per piece written instead of 0.25; with the
     group's memory ready before the first drive starts, 0.25 in 14 runs of 16, 0.28 and 0.44 in the other two."""
-    buffers = [Buffer(size) for _ in range(count)]
-    for buf in buffers:
-        buf.touch()
-    return buffers
+    return POOL.take(size, count, fault_in=True)
 
 
 class StreamGroup:
@@ -221,7 +219,8 @@ class StreamGroup:
         with self._lock:
             self._finished += 1
             if self._finished >= self._members:
-                self._spare.clear()
+                POOL.give(self._spare)
+                self._spare = []
 
     def _rotation(self, drive: str, count: int) -> int | None:
         """A rotation such that, at every piece offset both drives have, this drive's piece differs from every
