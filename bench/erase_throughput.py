@@ -15,7 +15,9 @@ CPU is the engine's first measure: for every run the bench prints, per GB writte
 The engine's write and verify phases are separated by a barrier (every target has flushed before any
 verifies), so a multi-target write figure does not include other targets' verification.
 Runs are interleaved and repeated; medians are reported. Needs root (losetup).
-Usage: sudo .venv/bin/python bench/erase_throughput.py [--size-mib 512] [--repeat 3] [--targets 1,4,8]
+Like a station starting one plan after another, the engine's runs share one process, so a plan reuses the I/O
+buffers of the one before (station.erase.buffer_pool); --no-reuse measures plans that map their memory afresh.
+Usage: sudo .venv/bin/python bench/erase_throughput.py [--size-mib 512] [--repeat 3] [--targets 1,4,8] [--no-reuse]
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from station.erase.buffer_pool import POOL
 from station.erase.engine import EraseRunner, Progress, passes_for
 from station.erase.jobs import EraseJob, Phase, new_job_id
 from station.erase.shared_stream import StreamGroup
@@ -217,7 +220,12 @@ def main() -> int:
     ap.add_argument("--size-mib", type=int, default=512, help="size of each loop device (multiple of 4)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--targets", default="1,4,8", help="comma-separated numbers of targets in parallel")
+    ap.add_argument("--no-reuse", action="store_true",
+                    help="keep no I/O buffer between plans: each maps its memory afresh, as a plan in a new process")
     args = ap.parse_args()
+    if args.no_reuse:
+        POOL.idle_s = 0.0  # keeps no buffer handed back
+        print("--no-reuse: every plan maps its I/O buffers afresh")
     if os.geteuid() != 0:
         print("needs root (losetup)", file=sys.stderr)
         return 2

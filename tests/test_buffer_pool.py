@@ -58,6 +58,13 @@ def test_buffers_idle_for_the_limit_are_unmapped_and_the_others_kept() -> None:
     assert pool.trim() == 1 and pool.take(MIB) == [recent] and pool.held == 0
 
 
+def test_a_pool_without_idle_time_keeps_nothing() -> None:
+    pool = BufferPool(idle_s=0)
+    [buf] = pool.take(MIB)
+    pool.give([buf])
+    assert pool.held == 0 and pool.take(MIB)[0] is not buf and pool.mapped == 2
+
+
 def test_an_idle_pool_empties_itself() -> None:
     pool = BufferPool(idle_s=0.05)
     pool.give(pool.take(MIB, 3))

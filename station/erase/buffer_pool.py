@@ -43,7 +43,9 @@ class BufferPool:
         return reused + fresh
 
     def give(self, buffers: Iterable[Buffer]) -> None:
-        """Hand buffers back once nothing reads or writes them any more."""
+        """Hand buffers back once nothing reads or writes them any more (a pool without idle time keeps none)."""
+        if self.idle_s <= 0:
+            return
         now = self.clock()
         with self._lock:
             for buf in buffers:
