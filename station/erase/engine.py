@@ -468,34 +468,23 @@ class EraseRunner:
             write()
 
     def _write_batch(self, target: BlockTarget, pieces: list[tuple[Buffer, int, int]]) -> None:
-        """Contiguous pieces in one request; on any error, piece by piece with retries and narrowing."""
-        views = [buf.view[:length] for buf, _, length in pieces]
-        start, total = pieces[0][1], sum(len(view) for view in views)
-        done = 0
-        try:
-            while done < total:
-                n = target.write_many(views, start + done)
-                if n <= 0:
-                    raise OSError(errno.ENOSPC, "device accepted no more data")
-                done += n
-                while views and n >= len(views[0]):
-                    n -= len(views.pop(0))
-                if n:
-                    views[0] = views[0][n:]
-            return
-        except OSError as exc:
-            if device_lost(exc, target):
-                raise DeviceLostError(f"{exc.strerror or exc} at byte {start + done}") from exc
+        """Contiguous pieces in one request; on an error, each piece again on its own, with retries and narrowing
+        (which also tell a pulled drive from bad sectors)."""
+        if len(pieces) > 1:
+            try:
+                self._write_fully(target, [buf.view[:length] for buf, _, length in pieces], pieces[0][1])
+                return
+            except OSError:
+                pass
         for buf, offset, length in pieces:
-            if offset + length > start + done:
-                self._write_chunk(target, buf, offset, length)
+            self._write_chunk(target, buf, offset, length)
 
     def _write_chunk(self, target: BlockTarget, buf: Buffer, offset: int, length: int) -> None:
         """Write with retries; on persistent failure narrow the bad range down and record it."""
         last: OSError | None = None
         for _ in range(WRITE_RETRIES + 1):
             try:
-                self._write_fully(target, buf.view[:length], offset)
+                self._write_fully(target, [buf.view[:length]], offset)
                 return
             except OSError as exc:
                 if device_lost(exc, target):
@@ -505,20 +494,25 @@ class EraseRunner:
         self._narrow(target, buf, offset, length, last)
 
     @staticmethod
-    def _write_fully(target: BlockTarget, view: memoryview, offset: int) -> None:
-        done = 0
-        while done < len(view):
-            n = target.write_at(view[done:], offset + done)
+    def _write_fully(target: BlockTarget, views: list[memoryview], offset: int) -> None:
+        """Every byte of `views`, one after the other from `offset`, carrying on after a short write."""
+        views = list(views)
+        while views:
+            n = target.write_many(views, offset)
             if n <= 0:
                 raise OSError(errno.ENOSPC, "device accepted no more data")
-            done += n
+            offset += n
+            while views and n >= len(views[0]):
+                n -= len(views.pop(0))
+            if n:
+                views[0] = views[0][n:]
 
     def _narrow(self, target: BlockTarget, buf: Buffer, offset: int, length: int, first: OSError) -> None:
         step = max(target.block_size, min(64 << 10, length))
         bad: list[tuple[int, int, OSError]] = []
         for sub_off, sub_len in chunks(offset, offset + length, step):
             try:
-                self._write_fully(target, buf.view[sub_off - offset: sub_off - offset + sub_len], sub_off)
+                self._write_fully(target, [buf.view[sub_off - offset: sub_off - offset + sub_len]], sub_off)
             except OSError as exc:
                 if device_lost(exc, target):
                     raise DeviceLostError(f"{exc.strerror or exc} at byte {sub_off}") from exc
@@ -529,7 +523,7 @@ class EraseRunner:
             if sub_len > target.block_size and len(bad) * sub_len < length:
                 for blk_off, blk_len in chunks(sub_off, sub_off + sub_len, target.block_size):
                     try:
-                        self._write_fully(target, buf.view[blk_off - offset: blk_off - offset + blk_len], blk_off)
+                        self._write_fully(target, [buf.view[blk_off - offset: blk_off - offset + blk_len]], blk_off)
                     except OSError as blk_exc:
                         self._record("write", blk_off, blk_len, blk_exc)
             else:
