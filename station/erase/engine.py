@@ -6,8 +6,9 @@ verified in full, takes each piece's XXH3-128 digest), and verification runs two
 read and compare their own chunk (memcmp with zeros, or the digest of a random piece with the one
 taken when it was written; GIL released), so a read is always in flight while the other worker
 compares. Drives started together take their random pieces from one shared stream, each piece generated
-once (station.erase.shared_stream). A job is ERASED only when every pass covered every byte, nothing
-failed, and verification passed; anything else ends FAILED, CANCELLED or (found after a crash)
+once (station.erase.shared_stream), and write four contiguous ones per request. Buffers come from, and go
+back to, the process's pool (station.erase.buffer_pool). A job is ERASED only when every pass covered every
+byte, nothing failed, and verification passed; anything else ends FAILED, CANCELLED or (found after a crash)
 INTERRUPTED, with the reason and the byte ranges.
 """
 
