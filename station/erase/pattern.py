@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import mmap
-import threading
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -51,19 +50,11 @@ class ZeroPattern(Pattern):
 # the kernel's one zero page, so no memory is allocated or cleared for them (a job's 8 MiB of zeros took 5 ms to
 # clear, holding the GIL while the other drives of its plan were starting to write) and their reads stay in cache
 ZERO_SOURCE = 8 << 20
-_zero_source: memoryview | None = None
-_zero_lock = threading.Lock()
+_ZEROS = memoryview(mmap.mmap(-1, ZERO_SOURCE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, prot=mmap.PROT_READ))
 
 
 def _zeros(length: int) -> memoryview | bytes:
-    global _zero_source
-    if length > ZERO_SOURCE:
-        return bytes(length)
-    with _zero_lock:
-        if _zero_source is None:
-            flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
-            _zero_source = memoryview(mmap.mmap(-1, ZERO_SOURCE, flags=flags, prot=mmap.PROT_READ))
-    return _zero_source[:length]
+    return _ZEROS[:length] if length <= ZERO_SOURCE else bytes(length)
 
 
 class RandomPattern(Pattern):
